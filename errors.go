@@ -1,0 +1,49 @@
+package webhook
+
+import "errors"
+
+// Verification errors. [Verifier.Verify] and [Verifier.VerifyRequest] return
+// one of these, possibly wrapped with detail; match them with [errors.Is].
+// None of them ever contains secret material.
+var (
+	// ErrMissingSignature means the request carried no signature header.
+	ErrMissingSignature = errors.New("webhook: missing signature header")
+
+	// ErrInvalidHeader means the signature header could not be parsed: no
+	// "t", no "s", a duplicate "t", a signature that is not 64 hex digits,
+	// too many signatures, or a header longer than the limit.
+	ErrInvalidHeader = errors.New("webhook: malformed signature header")
+
+	// ErrNoMatchingSignature means the header was well formed but none of its
+	// signatures was made with any of the verifier's secrets over this body.
+	ErrNoMatchingSignature = errors.New("webhook: no matching signature")
+
+	// ErrTimestampTooOld means the signature is genuine but its timestamp is
+	// older than the tolerance allows.
+	ErrTimestampTooOld = errors.New("webhook: timestamp too old")
+
+	// ErrTimestampTooNew means the signature is genuine but its timestamp is
+	// further in the future than the tolerance allows.
+	ErrTimestampTooNew = errors.New("webhook: timestamp in the future")
+
+	// ErrBodyTooLarge means the body exceeded the configured limit; no more
+	// than the limit plus one byte was read.
+	ErrBodyTooLarge = errors.New("webhook: body too large")
+)
+
+// Secret errors, returned by [ParseSecret], [SecretFromEnv], [NewSigner] and
+// [NewVerifier].
+var (
+	// ErrSecretTooShort means a secret has fewer than [MinSecretLen] bytes.
+	ErrSecretTooShort = errors.New("webhook: secret too short")
+
+	// ErrSecretNotSet means the environment variable named for a secret is
+	// unset or empty.
+	ErrSecretNotSet = errors.New("webhook: secret not set")
+
+	// ErrInvalidSecret means a "whsec_" secret is not valid base64.
+	ErrInvalidSecret = errors.New("webhook: malformed secret")
+
+	// ErrNoSecret means a signer or verifier was built without any secret.
+	ErrNoSecret = errors.New("webhook: no secret given")
+)

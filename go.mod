@@ -1,0 +1,3 @@
+module github.com/signedhooks/webhook
+
+go 1.23.0

@@ -1,0 +1,173 @@
+// Package sigheader parses the "t=<unix>,s=<hex>" signature header.
+//
+// The parser is written for the verification hot path: it makes no
+// allocations, never copies the header, and bounds the work a hostile header
+// can cause (length and number of signatures).
+package sigheader
+
+import (
+	"errors"
+	"strings"
+	"time"
+)
+
+const (
+	// MaxLen is the longest header value accepted, in bytes.
+	// One signature entry is 66 bytes ("s=" + 64 hex digits), so this leaves
+	// room for MaxSignatures entries, a timestamp and some unknown keys.
+	MaxLen = 4096
+
+	// MaxSignatures is the most "s=" entries one header may carry.
+	MaxSignatures = 8
+
+	// SigSize is the size of a decoded HMAC-SHA256 signature.
+	SigSize = 32
+
+	// maxTimestampDigits keeps the timestamp well inside int64 and inside the
+	// range time.Unix handles without overflow.
+	maxTimestampDigits = 12
+)
+
+// Errors returned by Parse. The root package maps them onto its exported
+// sentinels.
+var (
+	ErrEmpty        = errors.New("empty header")
+	ErrTooLong      = errors.New("header too long")
+	ErrNoTimestamp  = errors.New("no t= entry")
+	ErrBadTimestamp = errors.New("t= is not a unix timestamp in seconds")
+	ErrDupTimestamp = errors.New("more than one t= entry")
+	ErrNoSignature  = errors.New("no s= entry")
+	ErrBadSignature = errors.New("s= is not 64 hex digits")
+	ErrTooManySigs  = errors.New("too many s= entries")
+)
+
+// Header is a parsed signature header. It is a plain value: returning it does
+// not allocate.
+type Header struct {
+	// TS is the raw timestamp text exactly as sent; the MAC covers these
+	// bytes, so it must not be re-formatted.
+	TS string
+	// Unix is TS as a number.
+	Unix int64
+	// Sigs holds the decoded signatures; only the first N are set.
+	Sigs [MaxSignatures][SigSize]byte
+	// N is the number of signatures.
+	N int
+}
+
+// Time returns the timestamp as a time.Time.
+func (h *Header) Time() time.Time { return time.Unix(h.Unix, 0) }
+
+// Parse parses a header value into h. Pairs are separated by ',', spaces and
+// tabs around a pair are ignored, the first '=' splits key from value, and
+// unknown keys are ignored. A header needs exactly one "t" and at least one "s".
+func Parse(v string, h *Header) error {
+	if len(v) == 0 {
+		return ErrEmpty
+	}
+	if len(v) > MaxLen {
+		return ErrTooLong
+	}
+	h.N = 0
+	h.TS = ""
+	seenT := false
+	for len(v) > 0 {
+		var pair string
+		if i := strings.IndexByte(v, ','); i >= 0 {
+			pair, v = v[:i], v[i+1:]
+		} else {
+			pair, v = v, ""
+		}
+		pair = trimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		eq := strings.IndexByte(pair, '=')
+		if eq < 0 {
+			continue // a bare word is an unknown key without a value
+		}
+		key, val := pair[:eq], pair[eq+1:]
+		switch key {
+		case "t":
+			if seenT {
+				return ErrDupTimestamp
+			}
+			seenT = true
+			n, ok := parseUnix(val)
+			if !ok {
+				return ErrBadTimestamp
+			}
+			h.TS, h.Unix = val, n
+		case "s":
+			if h.N == MaxSignatures {
+				return ErrTooManySigs
+			}
+			if !DecodeHex(h.Sigs[h.N][:], val) {
+				return ErrBadSignature
+			}
+			h.N++
+		}
+	}
+	if !seenT {
+		return ErrNoTimestamp
+	}
+	if h.N == 0 {
+		return ErrNoSignature
+	}
+	return nil
+}
+
+func parseUnix(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > maxTimestampDigits {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+// DecodeHex decodes the hex string src into dst, which must be exactly half
+// its length. Upper- and lower-case digits are accepted. It reports whether
+// src was valid. It does not allocate.
+func DecodeHex(dst []byte, src string) bool {
+	if len(src) != 2*len(dst) {
+		return false
+	}
+	for i := range dst {
+		hi, ok1 := fromHex(src[2*i])
+		lo, ok2 := fromHex(src[2*i+1])
+		if !ok1 || !ok2 {
+			return false
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return true
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+func trimSpace(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}

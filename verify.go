@@ -1,0 +1,281 @@
+package webhook
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/signedhooks/webhook/internal/sigheader"
+)
+
+// Defaults used by [NewVerifier] for zero option fields.
+const (
+	// DefaultTolerance is how far a signed timestamp may be from the
+	// verifier's clock, in either direction.
+	DefaultTolerance = 5 * time.Minute
+
+	// DefaultMaxBodyBytes is the largest body a verifier reads.
+	DefaultMaxBodyBytes = 1 << 20
+)
+
+// VerifierOptions configures a [Verifier]. The zero value gives the
+// defaults; a nil *VerifierOptions is the same as the zero value. The options
+// are copied by [NewVerifier]: later changes have no effect.
+type VerifierOptions struct {
+	// AdditionalSecrets are accepted too. During a rotation, configure the new
+	// secret and keep the old one here until senders have switched; a request
+	// verifies when any of its signatures matches any secret.
+	AdditionalSecrets [][]byte
+
+	// Tolerance is how far the signed timestamp may lie from Now, in the past
+	// or in the future. Default: [DefaultTolerance] (5 minutes). Negative
+	// values are an error.
+	Tolerance time.Duration
+
+	// InsecureSkipTimestampCheck turns off the timestamp check entirely, so a
+	// captured request stays valid forever. Use it only to check old
+	// deliveries by hand, never in a server.
+	InsecureSkipTimestampCheck bool
+
+	// Now returns the current time. Default: time.Now.
+	Now func() time.Time
+
+	// MaxBodyBytes is the largest body [Verifier.VerifyRequest] reads.
+	// Default: [DefaultMaxBodyBytes] (1 MiB). Negative values are an error.
+	MaxBodyBytes int64
+
+	// SignatureHeader names the header holding the signature.
+	// Default: [SignatureHeader].
+	SignatureHeader string
+
+	// IDHeader names the header holding the message id.
+	// Default: [IDHeader].
+	IDHeader string
+}
+
+// Verifier checks signature headers. Build one with [NewVerifier]; it is safe
+// for concurrent use and holds its secrets privately: printing a Verifier
+// shows how many secrets it has, never their bytes.
+type Verifier struct {
+	macs      *macPool
+	tolerance time.Duration
+	skipTime  bool
+	now       func() time.Time
+	maxBody   int64
+	sigHeader string // canonical form
+	idHeader  string // canonical form
+}
+
+// NewVerifier returns a Verifier that accepts signatures made with secret or
+// with any of opts.AdditionalSecrets. The secrets are copied. It returns an
+// error wrapping [ErrSecretTooShort] for a secret shorter than
+// [MinSecretLen] bytes, and an error for negative option values.
+func NewVerifier(secret []byte, opts *VerifierOptions) (*Verifier, error) {
+	var o VerifierOptions
+	if opts != nil {
+		o = *opts
+	}
+	secrets, err := checkSecrets(secret, o.AdditionalSecrets)
+	if err != nil {
+		return nil, err
+	}
+	if o.Tolerance < 0 {
+		return nil, errors.New("webhook: negative Tolerance; use InsecureSkipTimestampCheck to turn the check off")
+	}
+	if o.MaxBodyBytes < 0 {
+		return nil, errors.New("webhook: negative MaxBodyBytes")
+	}
+	v := &Verifier{
+		macs:      newMACPool(secrets),
+		tolerance: o.Tolerance,
+		skipTime:  o.InsecureSkipTimestampCheck,
+		now:       o.Now,
+		maxBody:   o.MaxBodyBytes,
+		sigHeader: http.CanonicalHeaderKey(orDefault(o.SignatureHeader, SignatureHeader)),
+		idHeader:  http.CanonicalHeaderKey(orDefault(o.IDHeader, IDHeader)),
+	}
+	if v.tolerance == 0 {
+		v.tolerance = DefaultTolerance
+	}
+	if v.maxBody == 0 {
+		v.maxBody = DefaultMaxBodyBytes
+	}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	return v, nil
+}
+
+// Verify checks that header (the value of the signature header) holds a
+// signature of body made with one of the verifier's secrets, and that its
+// timestamp is within the tolerance. The signature is checked first, so a
+// stranger learns nothing about the clock. Verify does not allocate when the
+// signature is valid.
+//
+// The error, when not nil, matches one of [ErrMissingSignature],
+// [ErrInvalidHeader], [ErrNoMatchingSignature], [ErrTimestampTooOld] or
+// [ErrTimestampTooNew] with [errors.Is].
+func (v *Verifier) Verify(header string, body []byte) error {
+	var h sigheader.Header
+	if err := v.parse(header, &h); err != nil {
+		return err
+	}
+	_, err := v.check(&h, body)
+	return err
+}
+
+// VerifyRequest verifies r: it reads the body (at most MaxBodyBytes), checks
+// the signature header against it, and replaces r.Body with a reader over the
+// same bytes so the next handler can read it again. It returns the body.
+//
+// Besides the errors of [Verifier.Verify] it returns [ErrBodyTooLarge] when
+// the body is over the limit, or the read error. A malformed or missing
+// header is reported before the body is read.
+func (v *Verifier) VerifyRequest(r *http.Request) ([]byte, error) {
+	var h sigheader.Header
+	if err := v.parse(v.header(r), &h); err != nil {
+		return nil, err
+	}
+	body, err := readBody(r, v.maxBody)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := v.check(&h, body); err != nil {
+		return body, err
+	}
+	return body, nil
+}
+
+// Authenticate implements [Authenticator] for the middleware: it verifies
+// the signature header of r against body (already read, under the caller's
+// limit) and returns the message id from the id header, the signed
+// timestamp, and the matching signature as the replay fingerprint.
+func (v *Verifier) Authenticate(r *http.Request, body []byte) (Authenticated, error) {
+	var h sigheader.Header
+	if err := v.parse(v.header(r), &h); err != nil {
+		return Authenticated{}, err
+	}
+	j, err := v.check(&h, body)
+	if err != nil {
+		return Authenticated{}, err
+	}
+	a := Authenticated{
+		Timestamp:   h.Time(),
+		Fingerprint: hex.EncodeToString(h.Sigs[j][:]),
+	}
+	if ids := r.Header[v.idHeader]; len(ids) > 0 {
+		a.ID = ids[0]
+	}
+	if !v.skipTime {
+		a.ReplayWindow = 2 * v.tolerance
+	}
+	return a, nil
+}
+
+// MaxBodyBytes returns the body limit the verifier was configured with.
+func (v *Verifier) MaxBodyBytes() int64 { return v.maxBody }
+
+// header returns the first value of the signature header.
+func (v *Verifier) header(r *http.Request) string {
+	if vals := r.Header[v.sigHeader]; len(vals) > 0 {
+		return vals[0]
+	}
+	return ""
+}
+
+func (v *Verifier) parse(header string, h *sigheader.Header) error {
+	if header == "" {
+		return ErrMissingSignature
+	}
+	if err := sigheader.Parse(header, h); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidHeader, err)
+	}
+	return nil
+}
+
+// check verifies a parsed header against body and returns the index into
+// h.Sigs of the matching signature.
+func (v *Verifier) check(h *sigheader.Header, body []byte) (int, error) {
+	set := v.macs.get()
+	match := -1
+	for i := range set.macs {
+		sum := set.compute(i, h.TS, body)
+		for j := 0; j < h.N; j++ {
+			if hmac.Equal(sum, h.Sigs[j][:]) {
+				match = j
+			}
+		}
+		if match >= 0 {
+			break
+		}
+	}
+	v.macs.put(set)
+	if match < 0 {
+		return -1, ErrNoMatchingSignature
+	}
+	if v.skipTime {
+		return match, nil
+	}
+	age := v.now().Sub(h.Time())
+	switch {
+	case age > v.tolerance:
+		return match, fmt.Errorf("%w: signed %s ago, tolerance %s", ErrTimestampTooOld, age.Round(time.Second), v.tolerance)
+	case -age > v.tolerance:
+		return match, fmt.Errorf("%w: signed %s ahead, tolerance %s", ErrTimestampTooNew, (-age).Round(time.Second), v.tolerance)
+	}
+	return match, nil
+}
+
+// readBody reads r.Body up to limit bytes, restores r.Body over the bytes
+// read, and returns them. It reads at most limit+1 bytes.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		r.Body = http.NoBody
+		return []byte{}, nil
+	}
+	if r.ContentLength > limit {
+		return nil, fmt.Errorf("%w: Content-Length %d, limit %d", ErrBodyTooLarge, r.ContentLength, limit)
+	}
+	size := int64(512)
+	if r.ContentLength >= 0 {
+		size = r.ContentLength + 1 // +1 so reading EOF needs no growth
+	}
+	buf := make([]byte, 0, size)
+	lr := io.LimitReader(r.Body, limit+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, fmt.Errorf("%w: limit %d", ErrBodyTooLarge, mbe.Limit)
+			}
+			return nil, fmt.Errorf("webhook: reading body: %w", err)
+		}
+	}
+	if int64(len(buf)) > limit {
+		return nil, fmt.Errorf("%w: limit %d", ErrBodyTooLarge, limit)
+	}
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(buf))
+	return buf, nil
+}
+
+// String describes v without revealing its secrets.
+func (v *Verifier) String() string {
+	return fmt.Sprintf("webhook.Verifier{secrets: %d, tolerance: %s}", len(v.macs.secrets), v.tolerance)
+}
+
+// GoString describes v without revealing its secrets.
+func (v *Verifier) GoString() string { return v.String() }
