@@ -128,17 +128,34 @@ func (s *Signer) SignRequest(r *http.Request, id string) error {
 	if id == "" {
 		id = NewMessageID()
 	}
-	ts := s.now()
 	if r.Header == nil {
 		r.Header = make(http.Header)
 	}
-	r.Header.Set(s.sigHeader, s.Sign(ts, body))
-	r.Header.Set(s.tsHeader, strconv.FormatInt(ts.Unix(), 10))
-	r.Header.Set(s.idHeader, id)
-	if r.Header.Get("Content-Type") == "" {
-		r.Header.Set("Content-Type", "application/json")
+	return s.SignHeaders(r.Header, id, s.now(), body)
+}
+
+// SignHeaders implements [HeaderSigner]: it sets the signature, timestamp
+// and id headers in h for body signed at ts, and Content-Type to
+// application/json unless h already has one. It never fails.
+func (s *Signer) SignHeaders(h http.Header, id string, ts time.Time, body []byte) error {
+	h.Set(s.sigHeader, s.Sign(ts, body))
+	h.Set(s.tsHeader, strconv.FormatInt(ts.Unix(), 10))
+	h.Set(s.idHeader, id)
+	if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/json")
 	}
 	return nil
+}
+
+// HeaderSigner signs one delivery attempt by setting headers. [Signer]
+// implements it for this package's wire format; other schemes (Standard
+// Webhooks) implement it in their own packages, so the Sender can deliver in
+// any of them. Implementations must be safe for concurrent use.
+type HeaderSigner interface {
+	// SignHeaders sets in h the headers that authenticate body as message id,
+	// signed at ts. Each retry of one message calls it again with the same
+	// id and a fresh ts.
+	SignHeaders(h http.Header, id string, ts time.Time, body []byte) error
 }
 
 // String describes s without revealing its secrets.
