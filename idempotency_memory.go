@@ -47,8 +47,9 @@ type MemoryStoreOptions struct {
 //
 // It is sharded for concurrency and bounded in entries (see
 // [MemoryStoreOptions.MaxEntries]). Entries expire lazily: an expired entry is
-// dropped when its key is used again or when its shard runs out of room, so a
-// MemoryStore starts no goroutine and needs no Close.
+// dropped when its key is used again, or by a sweep of its shard when the
+// shard has doubled in size or is full, so a MemoryStore holds about twice its
+// live entries at most, starts no goroutine and needs no Close.
 //
 // Build one with [NewMemoryStore]; the zero value is not usable. A
 // MemoryStore is safe for concurrent use.
@@ -69,6 +70,7 @@ type memShard struct {
 	next    uint64           // token counter
 	minExp  int64            // no entry expires before this
 	limit   int              // most entries held
+	sweepAt int              // size at which to sweep expired entries
 	id      string           // shard index, part of its tokens
 	_       [64]byte         // keep neighbouring shards' locks apart
 }
@@ -119,6 +121,7 @@ func NewMemoryStore(opts *MemoryStoreOptions) (*MemoryStore, error) {
 		s.shards[i].replays = make(map[string]int64)
 		s.shards[i].minExp = math.MaxInt64
 		s.shards[i].limit = (o.MaxEntries + n - 1) / n
+		s.shards[i].sweepAt = min(minSweep, s.shards[i].limit)
 		s.shards[i].id = strconv.FormatUint(uint64(i), 36)
 	}
 	return s, nil
@@ -259,16 +262,26 @@ func (sh *memShard) owned(key, token string, now int64) (memEntry, bool) {
 	return e, !e.done && token != "" && e.token == token
 }
 
-// room reports whether the shard can take one more entry, dropping expired
-// entries first if it is full and some may have expired. The caller holds
-// sh.mu.
+// room reports whether the shard can take one more entry. It drops expired
+// entries first when the shard is full, or has doubled since the last sweep,
+// and some entry may have expired: sweeps cost time linear in the shard's
+// size but come at most once per doubling, and keep the maps near the size
+// of their live contents. The caller holds sh.mu.
 func (sh *memShard) room(now int64) bool {
-	if len(sh.keys)+len(sh.replays) < sh.limit {
-		return true
+	n := len(sh.keys) + len(sh.replays)
+	if n >= sh.sweepAt && now >= sh.minExp {
+		n = sh.sweep(now)
+		sh.sweepAt = min(max(2*n, minSweep), sh.limit)
 	}
-	if now < sh.minExp {
-		return false
-	}
+	return n < sh.limit
+}
+
+// minSweep is the smallest shard size at which sweeps start.
+const minSweep = 256
+
+// sweep drops expired entries and returns how many entries remain. The
+// caller holds sh.mu.
+func (sh *memShard) sweep(now int64) int {
 	sh.minExp = math.MaxInt64
 	for k, e := range sh.keys {
 		if e.exp <= now {
@@ -284,7 +297,7 @@ func (sh *memShard) room(now int64) bool {
 			sh.noteExp(exp)
 		}
 	}
-	return len(sh.keys)+len(sh.replays) < sh.limit
+	return len(sh.keys) + len(sh.replays)
 }
 
 // noteExp records that an entry expires at exp. The caller holds sh.mu.
