@@ -9,7 +9,7 @@ import (
 	"hash/maphash"
 	"math"
 	"strconv"
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,14 +25,22 @@ const memShards = 64
 // options are copied by [NewMemoryStore]: later changes have no effect.
 type MemoryStoreOptions struct {
 	// MaxEntries bounds how many keys and replay keys the store holds at
-	// once, expired or not. When a new entry finds no room, the store first
-	// drops expired entries; if there is still none, Claim returns
-	// [ErrStoreFull] (the middleware answers 503 with Retry-After, so the
-	// sender retries later). The store never evicts a live entry: forgetting
-	// a completed key would let a duplicate run twice, and forgetting a claim
-	// would let two deliveries run at once. Entries are spread over shards,
-	// each holding an equal share, so the first refusal can come somewhat
-	// before the total reaches MaxEntries.
+	// once, expired or not. When a new entry finds no room, the store
+	//
+	//  1. drops expired entries;
+	//  2. then evicts the completed keys that were completed first (counted
+	//     by [MemoryStore.Evicted]): a duplicate of such a message would run
+	//     again, a small risk for the oldest messages, where refusing would
+	//     turn a full store into an outage for every new message;
+	//  3. never evicts an in-flight claim (two deliveries would run at once)
+	//     or a replay key (a captured request could be replayed): when those
+	//     alone fill the store, Claim returns [ErrStoreFull], which the
+	//     middleware answers with 503 and Retry-After so the sender retries.
+	//
+	// To never evict a completed key, size MaxEntries above the peak message
+	// rate times the middleware's DoneTTL. Entries are spread over shards,
+	// each holding an equal share, so eviction can start somewhat before the
+	// total reaches MaxEntries.
 	// Default: [DefaultMaxEntries]. Negative values are an error.
 	MaxEntries int
 
@@ -54,34 +62,13 @@ type MemoryStoreOptions struct {
 // Build one with [NewMemoryStore]; the zero value is not usable. A
 // MemoryStore is safe for concurrent use.
 type MemoryStore struct {
-	shards []memShard
-	mask   uint64
-	seed   maphash.Seed
-	prefix string // random, so tokens of another store never match
-	now    func() time.Time
-	start  time.Time
-}
-
-// memShard is one lock's worth of entries.
-type memShard struct {
-	mu      sync.Mutex
-	keys    map[string]memEntry
-	replays map[string]int64 // replay key -> expiry
-	next    uint64           // token counter
-	minExp  int64            // no entry expires before this
-	limit   int              // most entries held
-	sweepAt int              // size at which to sweep expired entries
-	id      string           // shard index, part of its tokens
-	_       [64]byte         // keep neighbouring shards' locks apart
-}
-
-// memEntry is the state of one idempotency key. Times are nanoseconds since
-// the store's start.
-type memEntry struct {
-	exp   int64
-	done  bool
-	token string // "" once done
-	fp    string
+	shards  []memShard
+	mask    uint64
+	seed    maphash.Seed
+	prefix  string // random, so tokens of another store never match
+	now     func() time.Time
+	start   time.Time
+	evicted atomic.Uint64
 }
 
 // NewMemoryStore returns an empty MemoryStore configured by opts (nil for the
@@ -127,9 +114,9 @@ func NewMemoryStore(opts *MemoryStoreOptions) (*MemoryStore, error) {
 	return s, nil
 }
 
-// Claim implements [Store.Claim]. Besides ctx.Err() it returns an error
-// wrapping [ErrStoreFull] when a new key or replay key finds no room; then
-// nothing was recorded.
+// Claim implements [Store.Claim]. Besides ctx.Err() it returns
+// [ErrStoreFull] when a new key or replay key finds no room (see
+// [MemoryStoreOptions.MaxEntries]); then nothing was recorded.
 func (s *MemoryStore) Claim(ctx context.Context, req ClaimRequest) (ClaimResult, error) {
 	if err := ctx.Err(); err != nil {
 		return ClaimResult{}, err
@@ -142,7 +129,7 @@ func (s *MemoryStore) Claim(ctx context.Context, req ClaimRequest) (ClaimResult,
 		if exp, ok := rsh.replays[req.ReplayKey]; ok && exp > now {
 			rsh.mu.Unlock()
 			return ClaimResult{Status: Replayed}, nil
-		} else if !ok && !rsh.room(now) {
+		} else if !ok && !rsh.room(now, &s.evicted) {
 			rsh.mu.Unlock()
 			return ClaimResult{}, ErrStoreFull
 		}
@@ -164,7 +151,7 @@ func (s *MemoryStore) Claim(ctx context.Context, req ClaimRequest) (ClaimResult,
 		}
 		return ClaimResult{Status: InFlight, Fingerprint: e.fp, RetryAfter: time.Duration(e.exp - now)}, nil
 	}
-	if !ok && !sh.room(now) {
+	if !ok && !sh.room(now, &s.evicted) {
 		sh.mu.Unlock()
 		if rsh != nil { // undo, so that nothing was recorded
 			rsh.mu.Lock()
@@ -197,6 +184,7 @@ func (s *MemoryStore) Complete(ctx context.Context, key, token string, ttl time.
 	e.done, e.token, e.exp = true, "", expiry(now, ttl)
 	sh.keys[key] = e
 	sh.noteExp(e.exp)
+	sh.doneQ = append(sh.doneQ, doneItem{key: key, exp: e.exp})
 	return nil
 }
 
@@ -215,6 +203,11 @@ func (s *MemoryStore) Release(ctx context.Context, key, token string) error {
 	delete(sh.keys, key)
 	return nil
 }
+
+// Evicted returns how many completed keys were evicted, before their TTL,
+// to make room for new entries. A growing count means MaxEntries is too small
+// for the message rate and DoneTTL.
+func (s *MemoryStore) Evicted() uint64 { return s.evicted.Load() }
 
 // Len returns the number of keys and replay keys held, including expired
 // ones not yet dropped. It is meant for metrics and takes every shard's lock
@@ -246,71 +239,4 @@ func (s *MemoryStore) token(sh *memShard) string {
 	b = append(b, '.')
 	b = strconv.AppendUint(b, sh.next, 36)
 	return string(b)
-}
-
-// owned returns key's entry if token holds an unexpired claim on it. An
-// expired entry is dropped on the way. The caller holds sh.mu.
-func (sh *memShard) owned(key, token string, now int64) (memEntry, bool) {
-	e, ok := sh.keys[key]
-	if !ok {
-		return e, false
-	}
-	if e.exp <= now {
-		delete(sh.keys, key)
-		return e, false
-	}
-	return e, !e.done && token != "" && e.token == token
-}
-
-// room reports whether the shard can take one more entry. It drops expired
-// entries first when the shard is full, or has doubled since the last sweep,
-// and some entry may have expired: sweeps cost time linear in the shard's
-// size but come at most once per doubling, and keep the maps near the size
-// of their live contents. The caller holds sh.mu.
-func (sh *memShard) room(now int64) bool {
-	n := len(sh.keys) + len(sh.replays)
-	if n >= sh.sweepAt && now >= sh.minExp {
-		n = sh.sweep(now)
-		sh.sweepAt = min(max(2*n, minSweep), sh.limit)
-	}
-	return n < sh.limit
-}
-
-// minSweep is the smallest shard size at which sweeps start.
-const minSweep = 256
-
-// sweep drops expired entries and returns how many entries remain. The
-// caller holds sh.mu.
-func (sh *memShard) sweep(now int64) int {
-	sh.minExp = math.MaxInt64
-	for k, e := range sh.keys {
-		if e.exp <= now {
-			delete(sh.keys, k)
-		} else {
-			sh.noteExp(e.exp)
-		}
-	}
-	for k, exp := range sh.replays {
-		if exp <= now {
-			delete(sh.replays, k)
-		} else {
-			sh.noteExp(exp)
-		}
-	}
-	return len(sh.keys) + len(sh.replays)
-}
-
-// noteExp records that an entry expires at exp. The caller holds sh.mu.
-func (sh *memShard) noteExp(exp int64) {
-	if exp < sh.minExp {
-		sh.minExp = exp
-	}
-}
-
-// expiry returns now+ttl, saturating instead of overflowing.
-func expiry(now int64, ttl time.Duration) int64 {
-	if ttl > 0 && now > math.MaxInt64-int64(ttl) {
-		return math.MaxInt64
-	}
-	return now + int64(ttl)
 }

@@ -92,7 +92,7 @@ func TestMemoryStoreBound(t *testing.T) {
 		return s, clk
 	}
 
-	t.Run("full of live entries refuses new keys", func(t *testing.T) {
+	t.Run("full of claims refuses new keys", func(t *testing.T) {
 		t.Parallel()
 		s, _ := newStore(t)
 		toks := fill(t, s, time.Minute)
@@ -104,15 +104,82 @@ func TestMemoryStoreBound(t *testing.T) {
 		res, err := claim(s, webhook.ClaimRequest{Key: "k0", TTL: time.Minute})
 		require.NoError(t, err)
 		assert.Equal(t, webhook.InFlight, res.Status)
-		require.NoError(t, s.Complete(ctx, "k0", toks[0], time.Hour))
-		res, err = claim(s, webhook.ClaimRequest{Key: "k0", TTL: time.Minute})
-		require.NoError(t, err)
-		assert.Equal(t, webhook.Done, res.Status, "a completed key is never evicted")
-		// Releasing makes room.
-		require.NoError(t, s.Release(ctx, "k1", toks[1]))
+		require.NoError(t, s.Release(ctx, "k0", toks[0]))
 		res, err = claim(s, webhook.ClaimRequest{Key: "new", TTL: time.Minute})
 		require.NoError(t, err)
-		assert.Equal(t, webhook.Claimed, res.Status)
+		assert.Equal(t, webhook.Claimed, res.Status, "a release makes room")
+		assert.Zero(t, s.Evicted())
+	})
+
+	t.Run("full of completed keys evicts the oldest", func(t *testing.T) {
+		t.Parallel()
+		s, clk := newStore(t)
+		toks := fill(t, s, time.Minute)
+		for i, tok := range toks {
+			clk.Add(time.Millisecond) // complete in order k0, k1, ...
+			require.NoError(t, s.Complete(ctx, "k"+strconv.Itoa(i), tok, time.Hour))
+		}
+		for i := range 3 {
+			res, err := claim(s, webhook.ClaimRequest{Key: "new" + strconv.Itoa(i), TTL: time.Minute})
+			require.NoError(t, err)
+			assert.Equal(t, webhook.Claimed, res.Status)
+		}
+		assert.Equal(t, uint64(3), s.Evicted())
+		assert.Equal(t, max, s.Len())
+		for i := 3; i < max; i++ {
+			res, err := claim(s, webhook.ClaimRequest{Key: "k" + strconv.Itoa(i), TTL: time.Minute})
+			require.NoError(t, err)
+			assert.Equal(t, webhook.Done, res.Status, "k%d is newer than the evicted", i)
+		}
+		res, err := claim(s, webhook.ClaimRequest{Key: "k0", TTL: time.Minute})
+		require.NoError(t, err)
+		assert.Equal(t, webhook.Claimed, res.Status, "k0 was the first completed")
+		assert.Equal(t, uint64(4), s.Evicted(), "claiming k0 again evicted k3")
+	})
+
+	t.Run("claims and replay keys are never evicted", func(t *testing.T) {
+		t.Parallel()
+		s, _ := newStore(t)
+		toks := fill(t, s, time.Minute)
+		require.NoError(t, s.Complete(ctx, "k0", toks[0], time.Hour))
+		require.NoError(t, s.Release(ctx, "k1", toks[1]))
+		_, err := claim(s, webhook.ClaimRequest{ReplayKey: "r", ReplayTTL: time.Minute})
+		require.NoError(t, err)
+		_, err = claim(s, webhook.ClaimRequest{Key: "new", TTL: time.Minute})
+		require.NoError(t, err, "evicts k0, the only completed key")
+		_, err = claim(s, webhook.ClaimRequest{Key: "newer", TTL: time.Minute})
+		require.ErrorIs(t, err, webhook.ErrStoreFull)
+		res, err := claim(s, webhook.ClaimRequest{ReplayKey: "r", ReplayTTL: time.Minute})
+		require.NoError(t, err)
+		assert.Equal(t, webhook.Replayed, res.Status)
+		for i := 2; i < max; i++ {
+			res, err := claim(s, webhook.ClaimRequest{Key: "k" + strconv.Itoa(i), TTL: time.Minute})
+			require.NoError(t, err)
+			assert.Equal(t, webhook.InFlight, res.Status)
+		}
+		assert.Equal(t, uint64(1), s.Evicted())
+	})
+
+	t.Run("re-claimed keys leave stale queue items", func(t *testing.T) {
+		t.Parallel()
+		s, clk := newStore(t)
+		toks := fill(t, s, time.Minute)
+		require.NoError(t, s.Complete(ctx, "k0", toks[0], time.Second))
+		require.NoError(t, s.Complete(ctx, "k1", toks[1], time.Hour))
+		clk.Add(2 * time.Second) // k0 expires; its claim is then taken again
+		res, err := claim(s, webhook.ClaimRequest{Key: "k0", TTL: time.Hour})
+		require.NoError(t, err)
+		require.Equal(t, webhook.Claimed, res.Status)
+		_, err = claim(s, webhook.ClaimRequest{Key: "new", TTL: time.Minute})
+		require.NoError(t, err)
+		res, err = claim(s, webhook.ClaimRequest{Key: "k0", TTL: time.Minute})
+		require.NoError(t, err)
+		assert.Equal(t, webhook.InFlight, res.Status, "the live claim on k0 was not evicted")
+		assert.Equal(t, uint64(1), s.Evicted())
+		require.NoError(t, s.Release(ctx, "k2", toks[2]))
+		res, err = claim(s, webhook.ClaimRequest{Key: "k1", TTL: time.Minute})
+		require.NoError(t, err)
+		assert.Equal(t, webhook.Claimed, res.Status, "k1 was evicted instead")
 	})
 
 	t.Run("expired entries make room", func(t *testing.T) {
