@@ -1,6 +1,7 @@
 // Command quickstart shows the whole library at work with nothing to set up:
-// it starts a consumer on a free loopback port, sends it signed events, and
-// shows a tampered and a stale request being rejected.
+// it starts a consumer on a free loopback port, sends it signed events, shows
+// a retried delivery acknowledged without being handled twice, a replayed
+// signature refused, and a tampered and a stale request rejected.
 //
 //	go run ./examples/quickstart
 package main
@@ -8,7 +9,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -42,22 +42,25 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 
-	// The consumer: verify, then handle.
-	consumer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := verifier.VerifyRequest(r)
-		if err != nil {
-			// The caller learns only the status; the reason stays here.
-			fmt.Fprintf(out, "   consumer rejected a delivery: %v\n", err)
-			code := http.StatusUnauthorized
-			if errors.Is(err, webhook.ErrMissingSignature) || errors.Is(err, webhook.ErrInvalidHeader) {
-				code = http.StatusBadRequest
-			}
-			http.Error(w, http.StatusText(code), code)
-			return
-		}
-		fmt.Fprintf(out, "   consumer accepted %s: %s\n", r.Header.Get(webhook.IDHeader), body)
-		w.WriteHeader(http.StatusOK)
+	// The consumer: webhook.Middleware verifies each delivery, refuses
+	// replays and acknowledges duplicates without running the handler; the
+	// hook shows what it decided. The caller learns only the status.
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev, _ := webhook.EventFromContext(r.Context())
+		fmt.Fprintf(out, "   consumer accepted %s (%s): %s\n", ev.ID, ev.Type, ev.Payload)
 	})
+	consumer := webhook.Middleware(verifier, &webhook.MiddlewareOptions{
+		OnOutcome: func(_ context.Context, o webhook.Outcome) {
+			switch o.Kind {
+			case webhook.OutcomeRejected:
+				fmt.Fprintf(out, "   consumer rejected a delivery: %v\n", o.Err)
+			case webhook.OutcomeDuplicate:
+				fmt.Fprintf(out, "   consumer acknowledged a duplicate of %s without handling it again\n", o.ID)
+			case webhook.OutcomeReplayed:
+				fmt.Fprintf(out, "   consumer refused a replayed signature (claimed id %s)\n", o.ID)
+			}
+		},
+	})(handler)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -82,6 +85,7 @@ func run(ctx context.Context, out io.Writer) error {
 	}
 
 	fmt.Fprintln(out, "3. Sending two signed events:")
+	var firstID, firstSig string
 	for _, body := range []string{
 		`{"event":"payment.succeeded","data":{"payment":{"id":"pay_123","amount":2000}}}`,
 		`{"event":"user.created","data":{"user":{"id":"usr_456"}}}`,
@@ -93,6 +97,9 @@ func run(ctx context.Context, out io.Writer) error {
 		if err := signer.SignRequest(req, ""); err != nil {
 			return err
 		}
+		if firstID == "" {
+			firstID, firstSig = req.Header.Get(webhook.IDHeader), req.Header.Get(webhook.SignatureHeader)
+		}
 		status, err := post(req)
 		if err != nil {
 			return err
@@ -100,8 +107,37 @@ func run(ctx context.Context, out io.Writer) error {
 		fmt.Fprintf(out, "   sender got HTTP %d\n", status)
 	}
 
+	fmt.Fprintln(out, "3b. The sender retries the payment (its first response was lost): same id, signed afresh:")
+	payment := `{"event":"payment.succeeded","data":{"payment":{"id":"pay_123","amount":2000}}}`
+	req, err := newReq(payment)
+	if err != nil {
+		return err
+	}
+	// A retry comes later, so it carries a later timestamp and a new signature.
+	if err := signer.SignHeaders(req.Header, firstID, time.Now().Add(time.Second), []byte(payment)); err != nil {
+		return err
+	}
+	status, err := post(req)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   sender got HTTP %d\n", status)
+
+	fmt.Fprintln(out, "3c. An attacker replays the captured first request under a new id:")
+	req, err = newReq(payment)
+	if err != nil {
+		return err
+	}
+	req.Header.Set(webhook.SignatureHeader, firstSig)
+	req.Header.Set(webhook.IDHeader, "msg_forged")
+	status, err = post(req)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   sender got HTTP %d\n", status)
+
 	fmt.Fprintln(out, "4. A request whose body was changed after signing:")
-	req, err := newReq(`{"event":"payment.succeeded","data":{"payment":{"id":"pay_123","amount":2000}}}`)
+	req, err = newReq(`{"event":"payment.succeeded","data":{"payment":{"id":"pay_123","amount":2000}}}`)
 	if err != nil {
 		return err
 	}
@@ -110,7 +146,7 @@ func run(ctx context.Context, out io.Writer) error {
 	}
 	req.Body = io.NopCloser(bytes.NewReader([]byte(`{"event":"payment.succeeded","data":{"payment":{"id":"pay_123","amount":999999}}}`)))
 	req.ContentLength = -1
-	status, err := post(req)
+	status, err = post(req)
 	if err != nil {
 		return err
 	}
