@@ -12,7 +12,7 @@ import (
 type memShard struct {
 	mu      sync.Mutex
 	keys    map[string]memEntry
-	replays map[string]int64 // replay key -> expiry
+	replays map[uint64]int64 // hash of replay key -> expiry
 	doneQ   []doneItem       // completed keys, oldest first; may hold stale items
 	doneAt  int              // index of the first item of doneQ still to look at
 	next    uint64           // token counter
