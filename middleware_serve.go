@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -16,7 +17,10 @@ type guarded struct {
 
 func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := g.m
-	start := time.Now()
+	var start time.Time
+	if m.onOutcome != nil || m.logger != nil {
+		start = time.Now() // only latency needs it
+	}
 	ctx := r.Context()
 	var o Outcome
 
@@ -79,7 +83,7 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		o.Kind, o.Err = OutcomePanicked, ErrHandlerPanic
 		if res.Token != "" {
 			if err := m.store.Release(context.WithoutCancel(ctx), ev.ID, res.Token); err != nil {
-				o.Err = err
+				o.Err = errors.Join(ErrHandlerPanic, err)
 			}
 		}
 		m.emit(ctx, &o, ev, start)
