@@ -189,7 +189,7 @@ func (s *MemoryStore) Complete(ctx context.Context, key, token string, ttl time.
 	e.done, e.token, e.exp = true, "", expiry(now, ttl)
 	sh.keys[key] = e
 	sh.noteExp(e.exp)
-	sh.doneQ = append(sh.doneQ, doneItem{key: key, exp: e.exp})
+	sh.noteDone(key, e.exp)
 	return nil
 }
 
