@@ -73,6 +73,9 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	sw := &st.sw
 	sw.ResponseWriter = w
+	st.ctx = eventContext{Context: ctx, ev: ev}
+	st.detached = detachedContext{parent: ctx}
+	dctx := &st.detached
 	done := false
 	defer func() {
 		if done {
@@ -82,13 +85,13 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// retry and let the panic continue.
 		o.Kind, o.Err = OutcomePanicked, ErrHandlerPanic
 		if res.Token != "" {
-			if err := m.store.Release(context.WithoutCancel(ctx), ev.ID, res.Token); err != nil {
+			if err := m.store.Release(dctx, ev.ID, res.Token); err != nil {
 				o.Err = errors.Join(ErrHandlerPanic, err)
 			}
 		}
 		m.emit(ctx, &o, ev, start)
 	}()
-	g.next.ServeHTTP(sw, r.WithContext(contextWithEvent(ctx, ev)))
+	g.next.ServeHTTP(sw, r.WithContext(&st.ctx))
 	done = true
 
 	o.Status = sw.status
@@ -98,12 +101,12 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if o.Status >= 200 && o.Status < 300 {
 		o.Kind = OutcomeProcessed
 		if res.Token != "" {
-			o.Err = m.store.Complete(context.WithoutCancel(ctx), ev.ID, res.Token, m.doneTTL)
+			o.Err = m.store.Complete(dctx, ev.ID, res.Token, m.doneTTL)
 		}
 	} else {
 		o.Kind = OutcomeFailed
 		if res.Token != "" {
-			o.Err = m.store.Release(context.WithoutCancel(ctx), ev.ID, res.Token)
+			o.Err = m.store.Release(dctx, ev.ID, res.Token)
 		}
 	}
 	m.emit(ctx, &o, ev, start)
@@ -142,10 +145,12 @@ func (m *middleware) duplicate(ctx context.Context, w http.ResponseWriter, o *Ou
 	m.emit(ctx, o, ev, start)
 }
 
-// served is the per-request state handed to the next handler.
+// served is the per-request state of a claimed delivery, in one allocation.
 type served struct {
-	ev Event
-	sw statusWriter
+	ev       Event
+	sw       statusWriter
+	ctx      eventContext    // the next handler's context
+	detached detachedContext // for marking done or releasing
 }
 
 // statusWriter records the status the next handler sends.
