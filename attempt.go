@@ -7,21 +7,23 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"time"
 )
 
 // attempt makes one signed request, after waiting for the endpoint's rate
-// limiter. Its error is not nil only when ctx ended during that wait; every
-// other failure is in the report.
-func (s *Sender) attempt(ctx context.Context, rawURL, redacted string, msg *Message, body []byte, n int) (AttemptReport, error) {
+// limiter. It signs with a timestamp at least one second after prev (when
+// not zero) and returns that timestamp. Its error is not nil only when ctx
+// ended during the wait; every other failure is in the report.
+func (s *Sender) attempt(ctx context.Context, rawURL, redacted string, msg *Message, body []byte, n int, prev time.Time) (AttemptReport, time.Time, error) {
 	a := AttemptReport{MessageID: msg.ID, Type: msg.Type, URL: redacted, Number: n}
 	if d, undo := s.limits.reserve(rawURL, s.now()); d > 0 {
 		if err := s.sleep(ctx, d); err != nil {
 			undo()
-			return a, err
+			return a, time.Time{}, err
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return a, err
+		return a, time.Time{}, err
 	}
 
 	actx, cancel := context.WithTimeout(ctx, s.timeout)
@@ -31,15 +33,19 @@ func (s *Sender) attempt(ctx context.Context, rawURL, redacted string, msg *Mess
 		// parseURL accepted it, so this is rare; the error quotes the URL.
 		a.Err = fmt.Errorf("%w: %s", ErrInvalidURL, redacted)
 		a.Class = ClassPermanent
-		return a, nil
+		return a, prev, nil
 	}
 	req.Header.Set("User-Agent", s.userAgent)
 	a.Start = s.now()
-	if err := s.signer.SignHeaders(req.Header, msg.ID, a.Start, body); err != nil {
+	ts := a.Start
+	if !prev.IsZero() && ts.Unix() <= prev.Unix() {
+		ts = time.Unix(prev.Unix()+1, 0)
+	}
+	if err := s.signer.SignHeaders(req.Header, msg.ID, ts, body); err != nil {
 		// Not the endpoint's fault, and not something a retry would fix.
 		a.Err = fmt.Errorf("webhook: signing: %w", err)
 		a.Class = ClassPermanent
-		return a, nil
+		return a, ts, nil
 	}
 
 	resp, err := s.client.Do(req)
@@ -47,7 +53,7 @@ func (s *Sender) attempt(ctx context.Context, rawURL, redacted string, msg *Mess
 		a.Latency = s.now().Sub(a.Start)
 		a.Err = redactError(err, redacted)
 		a.Class = Classify(0, a.Err)
-		return a, nil
+		return a, ts, nil
 	}
 	a.StatusCode = resp.StatusCode
 	a.Response, a.Err = s.readResponse(resp)
@@ -57,7 +63,7 @@ func (s *Sender) attempt(ctx context.Context, rawURL, redacted string, msg *Mess
 		// finished, so count it as a network failure.
 		a.Err = redactError(a.Err, redacted)
 		a.Class = ClassRetry
-		return a, nil
+		return a, ts, nil
 	}
 	a.Class = Classify(resp.StatusCode, nil)
 	switch a.Class {
@@ -72,7 +78,7 @@ func (s *Sender) attempt(ctx context.Context, rawURL, redacted string, msg *Mess
 			a.RetryAfter = ParseRetryAfter(v[0], s.now())
 		}
 	}
-	return a, nil
+	return a, ts, nil
 }
 
 // readResponse keeps the first maxResp bytes of the body, reads and
