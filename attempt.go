@@ -104,6 +104,9 @@ func (s *Sender) readResponse(resp *http.Response) ([]byte, error) {
 	if err != nil {
 		return snippet, err
 	}
+	if resp.ContentLength == 0 {
+		return snippet, nil
+	}
 	_, err = io.CopyN(io.Discard, resp.Body, maxDrainBytes)
 	if err == io.EOF {
 		err = nil

@@ -34,6 +34,7 @@ func (s *Sender) Send(ctx context.Context, rawURL string, msg Message) (*Report,
 	if err != nil {
 		return rep, fail(rep, OutcomePermanent, err)
 	}
+	rep.Attempts = rep.first[:0]
 	var signedAt time.Time
 	for n := 1; ; n++ {
 		a, ts, err := s.attempt(ctx, rawURL, redacted, &msg, body, n, signedAt)
