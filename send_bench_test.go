@@ -12,8 +12,8 @@ import (
 	"github.com/signedhooks/webhook"
 )
 
-// benchBody is a typical small event, 256 bytes.
-var benchBody = []byte(`{"event":"payment.succeeded","data":{"payment":{"id":"pay_123","amount":2000,"currency":"usd","customer":"cus_456","description":"` + strings.Repeat("x", 256-128-4) + `"}}}`)
+// deliveryBody is a typical small event, 256 bytes.
+var deliveryBody = []byte(`{"event":"payment.succeeded","data":{"payment":{"id":"pay_123","amount":2000,"currency":"usd","customer":"cus_456","description":"` + strings.Repeat("x", 256-128-4) + `"}}}`)
 
 func benchServer(b *testing.B) *server {
 	return newServer(b, func(w http.ResponseWriter, r *http.Request) {
@@ -42,9 +42,9 @@ func BenchmarkDelivery(b *testing.B) {
 	}
 }
 
-func run(b *testing.B, parallel bool, srv *server, deliver func() error) {
+func runDeliveries(b *testing.B, parallel bool, srv *server, deliver func() error) {
 	b.ReportAllocs()
-	b.SetBytes(int64(len(benchBody)))
+	b.SetBytes(int64(len(deliveryBody)))
 	// Warm up one connection per caller, then count only new ones.
 	if err := deliver(); err != nil {
 		b.Fatal(err)
@@ -76,8 +76,8 @@ func benchSender(b *testing.B, parallel bool, limit webhook.RateLimit) {
 	srv := benchServer(b)
 	s := newTestSender(b, nil, webhook.SenderOptions{RateLimit: limit})
 	ctx := context.Background()
-	m := webhook.Message{ID: "msg_bench", Type: "payment.succeeded", Payload: benchBody}
-	run(b, parallel, srv, func() error {
+	m := webhook.Message{ID: "msg_bench", Type: "payment.succeeded", Payload: deliveryBody}
+	runDeliveries(b, parallel, srv, func() error {
 		_, err := s.Send(ctx, srv.URL, m)
 		return err
 	})
@@ -85,13 +85,13 @@ func benchSender(b *testing.B, parallel bool, limit webhook.RateLimit) {
 
 func benchBare(b *testing.B, parallel bool) {
 	srv := benchServer(b)
-	signer, err := webhook.NewSigner(testSecret, nil)
+	signer, err := webhook.NewSigner(senderSecret, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	// The same headers as a Sender sends, computed once.
 	header := http.Header{"User-Agent": {"signedhooks-webhook"}}
-	if err := signer.SignHeaders(header, "msg_bench", time.Now(), benchBody); err != nil {
+	if err := signer.SignHeaders(header, "msg_bench", time.Now(), deliveryBody); err != nil {
 		b.Fatal(err)
 	}
 	// The same connection pool settings as a Sender's.
@@ -100,8 +100,8 @@ func benchBare(b *testing.B, parallel bool) {
 	client := &http.Client{Transport: tr}
 	b.Cleanup(client.CloseIdleConnections)
 	ctx := context.Background()
-	run(b, parallel, srv, func() error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL, bytes.NewReader(benchBody))
+	runDeliveries(b, parallel, srv, func() error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL, bytes.NewReader(deliveryBody))
 		if err != nil {
 			return err
 		}

@@ -216,7 +216,7 @@ func seen(r *http.Request) bool {
 func TestSendSameIDFreshSignature(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	v, err := webhook.NewVerifier(testSecret, &webhook.VerifierOptions{Now: clock.Now})
+	v, err := webhook.NewVerifier(senderSecret, &webhook.VerifierOptions{Now: clock.Now})
 	require.NoError(t, err)
 	var mu sync.Mutex
 	var ids, sigs []string

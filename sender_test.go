@@ -16,7 +16,7 @@ import (
 
 func TestNewSenderErrors(t *testing.T) {
 	t.Parallel()
-	signer, err := webhook.NewSigner(testSecret, nil)
+	signer, err := webhook.NewSigner(senderSecret, nil)
 	require.NoError(t, err)
 	tests := []struct {
 		name    string
@@ -25,11 +25,11 @@ func TestNewSenderErrors(t *testing.T) {
 	}{
 		{"nil options", nil, nil},
 		{"no signer or secret", &webhook.SenderOptions{}, nil},
-		{"both signer and secret", &webhook.SenderOptions{Signer: signer, Secret: testSecret}, nil},
+		{"both signer and secret", &webhook.SenderOptions{Signer: signer, Secret: senderSecret}, nil},
 		{"short secret", &webhook.SenderOptions{Secret: []byte("short")}, webhook.ErrSecretTooShort},
-		{"negative timeout", &webhook.SenderOptions{Secret: testSecret, AttemptTimeout: -1}, nil},
-		{"negative response size", &webhook.SenderOptions{Secret: testSecret, MaxResponseBytes: -1}, nil},
-		{"client with guard", &webhook.SenderOptions{Secret: testSecret, Client: &http.Client{}, BlockPrivateNetworks: true}, nil},
+		{"negative timeout", &webhook.SenderOptions{Secret: senderSecret, AttemptTimeout: -1}, nil},
+		{"negative response size", &webhook.SenderOptions{Secret: senderSecret, MaxResponseBytes: -1}, nil},
+		{"client with guard", &webhook.SenderOptions{Secret: senderSecret, Client: &http.Client{}, BlockPrivateNetworks: true}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -40,7 +40,7 @@ func TestNewSenderErrors(t *testing.T) {
 			if tc.wantErr != nil {
 				require.ErrorIs(t, err, tc.wantErr)
 			}
-			assert.NotContains(t, err.Error(), string(testSecret))
+			assert.NotContains(t, err.Error(), string(senderSecret))
 		})
 	}
 }
@@ -188,7 +188,7 @@ func TestSenderLeavesNoGoroutines(t *testing.T) {
 		defer srv.Close()
 		defer close(release)
 		s, err := webhook.NewSender(&webhook.SenderOptions{
-			Secret:         testSecret,
+			Secret:         senderSecret,
 			AttemptTimeout: 20 * time.Millisecond,
 			Retry:          webhook.Backoff{InitialDelay: time.Millisecond, MaxAttempts: 3},
 			RateLimit:      webhook.RateLimit{Rate: 1000, Burst: 10},

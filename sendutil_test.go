@@ -16,7 +16,7 @@ import (
 	"github.com/signedhooks/webhook"
 )
 
-var testSecret = []byte("0123456789abcdef0123456789abcdef")
+var senderSecret = []byte("0123456789abcdef0123456789abcdef")
 
 // fakeClock is a clock whose Sleep returns at once and moves time forward,
 // recording every wait, so retry timing is checked exactly.
@@ -55,7 +55,7 @@ var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustPa
 func newTestSender(t testing.TB, c *fakeClock, opts webhook.SenderOptions) *webhook.Sender {
 	t.Helper()
 	if opts.Signer == nil && opts.Secret == nil {
-		opts.Secret = testSecret
+		opts.Secret = senderSecret
 	}
 	if c != nil {
 		opts.Now, opts.Sleep = c.Now, c.Sleep
