@@ -56,15 +56,10 @@ func (s *Sender) attempt(ctx context.Context, rawURL, redacted string, msg *Mess
 		return a, ts, nil
 	}
 	a.StatusCode = resp.StatusCode
-	a.Response, a.Err = s.readResponse(resp)
+	// The status is the endpoint's answer; a body that breaks off only
+	// costs the connection, so a read error is not the attempt's error.
+	a.Response = s.readResponse(resp)
 	a.Latency = s.now().Sub(a.Start)
-	if a.Err != nil {
-		// The status arrived but the body did not: the endpoint may not have
-		// finished, so count it as a network failure.
-		a.Err = redactError(a.Err, redacted)
-		a.Class = ClassRetry
-		return a, ts, nil
-	}
 	a.Class = Classify(resp.StatusCode, nil)
 	switch a.Class {
 	case ClassDelivered:
@@ -83,13 +78,14 @@ func (s *Sender) attempt(ctx context.Context, rawURL, redacted string, msg *Mess
 
 // readResponse keeps the first maxResp bytes of the body, reads and
 // discards up to maxDrainBytes more so the connection can be reused, and
-// closes it. A read error (other than a body longer than that) is returned.
-func (s *Sender) readResponse(resp *http.Response) ([]byte, error) {
+// closes it. A longer body, or one that fails, closes the connection instead.
+func (s *Sender) readResponse(resp *http.Response) []byte {
 	defer resp.Body.Close()
 	var snippet []byte
 	var err error
 	switch {
 	case resp.ContentLength == 0:
+		return nil
 	case resp.ContentLength > 0:
 		snippet = make([]byte, min(resp.ContentLength, int64(s.maxResp)))
 		var n int
@@ -98,20 +94,10 @@ func (s *Sender) readResponse(resp *http.Response) ([]byte, error) {
 	default:
 		snippet, err = io.ReadAll(io.LimitReader(resp.Body, int64(s.maxResp)))
 	}
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		return snippet, nil // shorter than announced: nothing left to drain
+	if err == nil {
+		io.CopyN(io.Discard, resp.Body, maxDrainBytes)
 	}
-	if err != nil {
-		return snippet, err
-	}
-	if resp.ContentLength == 0 {
-		return snippet, nil
-	}
-	_, err = io.CopyN(io.Discard, resp.Body, maxDrainBytes)
-	if err == io.EOF {
-		err = nil
-	}
-	return snippet, err
+	return snippet
 }
 
 // location describes the redirect target of a 3xx response, redacted and

@@ -216,3 +216,51 @@ func TestSenderLeavesNoGoroutines(t *testing.T) {
 		t.Fatalf("goroutines: %d before, %d after:\n%s", before, after, buf[:runtime.Stack(buf, true)])
 	}
 }
+
+func TestSendResponseBodies(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		handler     http.HandlerFunc
+		wantStatus  int
+		wantSnippet string
+	}{
+		{
+			name: "body that breaks off after a 200 still delivers",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				conn, buf, err := http.NewResponseController(w).Hijack()
+				if err != nil {
+					panic(err)
+				}
+				buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")
+				buf.Flush()
+				conn.Close()
+			},
+			wantStatus:  200,
+			wantSnippet: "abc",
+		},
+		{
+			name: "streamed body of unknown length is cut",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				for range 100 {
+					w.Write([]byte("0123456789"))
+					http.NewResponseController(w).Flush()
+				}
+			},
+			wantStatus:  200,
+			wantSnippet: "0123456789012345",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, tc.handler)
+			s := newTestSender(t, newFakeClock(), webhook.SenderOptions{MaxResponseBytes: 16})
+			rep, err := s.Send(context.Background(), srv.URL, msg(`{}`))
+			require.NoError(t, err)
+			require.Len(t, rep.Attempts, 1)
+			assert.Equal(t, tc.wantStatus, rep.StatusCode())
+			assert.Equal(t, tc.wantSnippet, string(rep.Attempts[0].Response))
+		})
+	}
+}
