@@ -7,37 +7,37 @@ import (
 	"time"
 )
 
-// Outcome is how a whole delivery ended.
-type Outcome int
+// DeliveryOutcome is how a whole delivery ended.
+type DeliveryOutcome int
 
 // The outcomes of [Sender.Send].
 const (
-	// OutcomeDelivered: an attempt was answered 2xx.
-	OutcomeDelivered Outcome = iota + 1
+	// Delivered: an attempt was answered 2xx.
+	Delivered DeliveryOutcome = iota + 1
 
-	// OutcomeGaveUp: every attempt the retry policy allowed failed.
-	OutcomeGaveUp
+	// GaveUp: every attempt the retry policy allowed failed.
+	GaveUp
 
-	// OutcomePermanent: an attempt failed in a way retrying cannot fix
+	// PermanentFailure: an attempt failed in a way retrying cannot fix
 	// (see [ClassPermanent] and [ClassGone]), or the message or URL was
 	// invalid. The error says which.
-	OutcomePermanent
+	PermanentFailure
 
-	// OutcomeCancelled: the context was cancelled or its deadline passed
+	// Cancelled: the context was cancelled or its deadline passed
 	// before the delivery succeeded.
-	OutcomeCancelled
+	Cancelled
 )
 
 // String returns "delivered", "gave up", "permanent failure" or "cancelled".
-func (o Outcome) String() string {
+func (o DeliveryOutcome) String() string {
 	switch o {
-	case OutcomeDelivered:
+	case Delivered:
 		return "delivered"
-	case OutcomeGaveUp:
+	case GaveUp:
 		return "gave up"
-	case OutcomePermanent:
+	case PermanentFailure:
 		return "permanent failure"
-	case OutcomeCancelled:
+	case Cancelled:
 		return "cancelled"
 	}
 	return "unknown"
@@ -101,7 +101,7 @@ type Report struct {
 	URL string
 
 	// Outcome is how the delivery ended.
-	Outcome Outcome
+	Outcome DeliveryOutcome
 
 	// Attempts lists the attempts in order. It is empty when the message or
 	// URL was invalid, or the context ended before the first attempt.

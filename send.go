@@ -28,11 +28,11 @@ func (s *Sender) Send(ctx context.Context, rawURL string, msg Message) (*Report,
 	redacted, err := parseURL(rawURL)
 	rep := &Report{MessageID: msg.ID, Type: msg.Type, URL: redacted}
 	if err != nil {
-		return rep, fail(rep, OutcomePermanent, err)
+		return rep, fail(rep, PermanentFailure, err)
 	}
 	body, err := msg.body()
 	if err != nil {
-		return rep, fail(rep, OutcomePermanent, err)
+		return rep, fail(rep, PermanentFailure, err)
 	}
 	rep.Attempts = rep.first[:0]
 	var signedAt time.Time
@@ -40,7 +40,7 @@ func (s *Sender) Send(ctx context.Context, rawURL string, msg Message) (*Report,
 		a, ts, err := s.attempt(ctx, rawURL, redacted, &msg, body, n, signedAt)
 		signedAt = ts
 		if err != nil { // ctx ended while waiting for the rate limiter
-			return rep, fail(rep, OutcomeCancelled, cancelled(err, rep))
+			return rep, fail(rep, Cancelled, cancelled(err, rep))
 		}
 		var delay time.Duration
 		if a.Class == ClassRetry && ctx.Err() == nil {
@@ -53,17 +53,17 @@ func (s *Sender) Send(ctx context.Context, rawURL string, msg Message) (*Report,
 		}
 		switch {
 		case a.Class == ClassDelivered:
-			rep.Outcome = OutcomeDelivered
+			rep.Outcome = Delivered
 			return rep, nil
 		case a.Class != ClassRetry:
-			return rep, fail(rep, OutcomePermanent, a.Err)
+			return rep, fail(rep, PermanentFailure, a.Err)
 		case ctx.Err() != nil:
-			return rep, fail(rep, OutcomeCancelled, cancelled(ctx.Err(), rep))
+			return rep, fail(rep, Cancelled, cancelled(ctx.Err(), rep))
 		case !a.Retry:
-			return rep, fail(rep, OutcomeGaveUp, fmt.Errorf("%w: %w", ErrGaveUp, a.Err))
+			return rep, fail(rep, GaveUp, fmt.Errorf("%w: %w", ErrGaveUp, a.Err))
 		}
 		if err := s.sleep(ctx, delay); err != nil {
-			return rep, fail(rep, OutcomeCancelled, cancelled(err, rep))
+			return rep, fail(rep, Cancelled, cancelled(err, rep))
 		}
 	}
 }
@@ -105,7 +105,7 @@ func (s *Sender) Attempt(ctx context.Context, rawURL string, msg Message, attemp
 }
 
 // fail sets the outcome of rep and returns its [*DeliveryError].
-func fail(rep *Report, o Outcome, err error) error {
+func fail(rep *Report, o DeliveryOutcome, err error) error {
 	rep.Outcome = o
 	return &DeliveryError{
 		URL:        rep.URL,

@@ -23,7 +23,7 @@ func TestSendOutcomes(t *testing.T) {
 		name        string
 		handler     http.HandlerFunc
 		retry       webhook.RetryPolicy
-		wantOutcome webhook.Outcome
+		wantOutcome webhook.DeliveryOutcome
 		wantErr     []error
 		wantStatus  []int
 		wantSleeps  []time.Duration
@@ -31,14 +31,14 @@ func TestSendOutcomes(t *testing.T) {
 		{
 			name:        "delivered at once",
 			handler:     statuses(200),
-			wantOutcome: webhook.OutcomeDelivered,
+			wantOutcome: webhook.Delivered,
 			wantStatus:  []int{200},
 		},
 		{
 			name:        "flaky endpoint succeeds on attempt 3",
 			handler:     statuses(503, 500, 204),
 			retry:       halfJitter,
-			wantOutcome: webhook.OutcomeDelivered,
+			wantOutcome: webhook.Delivered,
 			wantStatus:  []int{503, 500, 204},
 			wantSleeps:  []time.Duration{500 * time.Millisecond, time.Second},
 		},
@@ -46,7 +46,7 @@ func TestSendOutcomes(t *testing.T) {
 			name:        "reference schedule",
 			handler:     statuses(500, 500, 200),
 			retry:       webhook.Schedule{time.Minute, 5 * time.Minute},
-			wantOutcome: webhook.OutcomeDelivered,
+			wantOutcome: webhook.Delivered,
 			wantStatus:  []int{500, 500, 200},
 			wantSleeps:  []time.Duration{time.Minute, 5 * time.Minute},
 		},
@@ -54,7 +54,7 @@ func TestSendOutcomes(t *testing.T) {
 			name:        "gives up after the schedule",
 			handler:     statuses(502),
 			retry:       webhook.Schedule{time.Minute, 5 * time.Minute},
-			wantOutcome: webhook.OutcomeGaveUp,
+			wantOutcome: webhook.GaveUp,
 			wantErr:     []error{webhook.ErrGaveUp, webhook.ErrStatus},
 			wantStatus:  []int{502, 502, 502},
 			wantSleeps:  []time.Duration{time.Minute, 5 * time.Minute},
@@ -63,7 +63,7 @@ func TestSendOutcomes(t *testing.T) {
 			name:        "gives up after MaxAttempts",
 			handler:     statuses(429),
 			retry:       webhook.Backoff{MaxAttempts: 3, Rand: constRand(0)},
-			wantOutcome: webhook.OutcomeGaveUp,
+			wantOutcome: webhook.GaveUp,
 			wantErr:     []error{webhook.ErrGaveUp, webhook.ErrStatus},
 			wantStatus:  []int{429, 429, 429},
 			wantSleeps:  []time.Duration{0, 0},
@@ -72,7 +72,7 @@ func TestSendOutcomes(t *testing.T) {
 			name:        "permanent 4xx stops at once",
 			handler:     statuses(400, 200),
 			retry:       halfJitter,
-			wantOutcome: webhook.OutcomePermanent,
+			wantOutcome: webhook.PermanentFailure,
 			wantErr:     []error{webhook.ErrRejected},
 			wantStatus:  []int{400},
 		},
@@ -80,7 +80,7 @@ func TestSendOutcomes(t *testing.T) {
 			name:        "401 stops at once",
 			handler:     statuses(401, 200),
 			retry:       halfJitter,
-			wantOutcome: webhook.OutcomePermanent,
+			wantOutcome: webhook.PermanentFailure,
 			wantErr:     []error{webhook.ErrRejected},
 			wantStatus:  []int{401},
 		},
@@ -88,7 +88,7 @@ func TestSendOutcomes(t *testing.T) {
 			name:        "410 stops and says gone",
 			handler:     statuses(410, 200),
 			retry:       halfJitter,
-			wantOutcome: webhook.OutcomePermanent,
+			wantOutcome: webhook.PermanentFailure,
 			wantErr:     []error{webhook.ErrGone},
 			wantStatus:  []int{410},
 		},
@@ -96,7 +96,7 @@ func TestSendOutcomes(t *testing.T) {
 			name:        "409 in flight is retried",
 			handler:     statuses(409, 200),
 			retry:       halfJitter,
-			wantOutcome: webhook.OutcomeDelivered,
+			wantOutcome: webhook.Delivered,
 			wantStatus:  []int{409, 200},
 			wantSleeps:  []time.Duration{500 * time.Millisecond},
 		},
@@ -111,7 +111,7 @@ func TestSendOutcomes(t *testing.T) {
 				w.WriteHeader(http.StatusOK)
 			},
 			retry:       halfJitter,
-			wantOutcome: webhook.OutcomeDelivered,
+			wantOutcome: webhook.Delivered,
 			wantStatus:  []int{429, 200},
 			wantSleeps:  []time.Duration{7 * time.Second},
 		},
@@ -126,7 +126,7 @@ func TestSendOutcomes(t *testing.T) {
 				w.WriteHeader(http.StatusOK)
 			},
 			retry:       webhook.Backoff{MaxDelay: time.Minute},
-			wantOutcome: webhook.OutcomeDelivered,
+			wantOutcome: webhook.Delivered,
 			wantStatus:  []int{503, 200},
 			wantSleeps:  []time.Duration{time.Minute},
 		},
@@ -139,7 +139,7 @@ func TestSendOutcomes(t *testing.T) {
 				http.Redirect(w, r, "/elsewhere?token=abc", http.StatusFound)
 			},
 			retry:       webhook.Backoff{MaxAttempts: 2, Rand: constRand(0)},
-			wantOutcome: webhook.OutcomeGaveUp,
+			wantOutcome: webhook.GaveUp,
 			wantErr:     []error{webhook.ErrGaveUp, webhook.ErrStatus},
 			wantStatus:  []int{302, 302},
 			wantSleeps:  []time.Duration{0},
@@ -150,7 +150,7 @@ func TestSendOutcomes(t *testing.T) {
 				http.Redirect(w, r, "https://example.com/new", http.StatusPermanentRedirect)
 			},
 			retry:       halfJitter,
-			wantOutcome: webhook.OutcomePermanent,
+			wantOutcome: webhook.PermanentFailure,
 			wantErr:     []error{webhook.ErrRejected},
 			wantStatus:  []int{308},
 		},
@@ -159,7 +159,7 @@ func TestSendOutcomes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := newServer(t, tc.handler)
-			clock := newFakeClock()
+			clock := newSenderClock()
 			var hooked []webhook.AttemptReport
 			s := newTestSender(t, clock, webhook.SenderOptions{
 				Retry:     tc.retry,
@@ -215,7 +215,7 @@ func seen(r *http.Request) bool {
 // middleware.
 func TestSendSameIDFreshSignature(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := newSenderClock()
 	v, err := webhook.NewVerifier(senderSecret, &webhook.VerifierOptions{Now: clock.Now})
 	require.NoError(t, err)
 	var mu sync.Mutex
@@ -247,7 +247,7 @@ func TestSendSameIDFreshSignature(t *testing.T) {
 		Data: map[string]string{"id": "pay_123"},
 	})
 	require.NoError(t, err)
-	assert.Equal(t, webhook.OutcomeDelivered, rep.Outcome)
+	assert.Equal(t, webhook.Delivered, rep.Outcome)
 	assert.Equal(t, []string{"wh_001", "wh_001", "wh_001"}, ids)
 	require.Len(t, sigs, 3)
 	assert.NotEqual(t, sigs[0], sigs[1])
@@ -269,7 +269,7 @@ func TestSendGeneratesStableID(t *testing.T) {
 			w.WriteHeader(http.StatusBadGateway)
 		}
 	})
-	s := newTestSender(t, newFakeClock(), webhook.SenderOptions{})
+	s := newTestSender(t, newSenderClock(), webhook.SenderOptions{})
 	rep, err := s.Send(context.Background(), srv.URL, msg(`{}`))
 	require.NoError(t, err)
 	require.Len(t, ids, 2)
@@ -288,7 +288,7 @@ func TestSendPerAttemptTimeout(t *testing.T) {
 		}
 	})
 	t.Cleanup(func() { close(release) }) // runs before srv.Close
-	clock := newFakeClock()
+	clock := newSenderClock()
 	s := newTestSender(t, clock, webhook.SenderOptions{
 		AttemptTimeout: 20 * time.Millisecond,
 		Retry:          webhook.Backoff{MaxAttempts: 2, Rand: constRand(0)},
@@ -296,7 +296,7 @@ func TestSendPerAttemptTimeout(t *testing.T) {
 	rep, err := s.Send(context.Background(), srv.URL, msg(`{}`))
 	require.ErrorIs(t, err, webhook.ErrGaveUp)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Equal(t, webhook.OutcomeGaveUp, rep.Outcome)
+	assert.Equal(t, webhook.GaveUp, rep.Outcome)
 	require.Len(t, rep.Attempts, 2)
 	for _, a := range rep.Attempts {
 		assert.Equal(t, 0, a.StatusCode)
@@ -329,7 +329,7 @@ func TestSendCancelInterruptsBackoff(t *testing.T) {
 	}
 	require.ErrorIs(t, err, context.Canceled)
 	require.ErrorIs(t, err, webhook.ErrStatus, "the last attempt's error is kept")
-	assert.Equal(t, webhook.OutcomeCancelled, rep.Outcome)
+	assert.Equal(t, webhook.Cancelled, rep.Outcome)
 	assert.Len(t, rep.Attempts, 1)
 	assert.Equal(t, int64(1), srv.requests.Load())
 }
@@ -339,10 +339,10 @@ func TestSendCancelledBeforeStart(t *testing.T) {
 	srv := newServer(t, statuses(200))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	s := newTestSender(t, newFakeClock(), webhook.SenderOptions{})
+	s := newTestSender(t, newSenderClock(), webhook.SenderOptions{})
 	rep, err := s.Send(ctx, srv.URL, msg(`{}`))
 	require.ErrorIs(t, err, context.Canceled)
-	assert.Equal(t, webhook.OutcomeCancelled, rep.Outcome)
+	assert.Equal(t, webhook.Cancelled, rep.Outcome)
 	assert.Empty(t, rep.Attempts)
 	assert.Equal(t, int64(0), srv.requests.Load())
 }
@@ -370,7 +370,7 @@ func TestSendSSRFGuard(t *testing.T) {
 			if tc.allow {
 				opts.AllowNetworks = loopback
 			}
-			clock := newFakeClock()
+			clock := newSenderClock()
 			s := newTestSender(t, clock, opts)
 			rep, err := s.Send(context.Background(), tc.target, msg(`{}`))
 			if tc.wantErr == nil {
@@ -378,7 +378,7 @@ func TestSendSSRFGuard(t *testing.T) {
 				return
 			}
 			require.ErrorIs(t, err, tc.wantErr)
-			assert.Equal(t, webhook.OutcomePermanent, rep.Outcome)
+			assert.Equal(t, webhook.PermanentFailure, rep.Outcome)
 			assert.Len(t, rep.Attempts, 1, "a refused address is not retried")
 			assert.Empty(t, clock.Sleeps())
 		})
@@ -392,7 +392,7 @@ func TestSendRedactsURL(t *testing.T) {
 	srv := newServer(t, statuses(200))
 	addr := srv.Listener.Addr().String()
 	srv.Close() // nothing listens there any more: connection refused
-	s := newTestSender(t, newFakeClock(), webhook.SenderOptions{Retry: webhook.Backoff{MaxAttempts: 1}})
+	s := newTestSender(t, newSenderClock(), webhook.SenderOptions{Retry: webhook.Backoff{MaxAttempts: 1}})
 	rep, err := s.Send(context.Background(), "http://admin:hunter2hunter2@"+addr+"/hook?token=s3cr3t", msg(`{}`))
 	require.ErrorIs(t, err, webhook.ErrGaveUp)
 	assert.Equal(t, "http://"+addr+"/hook?redacted", rep.URL)
@@ -405,7 +405,7 @@ func TestSendRedactsURL(t *testing.T) {
 
 func TestSendInvalidInput(t *testing.T) {
 	t.Parallel()
-	s := newTestSender(t, newFakeClock(), webhook.SenderOptions{})
+	s := newTestSender(t, newSenderClock(), webhook.SenderOptions{})
 	tests := []struct {
 		name    string
 		url     string
@@ -425,7 +425,7 @@ func TestSendInvalidInput(t *testing.T) {
 			rep, err := s.Send(context.Background(), tc.url, tc.msg)
 			require.ErrorIs(t, err, tc.wantErr)
 			require.NotNil(t, rep)
-			assert.Equal(t, webhook.OutcomePermanent, rep.Outcome)
+			assert.Equal(t, webhook.PermanentFailure, rep.Outcome)
 			assert.Empty(t, rep.Attempts)
 		})
 	}

@@ -54,7 +54,7 @@ func TestSenderWithOwnClientNeverFollowsRedirects(t *testing.T) {
 		http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
 	})
 	client := srv.Client()
-	s := newTestSender(t, newFakeClock(), webhook.SenderOptions{Client: client, Retry: webhook.Backoff{MaxAttempts: 1}})
+	s := newTestSender(t, newSenderClock(), webhook.SenderOptions{Client: client, Retry: webhook.Backoff{MaxAttempts: 1}})
 	rep, err := s.Send(context.Background(), srv.URL+"/hook", msg(`{}`))
 	require.ErrorIs(t, err, webhook.ErrStatus)
 	assert.Equal(t, 307, rep.StatusCode())
@@ -68,7 +68,7 @@ func TestSendResponseSnippetAndConnectionReuse(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte(big))
 	})
-	s := newTestSender(t, newFakeClock(), webhook.SenderOptions{
+	s := newTestSender(t, newSenderClock(), webhook.SenderOptions{
 		MaxResponseBytes: 16,
 		Retry:            webhook.Backoff{MaxAttempts: 4, Rand: constRand(0)},
 	})
@@ -84,7 +84,7 @@ func TestSendResponseSnippetAndConnectionReuse(t *testing.T) {
 func TestSendRateLimit(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, statuses(200))
-	clock := newFakeClock()
+	clock := newSenderClock()
 	fast := srv.URL + "/fast"
 	s := newTestSender(t, clock, webhook.SenderOptions{
 		RateLimit:          webhook.RateLimit{Rate: 2, Burst: 1},
@@ -113,7 +113,7 @@ func TestSendRateLimitWaitIsCancelled(t *testing.T) {
 	defer cancel()
 	rep, err := s.Send(ctx, srv.URL, msg(`{}`))
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Equal(t, webhook.OutcomeCancelled, rep.Outcome)
+	assert.Equal(t, webhook.Cancelled, rep.Outcome)
 	assert.Empty(t, rep.Attempts)
 	assert.Equal(t, int64(1), srv.requests.Load())
 }
@@ -144,7 +144,7 @@ func TestAttempt(t *testing.T) {
 		{"gone", "/gone", webhook.Message{ID: "wh_3", Payload: []byte(`{}`)}, webhook.ClassGone, webhook.ErrGone, 0},
 		{"needs an id", "/ok", webhook.Message{Payload: []byte(`{}`)}, webhook.ClassPermanent, webhook.ErrInvalidMessage, 0},
 	}
-	s := newTestSender(t, newFakeClock(), webhook.SenderOptions{})
+	s := newTestSender(t, newSenderClock(), webhook.SenderOptions{})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -255,7 +255,7 @@ func TestSendResponseBodies(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := newServer(t, tc.handler)
-			s := newTestSender(t, newFakeClock(), webhook.SenderOptions{MaxResponseBytes: 16})
+			s := newTestSender(t, newSenderClock(), webhook.SenderOptions{MaxResponseBytes: 16})
 			rep, err := s.Send(context.Background(), srv.URL, msg(`{}`))
 			require.NoError(t, err)
 			require.Len(t, rep.Attempts, 1)

@@ -18,23 +18,23 @@ import (
 
 var senderSecret = []byte("0123456789abcdef0123456789abcdef")
 
-// fakeClock is a clock whose Sleep returns at once and moves time forward,
+// senderClock is a clock whose Sleep returns at once and moves time forward,
 // recording every wait, so retry timing is checked exactly.
-type fakeClock struct {
+type senderClock struct {
 	mu     sync.Mutex
 	now    time.Time
 	sleeps []time.Duration
 }
 
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Unix(1_800_000_000, 0)} }
+func newSenderClock() *senderClock { return &senderClock{now: time.Unix(1_800_000_000, 0)} }
 
-func (c *fakeClock) Now() time.Time {
+func (c *senderClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+func (c *senderClock) Sleep(ctx context.Context, d time.Duration) error {
 	c.mu.Lock()
 	c.sleeps = append(c.sleeps, d)
 	c.now = c.now.Add(d)
@@ -42,7 +42,7 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
-func (c *fakeClock) Sleeps() []time.Duration {
+func (c *senderClock) Sleeps() []time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]time.Duration(nil), c.sleeps...)
@@ -52,7 +52,7 @@ var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustPa
 
 // newTestSender returns a Sender on clock c (nil for real time) whose idle
 // connections are closed when the test ends.
-func newTestSender(t testing.TB, c *fakeClock, opts webhook.SenderOptions) *webhook.Sender {
+func newTestSender(t testing.TB, c *senderClock, opts webhook.SenderOptions) *webhook.Sender {
 	t.Helper()
 	if opts.Signer == nil && opts.Secret == nil {
 		opts.Secret = senderSecret
