@@ -133,7 +133,10 @@ func parseURL(raw string) (string, error) {
 		// url.Parse's error quotes the whole URL, secrets included.
 		return "", fmt.Errorf("%w: cannot be parsed", ErrInvalidURL)
 	}
-	redacted := redactURL(u)
+	redacted := raw
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" {
+		redacted = redactURL(u)
+	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return redacted, fmt.Errorf("%w: want an http or https URL with a host", ErrInvalidURL)
 	}
