@@ -1,0 +1,81 @@
+package capture
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/signedhooks/webhook"
+)
+
+// BenchmarkListen measures captured deliveries per second through a real
+// loopback server, with history on, from concurrent senders on keep-alive
+// connections.
+func BenchmarkListen(b *testing.B) {
+	body := []byte(`{"event":"invoice.paid","data":{"id":"inv_123","amount":4200,"currency":"eur","customer":"cus_456","lines":[{"sku":"a","qty":1},{"sku":"b","qty":2}],"note":"` + strings.Repeat("x", 80) + `"}}`)
+	for _, bc := range []struct {
+		name   string
+		verify bool
+	}{{"verify", true}, {"noverify", false}} {
+		b.Run(bc.name, func(b *testing.B) {
+			o := &Options{History: DefaultHistory, Now: func() time.Time { return testNow }}
+			if bc.verify {
+				o.Verifier = testVerifier(b)
+			}
+			s, err := New(o)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			srv := &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
+			go func() { _ = srv.Serve(ln) }()
+			defer srv.Close()
+
+			const senders = 16
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders, MaxConnsPerHost: senders}}
+			defer client.CloseIdleConnections()
+			url := "http://" + ln.Addr().String() + "/webhook"
+			sig := testSigner(b).Sign(testNow, body)
+			var ids atomic.Int64
+
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			b.SetParallelism((senders + 1) / 2) // GOMAXPROCS(2) x 8 = 16 senders here
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set(webhook.SignatureHeader, sig)
+					req.Header.Set(webhook.IDHeader, "msg_"+strconv.FormatInt(ids.Add(1), 10))
+					resp, err := client.Do(req)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						b.Errorf("status %d", resp.StatusCode)
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "deliveries/s")
+			if s.Len() == 0 {
+				b.Fatal("nothing captured")
+			}
+		})
+	}
+}

@@ -1,0 +1,36 @@
+package capture
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestPrintReportsAndCleans(t *testing.T) {
+	t.Parallel()
+	var log strings.Builder
+	s := newTestServer(t, &Options{Log: &log, Verifier: testVerifier(t)})
+	r := signedRequest(t, "msg_\x1b[2Jx", `{"event":"a"}`)
+	r.Header.Set("X-Evil", "\x1b]0;pwned\x07")
+	serve(s, r)
+	serve(s, httptest.NewRequest("POST", "/webhook", strings.NewReader("raw \x1b[31mred\u202e")))
+
+	out := log.String()
+	assert.NotContains(t, out, "\x1b", "no escape sequences reach the terminal")
+	assert.NotContains(t, out, "\u202e")
+	assert.Contains(t, out, "#1 POST /webhook from 192.0.2.1:1234")
+	assert.Contains(t, out, "valid -> 200")
+	assert.Contains(t, out, "\"event\": \"a\"")
+	assert.Contains(t, out, "invalid (webhook: missing signature header) -> 400")
+	assert.NotContains(t, out, string(testSecret))
+}
+
+func TestPrintQuiet(t *testing.T) {
+	t.Parallel()
+	var log strings.Builder
+	s := newTestServer(t, &Options{Log: &log, Quiet: true})
+	serve(s, httptest.NewRequest("POST", "/webhook", strings.NewReader(`{"event":"a"}`)))
+	assert.Equal(t, 1, strings.Count(log.String(), "\n"))
+}
