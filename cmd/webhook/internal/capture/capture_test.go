@@ -41,23 +41,31 @@ func TestCapture(t *testing.T) {
 		},
 		{
 			name: "unsigned", secret: true,
-			req:        func(*testing.T) *http.Request { return httptest.NewRequest("POST", "/webhook", strings.NewReader("hi")) },
+			req: func(*testing.T) *http.Request {
+				return httptest.NewRequest("POST", "/webhook", strings.NewReader("hi"))
+			},
 			wantStatus: http.StatusBadRequest, verdict: VerdictInvalid, reason: webhook.ErrMissingSignature,
 			encoding: EncodingText, body: "hi",
 		},
 		{
-			name:       "no secret",
-			req:        func(*testing.T) *http.Request { return httptest.NewRequest("PUT", "/webhook/sub?q=1", strings.NewReader("plain")) },
+			name: "no secret",
+			req: func(*testing.T) *http.Request {
+				return httptest.NewRequest("PUT", "/webhook/sub?q=1", strings.NewReader("plain"))
+			},
 			wantStatus: http.StatusOK, verdict: VerdictUnchecked, encoding: EncodingText, body: "plain",
 		},
 		{
-			name:       "binary body",
-			req:        func(*testing.T) *http.Request { return httptest.NewRequest("POST", "/webhook", strings.NewReader("\xff\xfe")) },
+			name: "binary body",
+			req: func(*testing.T) *http.Request {
+				return httptest.NewRequest("POST", "/webhook", strings.NewReader("\xff\xfe"))
+			},
 			wantStatus: http.StatusOK, verdict: VerdictUnchecked, encoding: EncodingBase64, body: "//4=",
 		},
 		{
-			name:       "too large",
-			req:        func(*testing.T) *http.Request { return httptest.NewRequest("POST", "/webhook", strings.NewReader(strings.Repeat("x", 65))) },
+			name: "too large",
+			req: func(*testing.T) *http.Request {
+				return httptest.NewRequest("POST", "/webhook", strings.NewReader(strings.Repeat("x", 65)))
+			},
 			wantStatus: http.StatusRequestEntityTooLarge, verdict: VerdictInvalid, reason: webhook.ErrBodyTooLarge,
 			encoding: EncodingText, body: strings.Repeat("x", 64),
 		},
