@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 	"unicode"
 )
 
@@ -20,7 +19,7 @@ func (s *Server) print(d *Delivery) {
 		return
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s #%d %s %s from %s", d.Time.Format(time.RFC3339Nano), d.Seq,
+	fmt.Fprintf(&b, "%s #%d %s %s from %s", d.Time.Format("2006-01-02T15:04:05.000Z07:00"), d.Seq,
 		clean(d.Method), clean(d.Path), clean(d.Source))
 	if d.ID != "" {
 		fmt.Fprintf(&b, " id=%s", clean(d.ID))
