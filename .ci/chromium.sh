@@ -4,5 +4,5 @@
 if ! command -v chromium >/dev/null 2>&1; then
 	echo "installing chromium for the live-page browser test"
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
