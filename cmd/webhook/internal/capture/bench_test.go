@@ -22,11 +22,15 @@ func BenchmarkListen(b *testing.B) {
 	for _, bc := range []struct {
 		name   string
 		verify bool
-	}{{"verify", true}, {"noverify", false}} {
+		print  bool
+	}{{"verify", true, false}, {"noverify", false, false}, {"verify+print", true, true}} {
 		b.Run(bc.name, func(b *testing.B) {
 			o := &Options{History: DefaultHistory, Now: func() time.Time { return testNow }}
 			if bc.verify {
 				o.Verifier = testVerifier(b)
+			}
+			if bc.print {
+				o.Log = io.Discard // the full report: headers and pretty body
 			}
 			s, err := New(o)
 			if err != nil {
@@ -52,6 +56,7 @@ func BenchmarkListen(b *testing.B) {
 			b.ReportAllocs()
 			b.SetParallelism((senders + 1) / 2) // GOMAXPROCS(2) x 8 = 16 senders here
 			b.ResetTimer()
+			cpu0 := cpuTime()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
@@ -73,6 +78,11 @@ func BenchmarkListen(b *testing.B) {
 			})
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "deliveries/s")
+			if cpu := cpuTime() - cpu0; cpu > 0 {
+				// Sender and server share the process: this is the CPU cost
+				// of both ends of one delivery.
+				b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/delivery")
+			}
 			if s.Len() == 0 {
 				b.Fatal("nothing captured")
 			}
