@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -40,6 +41,7 @@ the local status (502 when the local endpoint cannot be reached).`)
 	maxBody := fs.Int64("max-body", capture.DefaultMaxBodyBytes, "largest body in bytes; larger ones are truncated and answered 413")
 	tolerance := fs.Duration("tolerance", webhook.DefaultTolerance, "how far a signed time may be from now, either way")
 	noTolerance := fs.Bool("no-tolerance", false, "skip the timestamp check")
+	allowHosts := fs.String("allow-host", "", "comma-separated host `names` under which the page and history may be read,\nbesides IP addresses and localhost (guards against DNS rebinding)")
 	quiet := fs.Bool("quiet", false, "print one line per delivery instead of headers and body")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -56,6 +58,11 @@ the local status (502 when the local endpoint cannot be reached).`)
 	opts := &capture.Options{
 		Path: *path, History: *history, MaxBodyBytes: *maxBody,
 		Forward: *forward, Log: e.stdout, Quiet: *quiet,
+	}
+	for _, h := range strings.Split(*allowHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			opts.AllowedHosts = append(opts.AllowedHosts, h)
+		}
 	}
 	if sec.given(fs) {
 		key, err := sec.load(fs)

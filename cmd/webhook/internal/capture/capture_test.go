@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -159,6 +160,38 @@ func TestServerRoutes(t *testing.T) {
 			w := serve(s, httptest.NewRequest(tc.method, tc.path, nil))
 			assert.Equal(t, tc.status, w.Code)
 			assert.Equal(t, tc.ctype, w.Header().Get("Content-Type"))
+		})
+	}
+}
+
+func TestHostsAllowedToReadTheHistory(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, &Options{AllowedHosts: []string{"hooks.example.test"}})
+	tests := []struct {
+		host, path string
+		status     int
+	}{
+		{"127.0.0.1:8787", "/history", 200},
+		{"[::1]:8787", "/history", 200},
+		{"localhost:8787", "/", 200},
+		{"app.localhost", "/history", 200},
+		{"hooks.example.test:443", "/history", 200},
+		{"attacker.example:8787", "/history", 403},
+		{"attacker.example", "/", 403},
+		{"attacker.example", "/events", 403},
+		{"attacker.example", "/webhook", 200}, // capture accepts any host
+	}
+	for _, tc := range tests {
+		t.Run(tc.host+tc.path, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest("GET", tc.path, nil)
+			r.Host = tc.host
+			if tc.path == "/events" {
+				ctx, cancel := context.WithCancel(r.Context())
+				cancel() // a stream that is allowed would end at once
+				r = r.WithContext(ctx)
+			}
+			assert.Equal(t, tc.status, serve(s, r).Code)
 		})
 	}
 }

@@ -39,6 +39,9 @@ func newTestServer(t testing.TB, o *Options) *Server {
 	if o.Now == nil {
 		o.Now = func() time.Time { return testNow }
 	}
+	if o.AllowedHosts == nil {
+		o.AllowedHosts = []string{"example.com"} // httptest.NewRequest's host
+	}
 	s, err := New(o)
 	require.NoError(t, err)
 	t.Cleanup(s.Close)

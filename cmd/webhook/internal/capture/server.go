@@ -76,6 +76,12 @@ type Options struct {
 	// 503. Default: [DefaultMaxClients].
 	MaxClients int
 
+	// AllowedHosts are host names (without port) under which the page, the
+	// stream and the history are served, besides IP addresses and
+	// localhost, which always are. Other names are refused with 403 so a
+	// web site cannot read captured deliveries through DNS rebinding.
+	AllowedHosts []string
+
 	// Now returns the current time. Default: time.Now.
 	Now func() time.Time
 }
@@ -121,6 +127,7 @@ func New(opts *Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	o.AllowedHosts = append([]string(nil), o.AllowedHosts...)
 	s := &Server{
 		opts:    o,
 		hist:    newHistory(o.History, o.HistoryBytes),
@@ -165,6 +172,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	base := strings.TrimSuffix(s.opts.Path, "/")
 	if p == base || strings.HasPrefix(p, base+"/") {
 		s.capture(w, r)
+		return
+	}
+	if !s.hostAllowed(r) {
+		http.Error(w, "host not allowed; start listen with -allow-host", http.StatusForbidden)
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
