@@ -7,21 +7,23 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"time"
 )
 
 // attempt makes one signed request, after waiting for the endpoint's rate
-// limiter. Its error is not nil only when ctx ended during that wait; every
-// other failure is in the report.
-func (s *Sender) attempt(ctx context.Context, rawURL, redacted string, msg *Message, body []byte, n int) (AttemptReport, error) {
+// limiter. It signs with a timestamp at least one second after prev (when
+// not zero) and returns that timestamp. Its error is not nil only when ctx
+// ended during the wait; every other failure is in the report.
+func (s *Sender) attempt(ctx context.Context, rawURL, redacted string, msg *Message, body []byte, n int, prev time.Time) (AttemptReport, time.Time, error) {
 	a := AttemptReport{MessageID: msg.ID, Type: msg.Type, URL: redacted, Number: n}
 	if d, undo := s.limits.reserve(rawURL, s.now()); d > 0 {
 		if err := s.sleep(ctx, d); err != nil {
 			undo()
-			return a, err
+			return a, time.Time{}, err
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return a, err
+		return a, time.Time{}, err
 	}
 
 	actx, cancel := context.WithTimeout(ctx, s.timeout)
@@ -31,15 +33,19 @@ func (s *Sender) attempt(ctx context.Context, rawURL, redacted string, msg *Mess
 		// parseURL accepted it, so this is rare; the error quotes the URL.
 		a.Err = fmt.Errorf("%w: %s", ErrInvalidURL, redacted)
 		a.Class = ClassPermanent
-		return a, nil
+		return a, prev, nil
 	}
 	req.Header.Set("User-Agent", s.userAgent)
 	a.Start = s.now()
-	if err := s.signer.SignHeaders(req.Header, msg.ID, a.Start, body); err != nil {
+	ts := a.Start
+	if !prev.IsZero() && ts.Unix() <= prev.Unix() {
+		ts = time.Unix(prev.Unix()+1, 0)
+	}
+	if err := s.signer.SignHeaders(req.Header, msg.ID, ts, body); err != nil {
 		// Not the endpoint's fault, and not something a retry would fix.
 		a.Err = fmt.Errorf("webhook: signing: %w", err)
 		a.Class = ClassPermanent
-		return a, nil
+		return a, ts, nil
 	}
 
 	resp, err := s.client.Do(req)
@@ -47,18 +53,13 @@ func (s *Sender) attempt(ctx context.Context, rawURL, redacted string, msg *Mess
 		a.Latency = s.now().Sub(a.Start)
 		a.Err = redactError(err, redacted)
 		a.Class = Classify(0, a.Err)
-		return a, nil
+		return a, ts, nil
 	}
 	a.StatusCode = resp.StatusCode
-	a.Response, a.Err = s.readResponse(resp)
+	// The status is the endpoint's answer; a body that breaks off only
+	// costs the connection, so a read error is not the attempt's error.
+	a.Response = s.readResponse(resp)
 	a.Latency = s.now().Sub(a.Start)
-	if a.Err != nil {
-		// The status arrived but the body did not: the endpoint may not have
-		// finished, so count it as a network failure.
-		a.Err = redactError(a.Err, redacted)
-		a.Class = ClassRetry
-		return a, nil
-	}
 	a.Class = Classify(resp.StatusCode, nil)
 	switch a.Class {
 	case ClassDelivered:
@@ -72,18 +73,19 @@ func (s *Sender) attempt(ctx context.Context, rawURL, redacted string, msg *Mess
 			a.RetryAfter = ParseRetryAfter(v[0], s.now())
 		}
 	}
-	return a, nil
+	return a, ts, nil
 }
 
 // readResponse keeps the first maxResp bytes of the body, reads and
 // discards up to maxDrainBytes more so the connection can be reused, and
-// closes it. A read error (other than a body longer than that) is returned.
-func (s *Sender) readResponse(resp *http.Response) ([]byte, error) {
+// closes it. A longer body, or one that fails, closes the connection instead.
+func (s *Sender) readResponse(resp *http.Response) []byte {
 	defer resp.Body.Close()
 	var snippet []byte
 	var err error
 	switch {
 	case resp.ContentLength == 0:
+		return nil
 	case resp.ContentLength > 0:
 		snippet = make([]byte, min(resp.ContentLength, int64(s.maxResp)))
 		var n int
@@ -92,17 +94,10 @@ func (s *Sender) readResponse(resp *http.Response) ([]byte, error) {
 	default:
 		snippet, err = io.ReadAll(io.LimitReader(resp.Body, int64(s.maxResp)))
 	}
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		return snippet, nil // shorter than announced: nothing left to drain
+	if err == nil {
+		io.CopyN(io.Discard, resp.Body, maxDrainBytes)
 	}
-	if err != nil {
-		return snippet, err
-	}
-	_, err = io.CopyN(io.Discard, resp.Body, maxDrainBytes)
-	if err == io.EOF {
-		err = nil
-	}
-	return snippet, err
+	return snippet
 }
 
 // location describes the redirect target of a 3xx response, redacted and

@@ -106,6 +106,8 @@ type Report struct {
 	// Attempts lists the attempts in order. It is empty when the message or
 	// URL was invalid, or the context ended before the first attempt.
 	Attempts []AttemptReport
+
+	first [1]AttemptReport // backs Attempts for the common single attempt
 }
 
 // StatusCode returns the status of the last attempt, or 0 when it got no

@@ -136,6 +136,9 @@ const maxRetryAfterLen = 64
 // reads at most a few dozen bytes of it. The result is not clamped: a
 // [RetryPolicy] clamps it.
 func ParseRetryAfter(v string, now time.Time) time.Duration {
+	if len(v) > 4*maxRetryAfterLen {
+		return 0
+	}
 	v = strings.TrimSpace(v)
 	if v == "" || len(v) > maxRetryAfterLen {
 		return 0

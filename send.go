@@ -13,6 +13,11 @@ import (
 // permanently, the policy gives up, or ctx is done. A wait between attempts
 // ends as soon as ctx is done.
 //
+// No two attempts carry the same timestamp: one made within the second of
+// the previous attempt is signed one second later (well within any
+// receiver's tolerance), so its signature differs and a receiver's replay
+// guard does not mistake it for a replay.
+//
 // Send always returns a Report. The error is nil when the message was
 // delivered, and otherwise a [*DeliveryError] (see there for the sentinels it
 // matches). Send is safe for concurrent use.
@@ -29,8 +34,11 @@ func (s *Sender) Send(ctx context.Context, rawURL string, msg Message) (*Report,
 	if err != nil {
 		return rep, fail(rep, OutcomePermanent, err)
 	}
+	rep.Attempts = rep.first[:0]
+	var signedAt time.Time
 	for n := 1; ; n++ {
-		a, err := s.attempt(ctx, rawURL, redacted, &msg, body, n)
+		a, ts, err := s.attempt(ctx, rawURL, redacted, &msg, body, n, signedAt)
+		signedAt = ts
 		if err != nil { // ctx ended while waiting for the rate limiter
 			return rep, fail(rep, OutcomeCancelled, cancelled(err, rep))
 		}
@@ -82,7 +90,7 @@ func (s *Sender) Attempt(ctx context.Context, rawURL string, msg Message, attemp
 		body, err = msg.body()
 	}
 	if err == nil {
-		a, err = s.attempt(ctx, rawURL, redacted, &msg, body, attempt)
+		a, _, err = s.attempt(ctx, rawURL, redacted, &msg, body, attempt, time.Time{})
 		if err != nil {
 			a.Class = ClassRetry
 		}

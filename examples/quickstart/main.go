@@ -1,6 +1,7 @@
 // Command quickstart shows the whole library at work with nothing to set up:
-// it starts a consumer on a free loopback port, sends it signed events, and
-// shows a tampered and a stale request being rejected.
+// it starts a consumer on a free loopback port, sends it signed events, shows
+// a tampered and a stale request being rejected, and a delivery to a flaky
+// endpoint being retried until it succeeds.
 //
 //	go run ./examples/quickstart
 package main
@@ -15,6 +16,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/signedhooks/webhook"
@@ -42,7 +45,10 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 
-	// The consumer: verify, then handle.
+	// The consumer: verify, then handle. Under /flaky it fails the first two
+	// attempts of every message, like an endpoint in the middle of a deploy.
+	var mu sync.Mutex
+	attempts := map[string]int{}
 	consumer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := verifier.VerifyRequest(r)
 		if err != nil {
@@ -55,7 +61,19 @@ func run(ctx context.Context, out io.Writer) error {
 			http.Error(w, http.StatusText(code), code)
 			return
 		}
-		fmt.Fprintf(out, "   consumer accepted %s: %s\n", r.Header.Get(webhook.IDHeader), body)
+		id := r.Header.Get(webhook.IDHeader)
+		if r.URL.Path == "/flaky" {
+			mu.Lock()
+			attempts[id]++
+			n := attempts[id]
+			mu.Unlock()
+			if n <= 2 {
+				fmt.Fprintf(out, "   flaky consumer fails %s on purpose: HTTP 503\n", id)
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+		}
+		fmt.Fprintf(out, "   consumer accepted %s: %s\n", id, body)
 		w.WriteHeader(http.StatusOK)
 	})
 
@@ -81,23 +99,32 @@ func run(ctx context.Context, out io.Writer) error {
 		return http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader([]byte(body)))
 	}
 
+	// The Sender signs every attempt afresh and retries failures. Short
+	// demo delays here; the reference schedule is 60 s, then 300 s.
+	sender, err := webhook.NewSender(&webhook.SenderOptions{
+		Signer: signer,
+		Retry:  webhook.Schedule{100 * time.Millisecond, 200 * time.Millisecond},
+		OnAttempt: func(a webhook.AttemptReport) {
+			if a.Retry {
+				fmt.Fprintf(out, "   Processing %s: %s (retry %d after %s)\n", a.Type, a.MessageID, a.Number, a.NextDelay)
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	defer sender.CloseIdleConnections()
+
 	fmt.Fprintln(out, "3. Sending two signed events:")
-	for _, body := range []string{
-		`{"event":"payment.succeeded","data":{"payment":{"id":"pay_123","amount":2000}}}`,
-		`{"event":"user.created","data":{"user":{"id":"usr_456"}}}`,
+	for _, m := range []webhook.Message{
+		{Type: "payment.succeeded", Payload: []byte(`{"event":"payment.succeeded","data":{"payment":{"id":"pay_123","amount":2000}}}`)},
+		{Type: "user.created", Data: map[string]any{"user": map[string]any{"id": "usr_456"}}},
 	} {
-		req, err := newReq(body)
+		report, err := sender.Send(ctx, url, m)
 		if err != nil {
 			return err
 		}
-		if err := signer.SignRequest(req, ""); err != nil {
-			return err
-		}
-		status, err := post(req)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "   sender got HTTP %d\n", status)
+		fmt.Fprintf(out, "   sender got HTTP %d\n", report.StatusCode())
 	}
 
 	fmt.Fprintln(out, "4. A request whose body was changed after signing:")
@@ -139,6 +166,17 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "   sender got HTTP %d\n", status)
+
+	fmt.Fprintln(out, "7. An endpoint that fails twice, then succeeds; every retry keeps the id and is signed afresh:")
+	report, err := sender.Send(ctx, strings.Replace(url, "/webhook", "/flaky", 1), webhook.Message{
+		ID:      "wh_001",
+		Type:    "payment.succeeded",
+		Payload: []byte(`{"event":"payment.succeeded","data":{"payment":{"id":"pay_789","amount":500}}}`),
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   %s after %d attempts: HTTP %d\n", report.Outcome, len(report.Attempts), report.StatusCode())
 	fmt.Fprintln(out, "Done.")
 	return nil
 }
