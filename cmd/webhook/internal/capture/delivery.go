@@ -97,7 +97,8 @@ func (d *Delivery) Summary() Summary {
 // setBody stores body in its display form: indented when it is JSON, as is
 // when it is UTF-8 text, base64 otherwise.
 func (d *Delivery) setBody(body []byte) {
-	if len(body) > 0 && json.Valid(body) {
+	if len(body) > 0 && looksLikeJSON(body) {
+		// Indent validates as it goes: one pass, and no output on error.
 		var buf bytes.Buffer
 		buf.Grow(len(body) + len(body)/4)
 		if json.Indent(&buf, body, "", "  ") == nil {
@@ -122,4 +123,19 @@ func (d *Delivery) cost() int64 {
 		}
 	}
 	return int64(n)
+}
+
+// looksLikeJSON is a cheap first check: the first non-space byte of a JSON
+// document is one of these.
+func looksLikeJSON(b []byte) bool {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{', '[', '"', '-', 't', 'f', 'n', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			return true
+		}
+		return false
+	}
+	return false
 }
