@@ -45,6 +45,7 @@ async function show(seq, li) {
   selected = li;
   li.classList.add("selected");
   const pane = document.getElementById("detail");
+  document.getElementById("hint").hidden = true;
   const resp = await fetch("/history/" + seq);
   if (!resp.ok) {
     pane.hidden = false;
