@@ -34,3 +34,25 @@ func TestPrintQuiet(t *testing.T) {
 	serve(s, httptest.NewRequest("POST", "/webhook", strings.NewReader(`{"event":"a"}`)))
 	assert.Equal(t, 1, strings.Count(log.String(), "\n"))
 }
+
+func TestAppendClean(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in, newline, want string
+	}{
+		{"plain", "hello: world", "", "hello: world"},
+		{"escape", "a\x1b[31mb", "", "a\uFFFD[31mb"},
+		{"bell and C1", "a\x07b\u009bc", "", "a\uFFFDb\uFFFDc"},
+		{"bidi override", "abc\u202edef", "", "abc\uFFFDdef"},
+		{"not UTF-8", "a\xffb", "", "a\uFFFDb"},
+		{"CRLF in a body", "one\r\ntwo", "\n  ", "one\n  two"},
+		{"newline on one line", "one\ntwo", "", "one two"},
+		{"tab and unicode", "\tñ ✓", "", "\tñ ✓"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.want, string(appendClean(nil, tc.in, tc.newline)))
+		})
+	}
+}
