@@ -153,6 +153,7 @@ func TestServerRoutes(t *testing.T) {
 		{"GET", "/history/x", 400, "application/json"},
 		{"GET", "/nope", 404, "text/plain; charset=utf-8"},
 		{"POST", "/history", 405, "text/plain; charset=utf-8"},
+		{"HEAD", "/events", 200, "text/event-stream"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.method+tc.path, func(t *testing.T) {

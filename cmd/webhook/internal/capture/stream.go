@@ -49,6 +49,10 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
+	if r.Method == http.MethodHead {
+		w.Header().Set("Content-Type", "text/event-stream")
+		return
+	}
 	last := lastEventID(r)
 	c := &client{ch: make(chan *entry, s.opts.ClientBuffer)}
 
