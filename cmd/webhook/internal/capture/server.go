@@ -151,12 +151,12 @@ func New(opts *Options) (*Server, error) {
 }
 
 func checkPath(p string) error {
-	p = strings.TrimSuffix(p, "/")
-	switch {
-	case !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?# "):
+	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?# ") {
 		return fmt.Errorf("capture: path %q must start with / and have no query", p)
-	case p == "", p == "/events", p == "/history", p == "/app.js", p == "/app.css",
-		strings.HasPrefix(p, "/history/"):
+	}
+	switch base := strings.TrimSuffix(p, "/"); {
+	case base == "", base == "/events", base == "/history", base == "/app.js", base == "/app.css",
+		strings.HasPrefix(base, "/history/"):
 		return fmt.Errorf("capture: path %q is used by the server itself", p)
 	}
 	return nil
