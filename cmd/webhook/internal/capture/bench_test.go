@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -89,3 +90,45 @@ func BenchmarkListen(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCaptureHandler measures the capture path alone (read, verify,
+// indent, record, answer) without the network, so its share of a delivery
+// is visible.
+func BenchmarkCaptureHandler(b *testing.B) {
+	body := []byte(`{"event":"invoice.paid","data":{"id":"inv_123","amount":4200,"currency":"eur","customer":"cus_456","lines":[{"sku":"a","qty":1},{"sku":"b","qty":2}],"note":"` + strings.Repeat("x", 80) + `"}}`)
+	s, err := New(&Options{Verifier: testVerifier(b), Now: func() time.Time { return testNow }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	sig := testSigner(b).Sign(testNow, body)
+	header := http.Header{
+		"Content-Type":        {"application/json"},
+		"X-Webhook-Signature": {sig},
+		"X-Webhook-Timestamp": {"1800000000"},
+		"X-Webhook-Id":        {"msg_1"},
+		"User-Agent":          {"bench"},
+	}
+	r := httptest.NewRequest(http.MethodPost, "/webhook", nil)
+	r.Header = header
+	w := &discardWriter{h: make(http.Header)}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		s.ServeHTTP(w, r)
+		if w.status != http.StatusOK {
+			b.Fatalf("status %d", w.status)
+		}
+	}
+}
+
+type discardWriter struct {
+	h      http.Header
+	status int
+}
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *discardWriter) WriteHeader(status int)      { w.status = status }
