@@ -32,7 +32,7 @@ func BenchmarkMemoryStoreClaimComplete(b *testing.B) {
 			var worker atomic.Int64
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := cpuTime()
+			cpu := processCPU()
 			defer reportCPU(b, cpu)
 			b.RunParallel(func(pb *testing.PB) {
 				prefix := "msg_" + strconv.FormatInt(worker.Add(1), 10) + "_"

@@ -93,7 +93,7 @@ func BenchmarkMiddleware(b *testing.B) {
 				b.SetBytes(int64(size))
 				b.ReportAllocs()
 				b.ResetTimer()
-				cpu := cpuTime()
+				cpu := processCPU()
 				defer reportCPU(b, cpu)
 				for i := 0; i < b.N; i++ {
 					sigSlot[0], idSlot[0] = sigs[i%n], ids[i%n]

@@ -1,7 +1,8 @@
 // Command quickstart shows the whole library at work with nothing to set up:
 // it starts a consumer on a free loopback port, sends it signed events, shows
-// a retried delivery acknowledged without being handled twice, a replayed
-// signature refused, and a tampered and a stale request rejected.
+// a repeated delivery acknowledged without being handled twice, a replayed
+// signature refused, a tampered and a stale request rejected, and a delivery
+// to a flaky endpoint retried until it succeeds.
 //
 //	go run ./examples/quickstart
 package main
@@ -15,6 +16,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/signedhooks/webhook"
@@ -43,11 +46,27 @@ func run(ctx context.Context, out io.Writer) error {
 	}
 
 	// The consumer: webhook.Middleware verifies each delivery, refuses
-	// replays and acknowledges duplicates without running the handler; the
-	// hook shows what it decided. The caller learns only the status.
+	// replays and acknowledges duplicates without running the handler; its
+	// hook shows what it decided, while the caller learns only the status.
+	// Under /flaky the handler fails the first two attempts of every
+	// message, like an endpoint in the middle of a deploy; a failure
+	// releases the message, so the sender's retry runs it.
+	var mu sync.Mutex
+	attempts := map[string]int{}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ev, _ := webhook.EventFromContext(r.Context())
-		fmt.Fprintf(out, "   consumer accepted %s (%s): %s\n", ev.ID, ev.Type, ev.Payload)
+		if r.URL.Path == "/flaky" {
+			mu.Lock()
+			attempts[ev.ID]++
+			n := attempts[ev.ID]
+			mu.Unlock()
+			if n <= 2 {
+				fmt.Fprintf(out, "   flaky consumer fails %s on purpose: HTTP 503\n", ev.ID)
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+		}
+		fmt.Fprintf(out, "   consumer accepted %s: %s\n", ev.ID, ev.Payload)
 	})
 	consumer := webhook.Middleware(verifier, &webhook.MiddlewareOptions{
 		OnOutcome: func(_ context.Context, o webhook.Outcome) {
@@ -84,54 +103,58 @@ func run(ctx context.Context, out io.Writer) error {
 		return http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader([]byte(body)))
 	}
 
+	// The Sender signs every attempt afresh and retries failures. Short
+	// demo delays here; the reference schedule is 60 s, then 300 s.
+	sender, err := webhook.NewSender(&webhook.SenderOptions{
+		Signer: signer,
+		Retry:  webhook.Schedule{100 * time.Millisecond, 200 * time.Millisecond},
+		OnAttempt: func(a webhook.AttemptReport) {
+			if a.Retry {
+				fmt.Fprintf(out, "   Processing %s: %s (retry %d after %s)\n", a.Type, a.MessageID, a.Number, a.NextDelay)
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	defer sender.CloseIdleConnections()
+
 	fmt.Fprintln(out, "3. Sending two signed events:")
-	var firstID, firstSig string
-	for _, body := range []string{
-		`{"event":"payment.succeeded","data":{"payment":{"id":"pay_123","amount":2000}}}`,
-		`{"event":"user.created","data":{"user":{"id":"usr_456"}}}`,
+	payment := `{"event":"payment.succeeded","data":{"payment":{"id":"pay_123","amount":2000}}}`
+	for _, m := range []webhook.Message{
+		{ID: "wh_pay_123", Type: "payment.succeeded", Payload: []byte(payment)},
+		{Type: "user.created", Data: map[string]any{"user": map[string]any{"id": "usr_456"}}},
 	} {
-		req, err := newReq(body)
+		report, err := sender.Send(ctx, url, m)
 		if err != nil {
 			return err
 		}
-		if err := signer.SignRequest(req, ""); err != nil {
-			return err
-		}
-		if firstID == "" {
-			firstID, firstSig = req.Header.Get(webhook.IDHeader), req.Header.Get(webhook.SignatureHeader)
-		}
-		status, err := post(req)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "   sender got HTTP %d\n", status)
+		fmt.Fprintf(out, "   sender got HTTP %d\n", report.StatusCode())
 	}
 
-	fmt.Fprintln(out, "3b. The sender retries the payment (its first response was lost): same id, signed afresh:")
-	payment := `{"event":"payment.succeeded","data":{"payment":{"id":"pay_123","amount":2000}}}`
+	fmt.Fprintln(out, "3b. The payment again (its first response was lost): same id, signed afresh:")
 	req, err := newReq(payment)
 	if err != nil {
 		return err
 	}
 	// A retry comes later, so it carries a later timestamp and a new signature.
-	if err := signer.SignHeaders(req.Header, firstID, time.Now().Add(time.Second), []byte(payment)); err != nil {
+	if err := signer.SignHeaders(req.Header, "wh_pay_123", time.Now().Add(time.Second), []byte(payment)); err != nil {
 		return err
 	}
+	captured := req.Header.Get(webhook.SignatureHeader)
 	status, err := post(req)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "   sender got HTTP %d\n", status)
 
-	fmt.Fprintln(out, "3c. An attacker replays the captured first request under a new id:")
-	req, err = newReq(payment)
-	if err != nil {
+	fmt.Fprintln(out, "3c. An attacker replays that captured request under a new id:")
+	if req, err = newReq(payment); err != nil {
 		return err
 	}
-	req.Header.Set(webhook.SignatureHeader, firstSig)
-	req.Header.Set(webhook.IDHeader, "msg_forged")
-	status, err = post(req)
-	if err != nil {
+	req.Header.Set(webhook.SignatureHeader, captured)
+	req.Header.Set(webhook.IDHeader, "wh_forged")
+	if status, err = post(req); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "   sender got HTTP %d\n", status)
@@ -175,6 +198,17 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "   sender got HTTP %d\n", status)
+
+	fmt.Fprintln(out, "7. An endpoint that fails twice, then succeeds; every retry keeps the id and is signed afresh:")
+	report, err := sender.Send(ctx, strings.Replace(url, "/webhook", "/flaky", 1), webhook.Message{
+		ID:      "wh_001",
+		Type:    "payment.succeeded",
+		Payload: []byte(`{"event":"payment.succeeded","data":{"payment":{"id":"pay_789","amount":500}}}`),
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   %s after %d attempts: HTTP %d\n", report.Outcome, len(report.Attempts), report.StatusCode())
 	fmt.Fprintln(out, "Done.")
 	return nil
 }

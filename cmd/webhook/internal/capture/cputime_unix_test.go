@@ -1,14 +1,14 @@
 //go:build unix
 
-package webhook_test
+package capture
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime returns the CPU time the process has used, all threads and the
-// garbage collector included.
+// cpuTime returns the CPU time (user and system) the process has used, so a
+// benchmark on a busy machine can report cost as well as throughput.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
