@@ -1,0 +1,234 @@
+// Package redisstore is a [webhook.Store] backed by Redis, for consumers that
+// run several replicas: duplicates that land on different machines meet in
+// one Redis and are processed once.
+//
+// It works with any [redis.UniversalClient]: a single node, Sentinel or
+// Cluster. Every command touches a single key, so keys may live on different
+// Cluster shards.
+//
+//	client := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
+//	store := redisstore.New(client, nil)
+//	// pass store to the webhook middleware as its idempotency store
+//
+// Cost per delivery: a first delivery takes two round trips (Claim, then
+// Complete or Release); a duplicate takes one. Claim sends its replay-key
+// check and its id claim together in one pipeline. Each step is a Lua script
+// run with EVALSHA (falling back to EVAL after a script-cache flush), so it is
+// atomic and compares the ownership token before it writes: a Complete or
+// Release from an expired claim never clobbers a newer owner.
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/signedhooks/webhook"
+)
+
+// DefaultPrefix is the key prefix used when [Options.Prefix] is empty.
+const DefaultPrefix = "webhook:"
+
+// Options configures a [Store]. The zero value gives the defaults.
+type Options struct {
+	// Prefix is prepended to every key the store writes: idempotency keys
+	// become Prefix+"id:"+key and replay keys Prefix+"replay:"+replayKey.
+	// Give each application sharing a Redis its own prefix.
+	// Default: [DefaultPrefix].
+	Prefix string
+
+	// Timeout bounds each call, on top of the caller's context and the
+	// client's own dial, read and write timeouts and retries.
+	// Default: 0, no bound beyond those.
+	Timeout time.Duration
+}
+
+// Store is a [webhook.Store] in Redis. Create one with [New]; the zero value
+// is not usable. A Store is safe for concurrent use, and any number of Stores
+// in any number of processes may share one Redis with the same prefix: that
+// is what deduplicates across replicas.
+type Store struct {
+	client   redis.UniversalClient
+	idPrefix string
+	rpPrefix string
+	timeout  time.Duration
+}
+
+var _ webhook.Store = (*Store)(nil)
+
+// New returns a Store that keeps its keys in client. opts may be nil for the
+// defaults; it is copied, so later changes to it have no effect. The Store
+// does not own client: close the client when done with it. New panics if
+// client is nil.
+func New(client redis.UniversalClient, opts *Options) *Store {
+	if client == nil {
+		panic("redisstore: New called with a nil client")
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Prefix == "" {
+		o.Prefix = DefaultPrefix
+	}
+	return &Store{
+		client:   client,
+		idPrefix: o.Prefix + "id:",
+		rpPrefix: o.Prefix + "replay:",
+		timeout:  o.Timeout,
+	}
+}
+
+// Claim implements [webhook.Store.Claim] in one round trip: a pipeline of the
+// replay-key script and the id-claim script (on a Cluster, go-redis sends each
+// to its shard, in parallel).
+//
+// The two keys may live on different shards, so no single script can see
+// both; two rare races cost a second round trip instead. When the replay key
+// was already recorded but the id was claimed in the same pipeline, Claim
+// releases that claim before it returns [webhook.Replayed]. When the replay
+// key is new but the id is held by a claim made under the same signature
+// (a concurrent replay of this very request, which is about to release it),
+// Claim takes that claim over: this request is the genuine one.
+//
+// Errors wrap the client's error, and ctx.Err() when ctx is done.
+func (s *Store) Claim(ctx context.Context, req webhook.ClaimRequest) (webhook.ClaimResult, error) {
+	if req.Key == "" && req.ReplayKey == "" {
+		return webhook.ClaimResult{Status: webhook.Claimed}, nil
+	}
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return webhook.ClaimResult{}, wrap("claim", ctx, err)
+	}
+	defer cancel()
+	token, err := newToken()
+	if err != nil {
+		return webhook.ClaimResult{}, wrap("claim", ctx, err)
+	}
+	rk := replayCall{key: s.rpPrefix + req.ReplayKey, token: token, ttl: req.ReplayTTL}
+	ck := claimCall{key: s.idPrefix + req.Key, token: token, sig: sigDigest(req.ReplayKey), req: req}
+
+	switch {
+	case req.Key == "":
+		fresh, err := replayResult(ctx, s, run(ctx, s.client, rk))
+		if err != nil {
+			return webhook.ClaimResult{}, wrap("claim", ctx, err)
+		}
+		if !fresh {
+			return webhook.ClaimResult{Status: webhook.Replayed}, nil
+		}
+		return webhook.ClaimResult{Status: webhook.Claimed}, nil
+	case req.ReplayKey == "":
+		res, _, err := claimResult(ctx, s, run(ctx, s.client, ck), token)
+		if err != nil {
+			return webhook.ClaimResult{}, wrap("claim", ctx, err)
+		}
+		return res, nil
+	}
+
+	pipe := s.client.Pipeline()
+	replayed := run(ctx, pipe, rk)
+	claimed := run(ctx, pipe, ck)
+	_, _ = pipe.Exec(ctx) // each command's own error is read below
+
+	fresh, replayErr := replayResult(ctx, s, replayed)
+	res, sameSig, claimErr := claimResult(ctx, s, claimed, token)
+	if err := errors.Join(replayErr, claimErr); err != nil {
+		if claimErr == nil && res.Status == webhook.Claimed {
+			// The caller will not complete a claim it never learned of; free
+			// the key now rather than make the sender wait out the TTL.
+			_ = s.release(context.WithoutCancel(ctx), ck.key, token)
+		}
+		return webhook.ClaimResult{}, wrap("claim", ctx, err)
+	}
+	switch {
+	case !fresh:
+		if res.Status == webhook.Claimed {
+			if err := s.release(ctx, ck.key, token); err != nil && !errors.Is(err, webhook.ErrClaimLost) {
+				return webhook.ClaimResult{}, wrap("claim", ctx, err)
+			}
+		}
+		return webhook.ClaimResult{Status: webhook.Replayed}, nil
+	case sameSig:
+		ck.takeOver = true
+		res, _, err = claimResult(ctx, s, run(ctx, s.client, ck), token)
+		if err != nil {
+			return webhook.ClaimResult{}, wrap("claim", ctx, err)
+		}
+	}
+	return res, nil
+}
+
+// Complete implements [webhook.Store.Complete] in one round trip. It returns
+// [webhook.ErrClaimLost] when token does not own key, or an error wrapping
+// the client's error (and ctx.Err() when ctx is done).
+func (s *Store) Complete(ctx context.Context, key, token string, ttl time.Duration) error {
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return wrap("complete", ctx, err)
+	}
+	defer cancel()
+	if !validToken(token) {
+		return webhook.ErrClaimLost
+	}
+	n, err := completeScript.Run(ctx, s.client, []string{s.idPrefix + key}, token, millis(ttl)).Int()
+	if err != nil {
+		return wrap("complete", ctx, err)
+	}
+	if n == 0 {
+		return webhook.ErrClaimLost
+	}
+	return nil
+}
+
+// Release implements [webhook.Store.Release] in one round trip. It returns
+// [webhook.ErrClaimLost] when token does not own key, or an error wrapping
+// the client's error (and ctx.Err() when ctx is done).
+func (s *Store) Release(ctx context.Context, key, token string) error {
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return wrap("release", ctx, err)
+	}
+	defer cancel()
+	if err := s.release(ctx, s.idPrefix+key, token); err != nil {
+		if errors.Is(err, webhook.ErrClaimLost) {
+			return err
+		}
+		return wrap("release", ctx, err)
+	}
+	return nil
+}
+
+// begin checks ctx and applies the store's timeout.
+func (s *Store) begin(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	if err := ctx.Err(); err != nil {
+		return ctx, func() {}, err
+	}
+	if s.timeout > 0 {
+		ctx, cancel := context.WithTimeout(ctx, s.timeout)
+		return ctx, cancel, nil
+	}
+	return ctx, func() {}, nil
+}
+
+// wrap prefixes err with the operation and adds ctx.Err() to the chain when
+// ctx is done, so callers can match it with errors.Is whatever the client
+// reported (a deadline often surfaces as an I/O timeout).
+func wrap(op string, ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		return fmt.Errorf("redisstore: %s: %w (%w)", op, ctxErr, err)
+	}
+	return fmt.Errorf("redisstore: %s: %w", op, err)
+}
+
+// millis converts d to whole milliseconds for PX, rounding up so that a
+// positive TTL never becomes 0; durations below 1ms count as 1ms.
+func millis(d time.Duration) int64 {
+	ms := int64((d + time.Millisecond - 1) / time.Millisecond)
+	if ms < 1 {
+		return 1
+	}
+	return ms
+}
