@@ -213,11 +213,16 @@ func (s *Store) begin(ctx context.Context) (context.Context, context.CancelFunc,
 	return ctx, func() {}, nil
 }
 
-// wrap prefixes err with the operation and adds ctx.Err() to the chain when
-// ctx is done, so callers can match it with errors.Is whatever the client
-// reported (a deadline often surfaces as an I/O timeout).
+// wrap prefixes err with the operation and adds the context's error to the
+// chain when ctx is done, so callers can match it with errors.Is whatever
+// the client reported. A deadline often surfaces as an I/O timeout a moment
+// before ctx itself reports it, so a passed deadline counts as done.
 func wrap(op string, ctx context.Context, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+	ctxErr := ctx.Err()
+	if d, ok := ctx.Deadline(); ctxErr == nil && ok && !time.Now().Before(d) {
+		ctxErr = context.DeadlineExceeded
+	}
+	if ctxErr != nil && !errors.Is(err, ctxErr) {
 		return fmt.Errorf("redisstore: %s: %w (%w)", op, ctxErr, err)
 	}
 	return fmt.Errorf("redisstore: %s: %w", op, err)
