@@ -173,4 +173,3 @@ func BenchmarkPing(b *testing.B) {
 		}
 	}
 }
-
