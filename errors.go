@@ -53,3 +53,7 @@ var (
 // without forgetting one it promised to keep. The middleware answers it with
 // 503 and Retry-After.
 var ErrStoreFull = errors.New("webhook: idempotency store full")
+
+// ErrHandlerPanic is wrapped by the error [Mux.Dispatch] returns when an
+// event handler panicked; the panic value follows in the message.
+var ErrHandlerPanic = errors.New("webhook: event handler panicked")
