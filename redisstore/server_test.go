@@ -110,6 +110,13 @@ type redisServer struct {
 // startRedis starts redis-server on 127.0.0.1:port without persistence and
 // waits until it answers; port 0 picks a free port.
 func startRedis(port int) (*redisServer, error) {
+	return startRedisWith(port, "", "--save", "", "--appendonly", "no")
+}
+
+// startRedisWith starts redis-server on 127.0.0.1:port with its files in
+// dir (a new temporary directory, removed at exit, when dir is "") and the
+// extra arguments, and waits until it answers; port 0 picks a free port.
+func startRedisWith(port int, dir string, args ...string) (*redisServer, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, errors.New("redis-server not found in PATH")
@@ -121,22 +128,25 @@ func startRedis(port int) (*redisServer, error) {
 				return nil, err
 			}
 		}
-		srv, err := launch(bin, port)
+		srv, err := launch(bin, port, dir, args)
 		if err == nil || !pick || attempt == 2 {
 			return srv, err
 		}
 	}
 }
 
-func launch(bin string, port int) (*redisServer, error) {
-	dir, err := os.MkdirTemp("", "redisstore-test-")
-	if err != nil {
-		return nil, err
+func launch(bin string, port int, dir string, args []string) (*redisServer, error) {
+	tmp := dir == ""
+	if tmp {
+		var err error
+		if dir, err = os.MkdirTemp("", "redisstore-test-"); err != nil {
+			return nil, err
+		}
 	}
-	cmd := exec.Command(bin,
-		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", dir,
-		"--daemonize", "no", "--loglevel", "warning")
+	cmd := exec.Command(bin, append([]string{
+		"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
+		"--daemonize", "no", "--loglevel", "warning",
+	}, args...)...)
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -144,7 +154,9 @@ func launch(bin string, port int) (*redisServer, error) {
 	exited := make(chan struct{})
 	go func() {
 		_ = cmd.Wait()
-		_ = os.RemoveAll(dir)
+		if tmp {
+			_ = os.RemoveAll(dir)
+		}
 		close(exited)
 	}()
 	c := redis.NewClient(&redis.Options{Addr: srv.addr, MaxRetries: -1})

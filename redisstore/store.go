@@ -131,7 +131,16 @@ func (s *Store) Claim(ctx context.Context, req webhook.ClaimRequest) (webhook.Cl
 	pipe := s.client.Pipeline()
 	replayed := run(ctx, pipe, rk)
 	claimed := run(ctx, pipe, ck)
-	_, _ = pipe.Exec(ctx) // each command's own error is read below
+	if _, err := pipe.Exec(ctx); err != nil {
+		// Exec's error is the first command error, or one that stopped the
+		// pipeline before any reply (a failed dial leaves the commands
+		// without an error of their own).
+		for _, p := range []pending{replayed, claimed} {
+			if p.cmd.Err() == nil && p.cmd.Val() == nil {
+				p.cmd.SetErr(err)
+			}
+		}
+	}
 
 	fresh, replayErr := replayResult(ctx, s, replayed)
 	res, sameSig, claimErr := claimResult(ctx, s, claimed, token)
