@@ -40,10 +40,11 @@ func runTests(m *testing.M) int {
 			return 2
 		}
 		sharedOpts = opts
+		redisURL = url
 	} else if srv, err := startRedis(0); err == nil {
-		defer srv.stop()
 		sharedOpts = &redis.Options{Addr: srv.addr}
 		shared = srv
+		redisURL = "redis://" + srv.addr + "/0"
 	} else {
 		noRedis = err.Error()
 	}
