@@ -16,11 +16,13 @@ import (
 )
 
 // startCluster starts a three-shard Redis Cluster on loopback (no replicas,
-// no persistence), stopped when t ends, and returns its node addresses.
-func startCluster(t *testing.T) []string {
+// no persistence), stopped when t ends. Node i serves the i-th third of the
+// hash slots.
+func startCluster(t *testing.T) []*redisServer {
 	t.Helper()
 	const nodes = 3
 	var addrs []string
+	var servers []*redisServer
 	for range nodes {
 		srv, err := startRedisWith(0, "", "--save", "", "--appendonly", "no",
 			"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
@@ -30,6 +32,7 @@ func startCluster(t *testing.T) []string {
 		}
 		t.Cleanup(srv.stop)
 		addrs = append(addrs, srv.addr)
+		servers = append(servers, srv)
 	}
 	ctx := context.Background()
 	clients := make([]*redis.Client, nodes)
@@ -57,13 +60,38 @@ func startCluster(t *testing.T) []string {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	return addrs
+	return servers
+}
+
+// nodeOf returns the index of the node that serves key.
+func nodeOf(t *testing.T, c *redis.ClusterClient, key string) int {
+	t.Helper()
+	slot, err := c.ClusterKeySlot(context.Background(), key).Result()
+	require.NoError(t, err)
+	return int(slot) * 3 / 16384
+}
+
+// splitKey returns a key k whose id key and replay key under prefix are
+// served by different nodes.
+func splitKey(t *testing.T, c *redis.ClusterClient, prefix string) (k string, idNode, replayNode int) {
+	t.Helper()
+	for i := 0; ; i++ {
+		k = fmt.Sprint("k", i)
+		idNode, replayNode = nodeOf(t, c, prefix+"id:"+k), nodeOf(t, c, prefix+"replay:"+k)
+		if idNode != replayNode {
+			return k, idNode, replayNode
+		}
+	}
 }
 
 // The store passes the conformance suite on a Redis Cluster, where the id
 // key and the replay key of one claim live on different shards.
 func TestCluster(t *testing.T) {
-	addrs := startCluster(t)
+	servers := startCluster(t)
+	var addrs []string
+	for _, srv := range servers {
+		addrs = append(addrs, srv.addr)
+	}
 	newCluster := func(t *testing.T) *redis.ClusterClient {
 		c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
 		t.Cleanup(func() { _ = c.Close() })
@@ -74,19 +102,8 @@ func TestCluster(t *testing.T) {
 		c := newCluster(t)
 		ctx := context.Background()
 		s := redisstore.New(c, &redisstore.Options{Prefix: "p:"})
-		// Find an id and a replay key whose slots are served by different
-		// nodes, and check that one claim writes both.
-		id, replay := "", ""
-		for i := 0; id == "" || replay == ""; i++ {
-			k := fmt.Sprint("k", i)
-			slot, err := c.ClusterKeySlot(ctx, "p:id:"+k).Result()
-			require.NoError(t, err)
-			rslot, err := c.ClusterKeySlot(ctx, "p:replay:"+k).Result()
-			require.NoError(t, err)
-			if slot/(16384/3) != rslot/(16384/3) {
-				id, replay = k, k
-			}
-		}
+		k, _, _ := splitKey(t, c, "p:")
+		id, replay := k, k
 		res, err := s.Claim(ctx, webhook.ClaimRequest{Key: id, Fingerprint: "fp", TTL: time.Minute, ReplayKey: replay, ReplayTTL: time.Minute})
 		require.NoError(t, err)
 		require.Equal(t, webhook.Claimed, res.Status)
@@ -106,5 +123,22 @@ func TestCluster(t *testing.T) {
 		idempotencytest.Run(t, func(t *testing.T) webhook.Store {
 			return redisstore.New(newCluster(t), &redisstore.Options{Prefix: uniquePrefix()})
 		})
+	})
+
+	// Last, as it stops a node: when the replay key's shard is down but the
+	// id's answers, Claim fails and leaves the id unclaimed.
+	t.Run("replay shard down", func(t *testing.T) {
+		c := newCluster(t)
+		ctx := context.Background()
+		s := redisstore.New(c, &redisstore.Options{Prefix: "down:"})
+		k, idNode, replayNode := splitKey(t, c, "down:")
+		servers[replayNode].stop()
+		_, err := s.Claim(ctx, webhook.ClaimRequest{Key: k, Fingerprint: "fp", TTL: time.Minute, ReplayKey: k, ReplayTTL: time.Minute})
+		require.Error(t, err)
+		direct := redis.NewClient(&redis.Options{Addr: servers[idNode].addr})
+		defer direct.Close()
+		n, err := direct.Exists(ctx, "down:id:"+k).Result()
+		require.NoError(t, err)
+		assert.Zero(t, n, "the id stayed claimed")
 	})
 }
