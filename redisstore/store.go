@@ -7,15 +7,28 @@
 // Cluster shards.
 //
 //	client := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
-//	store := redisstore.New(client, nil)
-//	// pass store to the webhook middleware as its idempotency store
+//	store := redisstore.New(client, &redisstore.Options{Prefix: "billing:"})
+//	mw := webhook.Middleware(verifier, &webhook.MiddlewareOptions{Store: store})
 //
-// Cost per delivery: a first delivery takes two round trips (Claim, then
-// Complete or Release); a duplicate takes one. Claim sends its replay-key
-// check and its id claim together in one pipeline. Each step is a Lua script
-// run with EVALSHA (falling back to EVAL after a script-cache flush), so it is
+// # Cost
+//
+// A first delivery takes two round trips (Claim, then Complete or Release); a
+// duplicate takes one. Claim sends its replay-key check and its id claim
+// together in one pipeline. Each step is a Lua script run with EVALSHA
+// (falling back to EVAL once after a restart or SCRIPT FLUSH), so it is
 // atomic and compares the ownership token before it writes: a Complete or
 // Release from an expired claim never clobbers a newer owner.
+//
+// # Failures
+//
+// When Redis cannot answer, every method returns an error, within the
+// caller's context and the client's timeouts (see [Options.Timeout]); the
+// middleware then answers 503 with Retry-After and marks nothing done, so the
+// sender's retry is processed once Redis is back. go-redis's defaults retry
+// a failed command 3 times and redial up to 5 times per attempt; lower
+// MaxRetries, DialerRetries and the timeouts of the client for a prompter
+// 503. Processed ids survive a Redis restart only if Redis persists them
+// (AOF) or a replica takes over (Sentinel, Cluster).
 package redisstore
 
 import (
@@ -35,7 +48,8 @@ const DefaultPrefix = "webhook:"
 type Options struct {
 	// Prefix is prepended to every key the store writes: idempotency keys
 	// become Prefix+"id:"+key and replay keys Prefix+"replay:"+replayKey.
-	// Give each application sharing a Redis its own prefix.
+	// Give each application sharing a Redis its own prefix. On a Cluster,
+	// a hash tag ("{...}") in it would put every key on one shard.
 	// Default: [DefaultPrefix].
 	Prefix string
 
