@@ -97,7 +97,10 @@ func New(client redis.UniversalClient, opts *Options) *Store {
 
 // Complete implements [webhook.Store.Complete] in one round trip. It returns
 // [webhook.ErrClaimLost] when token does not own key, or an error wrapping
-// the client's error (and ctx.Err() when ctx is done).
+// the client's error (and ctx.Err() when ctx is done). If the connection
+// breaks after Redis ran it and the client retries, the retry finds the key
+// already done and returns [webhook.ErrClaimLost]: the key is done all the
+// same.
 func (s *Store) Complete(ctx context.Context, key, token string, ttl time.Duration) error {
 	ctx, cancel, err := s.begin(ctx)
 	if err != nil {
