@@ -51,6 +51,9 @@ func newFleet(t *testing.T, n int, opts *redis.Options, mw webhook.MiddlewareOpt
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
+	if mw.DoneTTL == 0 {
+		mw.DoneTTL = time.Minute // leave nothing for long in a REDIS_URL database
+	}
 	prefix := uniquePrefix()
 	for range n {
 		o := *opts
