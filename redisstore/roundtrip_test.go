@@ -1,8 +1,11 @@
 package redisstore_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -171,5 +174,49 @@ func BenchmarkPing(b *testing.B) {
 		if err := client.Ping(ctx).Err(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Through the middleware: 2 round trips for a first delivery, 1 for a
+// duplicate or a replay.
+func TestRoundTripsThroughMiddleware(t *testing.T) {
+	t.Parallel()
+	s, rt := countingStore(t)
+	signer, err := webhook.NewSigner(testSecret, nil)
+	require.NoError(t, err)
+	verifier, err := webhook.NewVerifier(testSecret, nil)
+	require.NoError(t, err)
+	h := webhook.Middleware(verifier, &webhook.MiddlewareOptions{Store: s, DoneTTL: time.Minute})(
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	now := time.Now()
+	deliver := func(id string, ts time.Time) (int, int64) {
+		body := []byte(`{"event":"order.paid"}`)
+		r := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body))
+		require.NoError(t, signer.SignHeaders(r.Header, id, ts, body))
+		w := httptest.NewRecorder()
+		before := rt.n.Load()
+		h.ServeHTTP(w, r)
+		return w.Code, rt.n.Load() - before
+	}
+	// Load the scripts (signatures differ from the ones below: the replay
+	// guard keys on the signature, not the id).
+	deliver("warm", now.Add(-10*time.Second))
+	deliver("warm", now.Add(-9*time.Second))
+
+	tests := []struct {
+		name     string
+		id       string
+		ts       time.Time
+		wantCode int
+		want     int64
+	}{
+		{"first delivery", "m1", now, http.StatusOK, 2},
+		{"retry of a processed message", "m1", now.Add(time.Second), http.StatusOK, 1},
+		{"replay", "m1", now, http.StatusConflict, 1},
+	}
+	for _, tc := range tests { // sequential: they share the counter
+		code, n := deliver(tc.id, tc.ts)
+		assert.Equal(t, tc.wantCode, code, tc.name)
+		assert.Equal(t, tc.want, n, tc.name)
 	}
 }
