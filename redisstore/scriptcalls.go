@@ -88,7 +88,10 @@ func claimResult(ctx context.Context, s *Store, p pending, token string) (res we
 	if err != nil {
 		return webhook.ClaimResult{}, false, err
 	}
-	status, _ := reply[0].(int64)
+	var status int64
+	if len(reply) > 0 {
+		status, _ = reply[0].(int64)
+	}
 	switch {
 	case status == scriptClaimed:
 		return webhook.ClaimResult{Status: webhook.Claimed, Token: token}, false, nil
