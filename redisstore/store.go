@@ -1,0 +1,176 @@
+// Package redisstore is a [webhook.Store] backed by Redis, for consumers that
+// run several replicas: duplicates that land on different machines meet in
+// one Redis and are processed once.
+//
+// It works with any [redis.UniversalClient]: a single node, Sentinel or
+// Cluster. Every command touches a single key, so keys may live on different
+// Cluster shards.
+//
+//	client := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
+//	store := redisstore.New(client, &redisstore.Options{Prefix: "billing:"})
+//	mw := webhook.Middleware(verifier, &webhook.MiddlewareOptions{Store: store})
+//
+// # Cost
+//
+// A first delivery takes two round trips (Claim, then Complete or Release); a
+// duplicate takes one. Claim sends its replay-key check and its id claim
+// together in one pipeline. Each step is a Lua script run with EVALSHA
+// (falling back to EVAL once after a restart or SCRIPT FLUSH), so it is
+// atomic and compares the ownership token before it writes: a Complete or
+// Release from an expired claim never clobbers a newer owner.
+//
+// # Failures
+//
+// When Redis cannot answer, every method returns an error, within the
+// caller's context and the client's timeouts (see [Options.Timeout]); the
+// middleware then answers 503 with Retry-After and marks nothing done, so the
+// sender's retry is processed once Redis is back. go-redis's defaults retry
+// a failed command 3 times and redial up to 5 times per attempt; lower
+// MaxRetries, DialerRetries and the timeouts of the client for a prompter
+// 503. Processed ids survive a Redis restart only if Redis persists them
+// (AOF) or a replica takes over (Sentinel, Cluster).
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/signedhooks/webhook"
+)
+
+// DefaultPrefix is the key prefix used when [Options.Prefix] is empty.
+const DefaultPrefix = "webhook:"
+
+// Options configures a [Store]. The zero value gives the defaults.
+type Options struct {
+	// Prefix is prepended to every key the store writes: idempotency keys
+	// become Prefix+"id:"+key and replay keys Prefix+"replay:"+replayKey.
+	// Give each application sharing a Redis its own prefix. On a Cluster,
+	// a hash tag ("{...}") in it would put every key on one shard.
+	// Default: [DefaultPrefix].
+	Prefix string
+
+	// Timeout bounds each call, on top of the caller's context and the
+	// client's own dial, read and write timeouts and retries.
+	// Default: 0, no bound beyond those.
+	Timeout time.Duration
+}
+
+// Store is a [webhook.Store] in Redis. Create one with [New]; the zero value
+// is not usable. A Store is safe for concurrent use, and any number of Stores
+// in any number of processes may share one Redis with the same prefix: that
+// is what deduplicates across replicas.
+type Store struct {
+	client   redis.UniversalClient
+	idPrefix string
+	rpPrefix string
+	timeout  time.Duration
+}
+
+var _ webhook.Store = (*Store)(nil)
+
+// New returns a Store that keeps its keys in client. opts may be nil for the
+// defaults; it is copied, so later changes to it have no effect. The Store
+// does not own client: close the client when done with it. New panics if
+// client is nil.
+func New(client redis.UniversalClient, opts *Options) *Store {
+	if client == nil {
+		panic("redisstore: New called with a nil client")
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Prefix == "" {
+		o.Prefix = DefaultPrefix
+	}
+	return &Store{
+		client:   client,
+		idPrefix: o.Prefix + "id:",
+		rpPrefix: o.Prefix + "replay:",
+		timeout:  o.Timeout,
+	}
+}
+
+// Complete implements [webhook.Store.Complete] in one round trip. It returns
+// [webhook.ErrClaimLost] when token does not own key, or an error wrapping
+// the client's error (and ctx.Err() when ctx is done). If the connection
+// breaks after Redis ran it and the client retries, the retry finds the key
+// already done and returns [webhook.ErrClaimLost]: the key is done all the
+// same.
+func (s *Store) Complete(ctx context.Context, key, token string, ttl time.Duration) error {
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return wrap("complete", ctx, err)
+	}
+	defer cancel()
+	if !validToken(token) {
+		return webhook.ErrClaimLost
+	}
+	n, err := completeScript.Run(ctx, s.client, []string{s.idPrefix + key}, token, millis(ttl)).Int()
+	if err != nil {
+		return wrap("complete", ctx, err)
+	}
+	if n == 0 {
+		return webhook.ErrClaimLost
+	}
+	return nil
+}
+
+// Release implements [webhook.Store.Release] in one round trip. It returns
+// [webhook.ErrClaimLost] when token does not own key, or an error wrapping
+// the client's error (and ctx.Err() when ctx is done).
+func (s *Store) Release(ctx context.Context, key, token string) error {
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return wrap("release", ctx, err)
+	}
+	defer cancel()
+	if err := s.release(ctx, s.idPrefix+key, token); err != nil {
+		if errors.Is(err, webhook.ErrClaimLost) {
+			return err
+		}
+		return wrap("release", ctx, err)
+	}
+	return nil
+}
+
+// begin checks ctx and applies the store's timeout.
+func (s *Store) begin(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	if err := ctx.Err(); err != nil {
+		return ctx, func() {}, err
+	}
+	if s.timeout > 0 {
+		ctx, cancel := context.WithTimeout(ctx, s.timeout)
+		return ctx, cancel, nil
+	}
+	return ctx, func() {}, nil
+}
+
+// wrap prefixes err with the operation and adds the context's error to the
+// chain when ctx is done, so callers can match it with errors.Is whatever
+// the client reported. A deadline often surfaces as an I/O timeout a moment
+// before ctx itself reports it, so a passed deadline counts as done.
+func wrap(op string, ctx context.Context, err error) error {
+	ctxErr := ctx.Err()
+	if d, ok := ctx.Deadline(); ctxErr == nil && ok && !time.Now().Before(d) {
+		ctxErr = context.DeadlineExceeded
+	}
+	if ctxErr != nil && !errors.Is(err, ctxErr) {
+		return fmt.Errorf("redisstore: %s: %w (%w)", op, ctxErr, err)
+	}
+	return fmt.Errorf("redisstore: %s: %w", op, err)
+}
+
+// millis converts d to whole milliseconds for PX, rounding up so that a
+// positive TTL never becomes 0; durations below 1ms count as 1ms.
+func millis(d time.Duration) int64 {
+	ms := int64((d + time.Millisecond - 1) / time.Millisecond)
+	if ms < 1 {
+		return 1
+	}
+	return ms
+}
