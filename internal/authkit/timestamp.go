@@ -60,7 +60,16 @@ func (c Clock) Check(unix int64) error {
 	if c.Skip {
 		return nil
 	}
-	age := c.Now().Sub(time.Unix(unix, 0))
+	now := c.Now()
+	// time.Time.Sub saturates at about 292 years, and negating the minimum
+	// Duration overflows, so settle far-off timestamps in whole seconds.
+	const farOff = 1 << 32 // seconds, about 136 years
+	if d := now.Unix() - unix; d > farOff {
+		return fmt.Errorf("%w: signed more than 100 years ago", webhook.ErrTimestampTooOld)
+	} else if d < -farOff {
+		return fmt.Errorf("%w: signed more than 100 years ahead", webhook.ErrTimestampTooNew)
+	}
+	age := now.Sub(time.Unix(unix, 0))
 	switch {
 	case age > c.Tolerance:
 		return fmt.Errorf("%w: signed %s ago, tolerance %s", webhook.ErrTimestampTooOld, age.Round(time.Second), c.Tolerance)
