@@ -1,8 +1,10 @@
 package stripesig
 
+import "unicode/utf8"
+
 // eventFields returns the top-level string fields "id" and "type" of the JSON
 // object in body, or "" for a field that is absent, not a string, or holds an
-// escape sequence (Stripe ids and types never do). It scans without decoding
+// escape sequence or invalid UTF-8 (Stripe ids and types never do). It scans without decoding
 // into values, does not recurse, and stops as soon as both are found; on
 // malformed JSON it returns what it found so far. The body has been
 // authenticated before this runs, but the scan is safe on any input.
@@ -37,7 +39,7 @@ func eventFields(body []byte) (id, typ string) {
 			if !ok {
 				return id, typ
 			}
-			if !hasByte(body[vs:ve], '\\') {
+			if v := body[vs:ve]; !hasByte(v, '\\') && utf8.Valid(v) {
 				if isID {
 					id = string(body[vs:ve])
 				} else {
