@@ -113,7 +113,7 @@ func TestEverySchemeThroughOneMiddleware(t *testing.T) {
 
 			w := send(tc.body, h)
 			require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-			assert.Equal(t, "ok", status(t, w))
+			assert.Equal(t, "ok", schemeStatus(t, w))
 			mu.Lock()
 			assert.Equal(t, tc.wantID, seen[tc.wantType])
 			mu.Unlock()
@@ -126,7 +126,7 @@ func TestEverySchemeThroughOneMiddleware(t *testing.T) {
 				tc.sign(retry, []byte(tc.body), now.Add(time.Second))
 				w = send(tc.body, retry)
 				require.Equal(t, http.StatusOK, w.Code, "retry with a fresh signature")
-				assert.Equal(t, "already_processed", status(t, w))
+				assert.Equal(t, "already_processed", schemeStatus(t, w))
 			}
 
 			tampered := strings.Replace(tc.body, "}", `,"x":1}`, 1)
@@ -136,9 +136,18 @@ func TestEverySchemeThroughOneMiddleware(t *testing.T) {
 	}
 }
 
-func status(t *testing.T, w *httptest.ResponseRecorder) string {
+func schemeStatus(t *testing.T, w *httptest.ResponseRecorder) string {
 	t.Helper()
 	var m map[string]string
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &m), w.Body.String())
 	return m["status"]
 }
+
+// Every scheme plugs into the middleware; Standard Webhooks also into the
+// Sender.
+var (
+	_ webhook.Authenticator = (*standardwebhooks.Verifier)(nil)
+	_ webhook.Authenticator = (*stripesig.Verifier)(nil)
+	_ webhook.Authenticator = (*githubsig.Verifier)(nil)
+	_ webhook.HeaderSigner  = (*standardwebhooks.Signer)(nil)
+)
