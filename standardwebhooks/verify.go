@@ -101,7 +101,9 @@ func NewVerifier(keys []string, opts *VerifierOptions) (*Verifier, error) {
 
 // Verify checks that h holds a Standard Webhooks signature of body made with
 // one of the verifier's keys, and that its timestamp is within the
-// tolerance. The signature is checked first, so a stranger learns nothing
+// tolerance. h is looked up by canonical keys, as net/http and
+// [http.Header.Set] store them; the webhook-* set is used when it has a
+// signature, the svix-* set otherwise. The signature is checked first, so a stranger learns nothing
 // about the clock. With an HMAC key and a valid signature, Verify does not
 // allocate.
 //

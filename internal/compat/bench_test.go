@@ -32,10 +32,14 @@ func run(b *testing.B, impl string, n int, verify func() error) {
 	b.Run("impl="+impl+"/size="+strconv.Itoa(n), func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(n))
+		cpu := cpuNanos()
 		for i := 0; i < b.N; i++ {
 			if err := verify(); err != nil {
 				b.Fatal(err)
 			}
+		}
+		if cpu := cpuNanos() - cpu; cpu > 0 {
+			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 		}
 	})
 }
