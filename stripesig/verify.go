@@ -9,6 +9,7 @@ import (
 
 	"github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/internal/authkit"
+	"github.com/signedhooks/webhook/internal/jsonfield"
 )
 
 // SignatureHeader is the header Stripe signs with.
@@ -101,8 +102,8 @@ func (v *Verifier) Verify(header string, body []byte) error {
 
 // Authenticate implements [webhook.Authenticator]. Stripe signs no id header:
 // the event id ("evt_...") and type are top-level fields of the signed JSON
-// body, so Authenticate reads them from there with a small scan that does
-// not decode the body, and returns them as ID and Type (empty when absent),
+// body, so Authenticate reads them from there with a scan that does not
+// decode the body, and returns them as ID and Type (empty when absent),
 // with the signed timestamp and the matching signature as the replay
 // fingerprint. Stripe keeps an event's id across its retries, so it is the
 // right idempotency key.
@@ -112,7 +113,8 @@ func (v *Verifier) Authenticate(r *http.Request, body []byte) (webhook.Authentic
 	if err != nil {
 		return webhook.Authenticated{}, err
 	}
-	id, typ := eventFields(body)
+	id, _ := jsonfield.Find(body, idField)
+	typ, _ := jsonfield.Find(body, typeField)
 	return webhook.Authenticated{
 		ID:           id,
 		Type:         typ,
@@ -155,6 +157,12 @@ func (v *Verifier) verify(header string, body []byte, h *sigHeader) (int, error)
 	}
 	return match, v.clock.Check(h.unix)
 }
+
+// The top-level fields of a Stripe event that Authenticate reads.
+var (
+	idField   = []string{"id"}
+	typeField = []string{"type"}
+)
 
 func first(h http.Header, name string) string {
 	if vals := h[name]; len(vals) > 0 {
