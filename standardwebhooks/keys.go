@@ -3,7 +3,6 @@ package standardwebhooks
 import (
 	"crypto/ed25519"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -20,11 +19,6 @@ const (
 	// PublicKeyPrefix marks an ed25519 public key: "whpk_<base64>".
 	PublicKeyPrefix = "whpk_"
 )
-
-// ErrPrivateKeyForVerifier means a "whsk_" signing key was given to
-// [NewVerifier]. A receiver must hold only the public key ("whpk_"), so that
-// it cannot forge deliveries; derive it with [FormatPublicKey].
-var ErrPrivateKeyForVerifier = errors.New("standardwebhooks: verifier given a whsk_ private key; give it the whpk_ public key")
 
 // FormatSecret returns the printable "whsec_<base64>" form of an HMAC secret.
 func FormatSecret(secret []byte) string {

@@ -3,7 +3,6 @@ package standardwebhooks
 import (
 	"crypto/ed25519"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -75,9 +74,6 @@ func NewSigner(keys []string, opts *SignerOptions) (*Signer, error) {
 	s.macs = authkit.NewMACPool(secrets)
 	return s, nil
 }
-
-// ErrInvalidID means a message id is empty or longer than [MaxIDLen] bytes.
-var ErrInvalidID = errors.New("standardwebhooks: message id empty or too long")
 
 // Sign returns the webhook-signature value for message id with body, signed
 // at ts: space-separated "v1,<base64>" and "v1a,<base64>" entries, one per
