@@ -20,7 +20,11 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var o Outcome
 
-	if r.Body != nil && r.Body != http.NoBody {
+	if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
+		// A body of unknown length is cut at the limit, and the server told
+		// to close the connection rather than drain it. A declared length
+		// over the limit is refused before reading, and net/http already
+		// stops a body at its declared length.
 		r.Body = http.MaxBytesReader(w, r.Body, m.maxBody)
 	}
 	body, err := readBody(r, m.maxBody)
@@ -34,7 +38,9 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ev := &Event{ID: a.ID, Type: a.Type, Timestamp: a.Timestamp, Payload: body}
+	// One allocation for the per-request state the next handler needs.
+	st := &served{ev: Event{ID: a.ID, Type: a.Type, Timestamp: a.Timestamp, Payload: body}}
+	ev := &st.ev
 	if m.idField != nil {
 		ev.ID, _ = jsonfield.Find(body, m.idField)
 	}
@@ -61,7 +67,8 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &st.sw
+	sw.ResponseWriter = w
 	done := false
 	defer func() {
 		if done {
@@ -129,6 +136,12 @@ func (m *middleware) duplicate(ctx context.Context, w http.ResponseWriter, o *Ou
 		writeRetry(w, o.Status, errStoreUnavailable, storeRetryAfter)
 	}
 	m.emit(ctx, o, ev, start)
+}
+
+// served is the per-request state handed to the next handler.
+type served struct {
+	ev Event
+	sw statusWriter
 }
 
 // statusWriter records the status the next handler sends.

@@ -121,7 +121,8 @@ func (m *middleware) emit(ctx context.Context, o *Outcome, ev *Event, start time
 func (m *middleware) log(ctx context.Context, o *Outcome, ev *Event) {
 	level := slog.LevelInfo
 	switch {
-	case o.Kind == OutcomeFailed || o.Kind == OutcomePanicked || o.Kind == OutcomeStoreError || o.Err != nil:
+	case o.Kind == OutcomeFailed || o.Kind == OutcomePanicked || o.Kind == OutcomeStoreError ||
+		o.Kind == OutcomeProcessed && o.Err != nil:
 		level = slog.LevelError
 	case o.Kind == OutcomeRejected || o.Kind == OutcomeReplayed || o.FingerprintMismatch:
 		level = slog.LevelWarn

@@ -164,9 +164,11 @@ func (v *Verifier) Authenticate(r *http.Request, body []byte) (Authenticated, er
 	if err != nil {
 		return Authenticated{}, err
 	}
+	var fp [2 * sigheader.SigSize]byte
+	hex.Encode(fp[:], h.Sigs[j][:])
 	a := Authenticated{
 		Timestamp:   h.Time(),
-		Fingerprint: hex.EncodeToString(h.Sigs[j][:]),
+		Fingerprint: string(fp[:]),
 	}
 	if ids := r.Header[v.idHeader]; len(ids) > 0 {
 		a.ID = ids[0]
