@@ -1,0 +1,72 @@
+package githubsig_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/signedhooks/webhook/githubsig"
+	"github.com/signedhooks/webhook/internal/authkit/authkittest"
+)
+
+type vectorFile struct {
+	Sign []struct {
+		Name string `json:"name"`
+		Key  string `json:"key"`
+		Body string `json:"body"`
+		Want string `json:"want"`
+	} `json:"sign"`
+	Verify []authkittest.Vector `json:"verify"`
+}
+
+func loadVectors(t testing.TB) vectorFile {
+	var f vectorFile
+	authkittest.Load(t, "testdata/vectors.json", &f)
+	return f
+}
+
+func TestSignVectors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range loadVectors(t).Sign {
+		t.Run(tc.Name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.Want, githubsig.Sign(tc.Key, []byte(tc.Body)))
+		})
+	}
+}
+
+func TestVerifyVectors(t *testing.T) {
+	t.Parallel()
+	vectors := loadVectors(t).Verify
+	require.NotEmpty(t, vectors)
+	for _, tc := range vectors {
+		t.Run(tc.Name, func(t *testing.T) {
+			t.Parallel()
+			v, err := githubsig.NewVerifier(tc.Keys, &githubsig.VerifierOptions{ReplayWindow: time.Hour})
+			require.NoError(t, err)
+			want := tc.WantErr(t)
+			h := http.Header(tc.Headers)
+
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tc.Body))
+			r.Header = h
+			a, err := v.Authenticate(r, []byte(tc.Body))
+			require.ErrorIs(t, err, want)
+			if want != nil {
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, strings.TrimPrefix(tc.ID, "-"), a.ID)
+			assert.Equal(t, strings.TrimPrefix(tc.Type, "-"), a.Type)
+			assert.True(t, a.Timestamp.IsZero())
+			assert.Len(t, a.Fingerprint, 64)
+			assert.Equal(t, time.Hour, a.ReplayWindow)
+
+			require.NoError(t, v.Verify(h.Get(githubsig.SignatureHeader), []byte(tc.Body)))
+		})
+	}
+}

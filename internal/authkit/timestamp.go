@@ -1,0 +1,89 @@
+package authkit
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/signedhooks/webhook"
+)
+
+// MaxTimestampDigits bounds a unix timestamp in seconds: 12 digits reach the
+// year 33658, well inside int64 and what time.Unix handles.
+const MaxTimestampDigits = 12
+
+// ParseUnix parses a unix timestamp in seconds written as 1 to
+// MaxTimestampDigits ASCII digits, without sign or spaces.
+func ParseUnix(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > MaxTimestampDigits {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+// Clock is the timestamp rule shared by every scheme with a signed
+// timestamp: tolerance both ways, an injectable clock, and an explicit switch
+// to turn the check off.
+type Clock struct {
+	Tolerance time.Duration
+	Skip      bool
+	Now       func() time.Time
+}
+
+// NewClock validates and fills in the defaults: tolerance 0 means
+// webhook.DefaultTolerance, a nil now means time.Now, and a negative
+// tolerance is an error. pkg prefixes the error message.
+func NewClock(pkg string, tolerance time.Duration, skip bool, now func() time.Time) (Clock, error) {
+	if tolerance < 0 {
+		return Clock{}, errors.New(pkg + ": negative Tolerance; use InsecureSkipTimestampCheck to turn the check off")
+	}
+	if tolerance == 0 {
+		tolerance = webhook.DefaultTolerance
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return Clock{Tolerance: tolerance, Skip: skip, Now: now}, nil
+}
+
+// Check returns nil when unix lies within the tolerance of Now, or an error
+// wrapping webhook.ErrTimestampTooOld or webhook.ErrTimestampTooNew.
+func (c Clock) Check(unix int64) error {
+	if c.Skip {
+		return nil
+	}
+	now := c.Now()
+	// time.Time.Sub saturates at about 292 years, and negating the minimum
+	// Duration overflows, so settle far-off timestamps in whole seconds.
+	const farOff = 1 << 32 // seconds, about 136 years
+	if d := now.Unix() - unix; d > farOff {
+		return fmt.Errorf("%w: signed more than 100 years ago", webhook.ErrTimestampTooOld)
+	} else if d < -farOff {
+		return fmt.Errorf("%w: signed more than 100 years ahead", webhook.ErrTimestampTooNew)
+	}
+	age := now.Sub(time.Unix(unix, 0))
+	switch {
+	case age > c.Tolerance:
+		return fmt.Errorf("%w: signed %s ago, tolerance %s", webhook.ErrTimestampTooOld, age.Round(time.Second), c.Tolerance)
+	case -age > c.Tolerance:
+		return fmt.Errorf("%w: signed %s ahead, tolerance %s", webhook.ErrTimestampTooNew, (-age).Round(time.Second), c.Tolerance)
+	}
+	return nil
+}
+
+// ReplayWindow is how long a signature stays valid under this clock: twice
+// the tolerance, or 0 when the check is off.
+func (c Clock) ReplayWindow() time.Duration {
+	if c.Skip {
+		return 0
+	}
+	return 2 * c.Tolerance
+}

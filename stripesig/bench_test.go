@@ -1,0 +1,43 @@
+package stripesig_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/signedhooks/webhook/stripesig"
+)
+
+func BenchmarkVerify(b *testing.B) {
+	now := time.Unix(1700000000, 0)
+	v, _ := stripesig.NewVerifier([]string{testSecret}, &stripesig.VerifierOptions{Now: func() time.Time { return now }})
+	for _, n := range []int{256, 4 << 10, 64 << 10} {
+		body := make([]byte, n)
+		header := stripesig.Sign([]string{testSecret}, now, body)
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(n))
+			for i := 0; i < b.N; i++ {
+				if err := v.Verify(header, body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkAuthenticate(b *testing.B) {
+	now := time.Unix(1700000000, 0)
+	v, _ := stripesig.NewVerifier([]string{testSecret}, &stripesig.VerifierOptions{Now: func() time.Time { return now }})
+	body := []byte(`{"id":"evt_1NG8Du2eZvKYlo2CUI79vXWy","object":"event","data":{"object":{"id":"in_1","lines":[1,2,3]}},"type":"invoice.paid"}`)
+	r := httptest.NewRequest(http.MethodPost, "/", nil)
+	r.Header.Set(stripesig.SignatureHeader, stripesig.Sign([]string{testSecret}, now, body))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := v.Authenticate(r, body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
