@@ -13,6 +13,7 @@ require (
 require (
 	github.com/google/go-querystring v1.1.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	golang.org/x/time v0.12.0 // indirect
 )
 
 replace github.com/signedhooks/webhook => ../../
