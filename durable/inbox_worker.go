@@ -1,0 +1,55 @@
+package durable
+
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	webhook "github.com/signedhooks/webhook"
+)
+
+// eventArgs is an inbox event as stored in River; unique by id whatever its
+// state, so a redelivered event is stored once.
+type eventArgs struct {
+	ID        string `json:"id" river:"unique"`
+	Type      string `json:"type,omitempty"`
+	Timestamp int64  `json:"ts,omitempty"`
+	Payload   []byte `json:"payload"`
+}
+
+func (eventArgs) Kind() string { return eventKind }
+
+func (eventArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: inboxQueue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
+}
+
+func newEventArgs(ev Event) eventArgs {
+	if ev.ID == "" {
+		ev.ID = webhook.NewMessageID()
+	}
+	a := eventArgs{ID: ev.ID, Type: ev.Type, Payload: ev.Payload}
+	if !ev.Timestamp.IsZero() {
+		a.Timestamp = ev.Timestamp.Unix()
+	}
+	return a
+}
+
+type eventWorker[TTx any] struct {
+	river.WorkerDefaults[eventArgs]
+	in *Inbox[TTx]
+}
+
+func (w *eventWorker[TTx]) NextRetry(job *river.Job[eventArgs]) time.Time {
+	return time.Now().Add(w.in.opts.Backoff(job.Attempt))
+}
+
+func (w *eventWorker[TTx]) Work(ctx context.Context, job *river.Job[eventArgs]) error {
+	ev := Event{ID: job.Args.ID, Type: job.Args.Type, Payload: job.Args.Payload, Attempt: job.Attempt}
+	if job.Args.Timestamp != 0 {
+		ev.Timestamp = time.Unix(job.Args.Timestamp, 0)
+	}
+	return w.in.handle(ctx, ev)
+}
+
+var _ rivertype.JobArgs = eventArgs{}
