@@ -32,18 +32,9 @@ type Attempt struct {
 	Response string
 }
 
-const insertAttemptSQL = `INSERT INTO webhook_attempt
+const insertAttemptPrefix = `INSERT INTO webhook_attempt
 	(message_id, job_id, attempt, attempted_at_us, latency_us, status_code, outcome, error, response)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
-
-func recordAttempt[TTx any](ctx context.Context, b Backend[TTx], a *Attempt) error {
-	err := b.exec(ctx, insertAttemptSQL, a.MessageID, a.JobID, a.Number, a.At.UnixMicro(),
-		a.Latency.Microseconds(), a.StatusCode, a.Outcome, cleanText(a.Error), cleanText(a.Response))
-	if err != nil {
-		return fmt.Errorf("durable: recording attempt: %w", err)
-	}
-	return nil
-}
+	VALUES `
 
 const selectAttemptsSQL = `SELECT message_id, job_id, attempt, attempted_at_us, latency_us, status_code, outcome, error, response
 	FROM webhook_attempt WHERE message_id = ? ORDER BY id`

@@ -66,7 +66,7 @@ func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[deliveryA
 	}
 	// Record even when stopping, with a context of its own.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	err := recordAttempt(rctx, o.backend, &a.Attempt)
+	err := o.log.record(rctx, &a.Attempt)
 	cancel()
 	if err != nil {
 		o.opts.Logger.Error("durable: recording attempt", "message_id", job.Args.ID, "error", err)

@@ -136,7 +136,7 @@ func newPostgresDB(t testing.TB) *testDB {
 }
 
 func openPostgresDB(t testing.TB, cfg *pgxpool.Config, migrate bool) *testDB {
-	cfg.MaxConns = 40
+	cfg.MaxConns = 120
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -98,7 +99,10 @@ type Outbox[TTx any] struct {
 	signer  webhook.HeaderSigner
 	http    *http.Client
 	opts    OutboxOptions
-	started bool
+	log     *attemptLog[TTx]
+
+	mu      sync.Mutex
+	running bool
 }
 
 // NewOutbox returns an Outbox over b, signing with signer (a
@@ -150,14 +154,34 @@ func NewOutbox[TTx any](b Backend[TTx], signer webhook.HeaderSigner, opts *Outbo
 // Start starts delivering in the background until [Outbox.Stop]. ctx is
 // for starting only.
 func (o *Outbox[TTx]) Start(ctx context.Context) error {
-	return o.client.Start(ctx)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.running {
+		return errors.New("durable: outbox already started")
+	}
+	o.log = newAttemptLog(o.backend)
+	o.log.start()
+	if err := o.client.Start(ctx); err != nil {
+		o.log.close()
+		return fmt.Errorf("durable: %w", err)
+	}
+	o.running = true
+	return nil
 }
 
 // Stop stops fetching new messages and waits for the deliveries in flight
 // until ctx is done; those still running then are cancelled and put back
 // in the queue without spending an attempt. Nothing is lost either way.
 func (o *Outbox[TTx]) Stop(ctx context.Context) error {
-	return stopClient(ctx, o.client)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.running {
+		return nil
+	}
+	err := stopClient(ctx, o.client)
+	o.log.close() // every worker has returned: no more attempts come
+	o.running = false
+	return err
 }
 
 // Enqueue stores msg for delivery to target. It returns [ErrInvalidURL] for
