@@ -172,3 +172,57 @@ func BenchmarkInboxEndToEnd(b *testing.B) {
 		b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
 	})
 }
+
+// BenchmarkOutboxLatency enqueues at a steady 500 messages/s (below
+// saturation) and reports the latency from the Enqueue call to the first
+// request's arrival at the endpoint.
+func BenchmarkOutboxLatency(b *testing.B) {
+	benchDBs(b, func(b *testing.B, db *testDB) {
+		ctx := context.Background()
+		var (
+			mu      sync.Mutex
+			sentAt  = make(map[string]time.Time, b.N)
+			latency = make([]time.Duration, 0, b.N)
+			got     atomic.Int64
+		)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			now := time.Now()
+			id := r.Header.Get(webhook.IDHeader)
+			mu.Lock()
+			if t0, ok := sentAt[id]; ok {
+				latency = append(latency, now.Sub(t0))
+				delete(sentAt, id)
+			}
+			mu.Unlock()
+			got.Add(1)
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		defer srv.Close()
+		o := db.newOutbox(b, nil)
+		require.NoError(b, o.Start(ctx))
+		defer stop(b, o)
+		payload := []byte(`{"event":"order.created"}`)
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		b.ResetTimer()
+		for i := range b.N {
+			<-tick.C
+			id := "msg_" + strconv.Itoa(i)
+			mu.Lock()
+			sentAt[id] = time.Now()
+			mu.Unlock()
+			go func() {
+				if _, err := o.Enqueue(ctx, srv.URL, durable.Message{ID: id, Payload: payload}); err != nil {
+					b.Error(err)
+				}
+			}()
+		}
+		for got.Load() < int64(b.N) {
+			time.Sleep(time.Millisecond)
+		}
+		b.StopTimer()
+		mu.Lock()
+		reportLatency(b, latency)
+		mu.Unlock()
+	})
+}

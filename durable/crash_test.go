@@ -43,6 +43,10 @@ func startWorker(t *testing.T, name, kind, dsn string) *worker {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envWorker+"="+name, envDBKind+"="+kind, envDB+"="+dsn)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	// The worker exits when this pipe closes, so that it never outlives
+	// the test process, even one that panics.
+	_, err := cmd.StdinPipe()
+	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
 	w := &worker{cmd: cmd, done: make(chan error, 1)}
 	go func() { w.done <- cmd.Wait() }()
@@ -69,7 +73,7 @@ func (w *worker) stop(t *testing.T) {
 }
 
 // enqueueAll stores n messages for url in one transaction.
-func enqueueAll(t *testing.T, db *testDB, url string, n int) {
+func enqueueAll(t testing.TB, db *testDB, url string, n int) {
 	ctx := context.Background()
 	msg := func(i int) durable.Message {
 		return durable.Message{ID: "msg_" + strconv.Itoa(i), Payload: []byte(`{"event":"crash.test","n":` + strconv.Itoa(i) + `}`)}

@@ -2,6 +2,7 @@ package durable_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"os/signal"
@@ -101,6 +102,11 @@ func runWorker(name string) int {
 	default:
 		return 2
 	}
+	go func() {
+		// The parent holds our stdin open; EOF means it died.
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		os.Exit(5)
+	}()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM)
 	if err = o.Start(ctx); err != nil {
