@@ -221,7 +221,16 @@ func (v *Verifier) check(h *sigheader.Header, body []byte) (int, error) {
 	if v.skipTime {
 		return match, nil
 	}
-	age := v.now().Sub(h.Time())
+	now := v.now()
+	// Settle far-off timestamps in whole seconds first: time.Duration
+	// saturates at about 292 years, and a saturated age would pass the
+	// future check (negating the minimum Duration overflows).
+	if secs := now.Unix() - h.Unix; secs > 1<<32 {
+		return match, fmt.Errorf("%w: signed %d seconds ago, tolerance %s", ErrTimestampTooOld, secs, v.tolerance)
+	} else if secs < -(1 << 32) {
+		return match, fmt.Errorf("%w: signed %d seconds ahead, tolerance %s", ErrTimestampTooNew, -secs, v.tolerance)
+	}
+	age := now.Sub(h.Time())
 	switch {
 	case age > v.tolerance:
 		return match, fmt.Errorf("%w: signed %s ago, tolerance %s", ErrTimestampTooOld, age.Round(time.Second), v.tolerance)
