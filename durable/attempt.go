@@ -22,13 +22,15 @@ type Attempt struct {
 	Latency time.Duration
 	// StatusCode is the response status, or 0 when no response came.
 	StatusCode int
-	// Outcome is "delivered", "retry", "permanent" or "aborted".
+	// Outcome is "delivered", "retry", "permanent" or "gone" (see
+	// [webhook.Class]), or "aborted" for an attempt cut short by Stop,
+	// which does not count.
 	Outcome string
 	// Error describes a failed attempt (transport error or non-2xx status);
-	// empty on success. It never contains the URL's query or a secret.
+	// empty on success. It never contains the URL's credentials or query.
 	Error string
 	// Response is the beginning of the response body, bounded by
-	// [OutboxOptions.ResponseSnippetBytes], as valid UTF-8.
+	// 512 bytes, as valid UTF-8.
 	Response string
 }
 

@@ -79,7 +79,7 @@ func enqueueAll(t testing.TB, db *testDB, url string, n int) {
 		return durable.Message{ID: "msg_" + strconv.Itoa(i), Payload: []byte(`{"event":"crash.test","n":` + strconv.Itoa(i) + `}`)}
 	}
 	if db.sqlite != nil {
-		o, err := durable.NewOutbox(durable.SQLite(db.sqlite), newSigner(t), nil)
+		o, err := durable.NewOutbox(durable.SQLite(db.sqlite), newSender(t), nil)
 		require.NoError(t, err)
 		tx, err := db.sqlite.BeginTx(ctx, nil)
 		require.NoError(t, err)
@@ -90,7 +90,7 @@ func enqueueAll(t testing.TB, db *testDB, url string, n int) {
 		require.NoError(t, tx.Commit())
 		return
 	}
-	o, err := durable.NewOutbox(durable.Postgres(db.pg), newSigner(t), nil)
+	o, err := durable.NewOutbox(durable.Postgres(db.pg), newSender(t), nil)
 	require.NoError(t, err)
 	require.NoError(t, pgx.BeginFunc(ctx, db.pg, func(tx pgx.Tx) error {
 		for i := range n {

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/goleak"
 
+	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
 )
 
@@ -56,13 +57,16 @@ func workerOptions(name string) *durable.OutboxOptions {
 			JobTimeout:        3 * time.Second,
 			RescueAfter:       4 * time.Second,
 		},
-		AttemptTimeout: 2 * time.Second,
-		Backoff:        durable.Schedule(10 * time.Millisecond),
-		Client: &http.Client{
-			Transport:     tagTransport{name: name, base: &http.Transport{MaxIdleConnsPerHost: 100}},
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+		Backoff: durable.Schedule(10 * time.Millisecond),
 	}
+}
+
+func workerSender(name string) (*webhook.Sender, error) {
+	return webhook.NewSender(&webhook.SenderOptions{
+		Secret:         testSecret,
+		AttemptTimeout: 2 * time.Second,
+		Client:         &http.Client{Transport: tagTransport{name: name, base: &http.Transport{MaxIdleConnsPerHost: 100}}},
+	})
 }
 
 func runWorker(name string) int {
@@ -74,7 +78,7 @@ func runWorker(name string) int {
 		}
 		err error
 	)
-	signer, err := newSignerErr()
+	signer, err := workerSender(name)
 	if err != nil {
 		return 2
 	}
