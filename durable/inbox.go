@@ -134,6 +134,16 @@ func (in *Inbox[TTx]) Store(ctx context.Context, ev Event) (duplicate bool, err 
 	return res.UniqueSkippedAsDuplicate, nil
 }
 
+// StoreTx stores ev inside tx, like [Inbox.Store]: the event exists if and
+// only if tx commits.
+func (in *Inbox[TTx]) StoreTx(ctx context.Context, tx TTx, ev Event) (duplicate bool, err error) {
+	res, err := in.client.InsertTx(ctx, tx, newEventArgs(ev), nil)
+	if err != nil {
+		return false, fmt.Errorf("durable: storing event: %w", err)
+	}
+	return res.UniqueSkippedAsDuplicate, nil
+}
+
 // Lookup returns the state of the event, or [ErrNotFound].
 func (in *Inbox[TTx]) Lookup(ctx context.Context, eventID string) (Item, error) {
 	return lookup(ctx, in.client, in.backend.dialect(), eventKind, eventID)

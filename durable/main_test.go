@@ -24,6 +24,7 @@ const (
 	envWorker = "DURABLE_TEST_WORKER"  // worker name; set only in subprocesses
 	envDBKind = "DURABLE_TEST_DB_KIND" // "sqlite" or "postgres"
 	envDB     = "DURABLE_TEST_DB"      // SQLite path or PostgreSQL URL
+	envSink   = "DURABLE_TEST_SINK"    // set: run an inbox whose handler forwards each event there
 )
 
 func TestMain(m *testing.M) {
@@ -89,7 +90,7 @@ func runWorker(name string) int {
 			return 2
 		}
 		defer db.Close()
-		o, err = durable.NewOutbox(durable.SQLite(db), signer, workerOptions(name))
+		o, err = newWorkerService(durable.SQLite(db), signer, name)
 		if err != nil {
 			return 2
 		}
@@ -99,7 +100,7 @@ func runWorker(name string) int {
 			return 2
 		}
 		defer pool.Close()
-		o, err = durable.NewOutbox(durable.Postgres(pool), signer, workerOptions(name))
+		o, err = newWorkerService(durable.Postgres(pool), signer, name)
 		if err != nil {
 			return 2
 		}
@@ -123,4 +124,27 @@ func runWorker(name string) int {
 		return 4
 	}
 	return 0
+}
+
+type service interface {
+	Start(context.Context) error
+	Stop(context.Context) error
+}
+
+// newWorkerService returns an outbox worker, or with envSink set an inbox
+// whose handler's business effect is forwarding the event, signed, to the
+// sink (which deduplicates by id and counts).
+func newWorkerService[TTx any](b durable.Backend[TTx], sender *webhook.Sender, name string) (service, error) {
+	sink := os.Getenv(envSink)
+	if sink == "" {
+		return durable.NewOutbox(b, sender, workerOptions(name))
+	}
+	forward := func(ctx context.Context, ev durable.Event) error {
+		_, err := sender.Attempt(ctx, sink, webhook.Message{ID: ev.ID, Payload: ev.Payload}, ev.Attempt)
+		return err
+	}
+	return durable.NewInbox(b, forward, &durable.InboxOptions{
+		Tuning:  workerOptions(name).Tuning,
+		Backoff: durable.Schedule(10 * time.Millisecond),
+	})
 }
