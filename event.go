@@ -1,0 +1,88 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Event is one verified webhook delivery, as the middleware hands it to the
+// next handler (see [EventFromContext]) and as [Mux] dispatches it.
+type Event struct {
+	// ID is the message id, stable across retries of one message, or "" when
+	// the delivery carried none.
+	ID string
+
+	// Type is the event type, such as "payment.succeeded": the authenticator's
+	// when its scheme carries one, otherwise the body's "event" or "type"
+	// field (see [MiddlewareOptions.TypeFields]); "" when there is none.
+	Type string
+
+	// Timestamp is the signed time of this delivery attempt, or the zero time
+	// for schemes without one.
+	Timestamp time.Time
+
+	// Payload is the request body exactly as signed. Handlers must not
+	// modify it.
+	Payload json.RawMessage
+}
+
+// Decode unmarshals the payload into v with encoding/json.
+func (e Event) Decode(v any) error {
+	if err := json.Unmarshal(e.Payload, v); err != nil {
+		return fmt.Errorf("webhook: decoding %q event payload: %w", e.Type, err)
+	}
+	return nil
+}
+
+// DecodeEvent unmarshals the payload of e into a new T:
+//
+//	p, err := webhook.DecodeEvent[PaymentSucceeded](ev)
+func DecodeEvent[T any](e Event) (T, error) {
+	var v T
+	err := e.Decode(&v)
+	return v, err
+}
+
+// eventKey is the context key of the verified event.
+type eventKey struct{}
+
+// EventFromContext returns the verified event that the middleware stored in
+// ctx, and whether there was one. A handler behind the middleware always
+// finds one.
+func EventFromContext(ctx context.Context) (Event, bool) {
+	ev, ok := ctx.Value(eventKey{}).(*Event)
+	if !ok {
+		return Event{}, false
+	}
+	return *ev, true
+}
+
+// eventContext is a context carrying an event, like context.WithValue but
+// embeddable in the middleware's per-request state, saving an allocation.
+// Done, Err and Deadline are the parent's, so the context package still
+// finds the parent's cancellation without a goroutine.
+type eventContext struct {
+	context.Context
+	ev *Event
+}
+
+// Value returns the event for eventKey, and asks the parent otherwise.
+func (c *eventContext) Value(key any) any {
+	if key == (eventKey{}) {
+		return c.ev
+	}
+	return c.Context.Value(key)
+}
+
+// detachedContext keeps a context's values but not its cancellation or
+// deadline, like context.WithoutCancel, embeddable to save an allocation.
+// The middleware marks a message done under it, so a client hanging up just
+// as its handler finishes does not leave the message unmarked.
+type detachedContext struct{ parent context.Context }
+
+func (detachedContext) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (detachedContext) Done() <-chan struct{}       { return nil }
+func (detachedContext) Err() error                  { return nil }
+func (c *detachedContext) Value(key any) any        { return c.parent.Value(key) }
