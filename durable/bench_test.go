@@ -123,7 +123,7 @@ func BenchmarkInboxEndToEnd(b *testing.B) {
 	benchDBs(b, func(b *testing.B, db *testDB) {
 		ctx := context.Background()
 		var handled atomic.Int64
-		in := db.newInbox(b, func(context.Context, durable.Event) error {
+		in := db.newInbox(b, func(context.Context, webhook.Event) error {
 			handled.Add(1)
 			return nil
 		}, &durable.InboxOptions{Tuning: durable.Tuning{MaxWorkers: 100}})

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
 )
 
@@ -186,10 +187,10 @@ func TestOutboxTwoWorkersShareLoad(t *testing.T) {
 // storeAll stores n inbox events in one transaction.
 func storeAll(t testing.TB, db *testDB, n int) {
 	ctx := context.Background()
-	ev := func(i int) durable.Event {
-		return durable.Event{ID: "evt_" + strconv.Itoa(i), Type: "crash.test", Payload: []byte(`{"n":` + strconv.Itoa(i) + `}`)}
+	ev := func(i int) webhook.Event {
+		return webhook.Event{ID: "evt_" + strconv.Itoa(i), Type: "crash.test", Payload: []byte(`{"n":` + strconv.Itoa(i) + `}`)}
 	}
-	nop := func(context.Context, durable.Event) error { return nil }
+	nop := func(context.Context, webhook.Event) error { return nil }
 	if db.sqlite != nil {
 		in, err := durable.NewInbox(durable.SQLite(db.sqlite), nop, nil)
 		require.NoError(t, err)

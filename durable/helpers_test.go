@@ -39,7 +39,7 @@ type inboxAPI interface {
 	http.Handler
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
-	Store(ctx context.Context, ev durable.Event) (bool, error)
+	Store(ctx context.Context, ev webhook.Event) (bool, error)
 	Lookup(ctx context.Context, id string) (durable.Item, error)
 	Replay(ctx context.Context, id string) error
 }

@@ -139,8 +139,8 @@ func newWorkerService[TTx any](b durable.Backend[TTx], sender *webhook.Sender, n
 	if sink == "" {
 		return durable.NewOutbox(b, sender, workerOptions(name))
 	}
-	forward := func(ctx context.Context, ev durable.Event) error {
-		_, err := sender.Attempt(ctx, sink, webhook.Message{ID: ev.ID, Payload: ev.Payload}, ev.Attempt)
+	forward := func(ctx context.Context, ev webhook.Event) error {
+		_, err := sender.Attempt(ctx, sink, webhook.Message{ID: ev.ID, Payload: ev.Payload}, durable.AttemptFromContext(ctx))
 		return err
 	}
 	return durable.NewInbox(b, forward, &durable.InboxOptions{
