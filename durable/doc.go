@@ -25,8 +25,8 @@
 //	db, _ := durable.OpenSQLite("webhooks.db")
 //	backend := durable.SQLite(db)
 //	_ = durable.Migrate(ctx, backend)
-//	signer, _ := webhook.NewSigner(secret, nil)
-//	outbox, _ := durable.NewOutbox(backend, signer, nil)
+//	sender, _ := webhook.NewSender(&webhook.SenderOptions{Secret: secret})
+//	outbox, _ := durable.NewOutbox(backend, sender, nil)
 //	_ = outbox.Start(ctx)
 //	defer outbox.Stop(shutdownCtx)
 //
@@ -39,8 +39,15 @@
 //
 // An [Inbox] is an http.Handler to put behind the verifying middleware: it
 // stores the verified event, unique by message id, answers 202, and its
-// workers run the handler with retries. Replicas behind a load balancer need
-// no other store for dedupe on this path.
+// workers run the handler (a [webhook.Mux]'s Dispatch) with retries.
+// Replicas behind a load balancer need no other store for dedupe on this
+// path.
+//
+//	mux := webhook.NewMux(nil)
+//	mux.HandleFunc("invoice.paid", handleInvoicePaid)
+//	inbox, _ := durable.NewInbox(durable.Postgres(pool), mux.Dispatch, nil)
+//	_ = inbox.Start(ctx)
+//	http.Handle("/webhooks", webhook.Middleware(verifier, nil)(inbox))
 //
 // # Delivery guarantees
 //
