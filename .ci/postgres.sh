@@ -41,7 +41,9 @@ pg_stop_throwaway() {
 
 if [ -z "${DATABASE_URL:-}" ]; then
 	if pg_start_throwaway; then
-		trap pg_stop_throwaway EXIT
+		# Keep any EXIT trap .ci/run or another helper set before us.
+		pg_prev_trap=$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT\$//")
+		trap "pg_stop_throwaway; ${pg_prev_trap}" EXIT
 	else
 		echo "postgres.sh: could not start PostgreSQL; tests needing DATABASE_URL will fail under CI" >&2
 	fi
