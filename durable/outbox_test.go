@@ -205,3 +205,41 @@ func sequence(codes ...int) func(string, int) (int, http.Header) {
 		return codes[min(n, len(codes))-1], nil
 	}
 }
+
+func TestOutboxEnqueueMany(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db *testDB) {
+		ep := newEndpoint(t, nil)
+		o := db.newOutbox(t, &durable.OutboxOptions{Tuning: fast()})
+		many, ok := o.(interface {
+			EnqueueMany(context.Context, []durable.Envelope) ([]durable.Delivery, error)
+		})
+		require.True(t, ok)
+		ctx := context.Background()
+		_, err := many.EnqueueMany(ctx, []durable.Envelope{{URL: ep.URL}, {URL: "/relative"}})
+		require.ErrorIs(t, err, durable.ErrInvalidURL)
+
+		envs := []durable.Envelope{
+			{URL: ep.URL, Message: durable.Message{ID: "msg_a", Payload: []byte(`{}`)}},
+			{URL: ep.URL + "/other", Message: durable.Message{ID: "msg_b", Payload: []byte(`{}`)}},
+			{URL: ep.URL, Message: durable.Message{Payload: []byte(`{}`)}},
+		}
+		ds, err := many.EnqueueMany(ctx, envs)
+		require.NoError(t, err)
+		require.Len(t, ds, 3)
+		assert.Equal(t, "msg_a", ds[0].MessageID)
+		assert.Equal(t, "msg_b", ds[1].MessageID)
+		assert.NotEmpty(t, ds[2].MessageID)
+		again, err := many.EnqueueMany(ctx, envs[:1])
+		require.NoError(t, err)
+		assert.True(t, again[0].Duplicate)
+
+		require.NoError(t, o.Start(ctx))
+		defer stop(t, o)
+		for _, d := range ds {
+			waitState(t, o.Lookup, d.MessageID, durable.StateDone)
+		}
+		received, _ := ep.count("msg_a")
+		assert.Equal(t, 1, received)
+	})
+}
