@@ -11,9 +11,9 @@ import (
 // own migrator, rivermigrate) and this package's attempt log. Nothing in this
 // package migrates implicitly; call Migrate once at deploy or start-up, before
 // [NewOutbox] or [NewInbox] are used. It is idempotent: running it on an
-// up-to-date database changes nothing. Several processes may call it at once
-// on PostgreSQL (River takes a lock); on SQLite it runs in the single
-// connection.
+// up-to-date database changes nothing. River's migrator takes no lock, so
+// run it from one process at a time (a deploy step, or a single replica
+// before the others start).
 func Migrate[TTx any](ctx context.Context, b Backend[TTx]) error {
 	m, err := rivermigrate.New(b.riverDriver(), nil)
 	if err != nil {
