@@ -3,8 +3,10 @@ package durable
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
+	"time"
 )
 
 // attemptLog writes attempts in batches: each worker waits until its attempt
@@ -13,9 +15,12 @@ import (
 // database round trips per delivery low, above all on SQLite's single
 // connection.
 type attemptLog[TTx any] struct {
-	backend Backend[TTx]
-	in      chan pendingAttempt
-	wg      sync.WaitGroup
+	backend    Backend[TTx]
+	in         chan pendingAttempt
+	wg         sync.WaitGroup
+	retention  time.Duration // attempts older than this are deleted
+	pruneEvery time.Duration
+	logger     *slog.Logger
 }
 
 type pendingAttempt struct {
@@ -25,17 +30,38 @@ type pendingAttempt struct {
 
 const maxAttemptBatch = 128
 
-func newAttemptLog[TTx any](b Backend[TTx]) *attemptLog[TTx] {
-	return &attemptLog[TTx]{backend: b, in: make(chan pendingAttempt, maxAttemptBatch)}
+func newAttemptLog[TTx any](b Backend[TTx], retention time.Duration, logger *slog.Logger) *attemptLog[TTx] {
+	return &attemptLog[TTx]{
+		backend:    b,
+		in:         make(chan pendingAttempt, maxAttemptBatch),
+		retention:  retention,
+		pruneEvery: time.Hour,
+		logger:     logger,
+	}
 }
 
-// start runs the writer until close.
+// start runs the writer until close; it also deletes attempts past their
+// retention, at start and then every pruneEvery.
 func (l *attemptLog[TTx]) start() {
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
+		tick := time.NewTicker(l.pruneEvery)
+		defer tick.Stop()
+		l.prune()
 		batch := make([]pendingAttempt, 0, maxAttemptBatch)
-		for p := range l.in {
+		for {
+			var p pendingAttempt
+			select {
+			case <-tick.C:
+				l.prune()
+				continue
+			case q, ok := <-l.in:
+				if !ok {
+					return
+				}
+				p = q
+			}
 			batch = append(batch[:0], p)
 		fill:
 			for len(batch) < maxAttemptBatch {
@@ -55,6 +81,15 @@ func (l *attemptLog[TTx]) start() {
 			}
 		}
 	}()
+}
+
+func (l *attemptLog[TTx]) prune() {
+	cutoff := time.Now().Add(-l.retention).UnixMicro()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := l.backend.exec(ctx, `DELETE FROM webhook_attempt WHERE attempted_at_us < ?`, cutoff); err != nil {
+		l.logger.Error("durable: pruning the attempt log", "error", err)
+	}
 }
 
 // close stops the writer once every queued attempt is written. No record

@@ -50,5 +50,6 @@ func schema(d dialect) []string {
 	response TEXT NOT NULL
 )`,
 		`CREATE INDEX IF NOT EXISTS webhook_attempt_message_id ON webhook_attempt (message_id, id)`,
+		`CREATE INDEX IF NOT EXISTS webhook_attempt_attempted_at ON webhook_attempt (attempted_at_us)`,
 	}
 }

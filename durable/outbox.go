@@ -137,7 +137,7 @@ func (o *Outbox[TTx]) Start(ctx context.Context) error {
 	if o.running {
 		return errors.New("durable: outbox already started")
 	}
-	o.log = newAttemptLog(o.backend)
+	o.log = newAttemptLog(o.backend, o.opts.Retention, o.opts.Logger)
 	o.log.start()
 	if err := o.client.Start(ctx); err != nil {
 		o.log.close()

@@ -40,8 +40,9 @@ type Tuning struct {
 
 	// Retention is how long finished items (delivered or processed, and
 	// cancelled) are kept, and so how long an id is remembered for dedupe
-	// and replay. Dead letters are kept until replayed or deleted.
-	// Default: 7 days.
+	// and replay, and how long the outbox keeps attempts in its log (a
+	// running outbox deletes older ones hourly). Dead letters are kept
+	// until replayed or deleted. Default: 7 days.
 	Retention time.Duration
 
 	// ID names this process among the workers sharing the database. Default:
