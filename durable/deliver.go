@@ -1,0 +1,109 @@
+package durable
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/tidwall/gjson"
+
+	webhook "github.com/signedhooks/webhook"
+)
+
+const (
+	outboxQueue  = "webhook_outbox"
+	deliveryKind = "webhook_delivery"
+)
+
+// allStates makes the message id unique for as long as the job row exists,
+// whatever its state, so enqueueing an id twice never delivers it twice.
+var allStates = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStateCancelled, rivertype.JobStateCompleted,
+	rivertype.JobStateDiscarded, rivertype.JobStatePending, rivertype.JobStateRetryable,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled,
+}
+
+// deliveryArgs is an outbox message as stored in River. The payload is a
+// byte slice (base64 in JSON) so that it is sent byte for byte: PostgreSQL's
+// jsonb would reorder a JSON payload's keys.
+type deliveryArgs struct {
+	ID      string `json:"id" river:"unique"`
+	URL     string `json:"url"`
+	Payload []byte `json:"payload"`
+}
+
+func (deliveryArgs) Kind() string { return deliveryKind }
+
+func (deliveryArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: outboxQueue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
+}
+
+// deliveryWorker makes one delivery attempt per job run.
+type deliveryWorker[TTx any] struct {
+	river.WorkerDefaults[deliveryArgs]
+	o *Outbox[TTx]
+}
+
+func (w *deliveryWorker[TTx]) NextRetry(job *river.Job[deliveryArgs]) time.Time {
+	return time.Now().Add(w.o.opts.Backoff(job.Attempt))
+}
+
+func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
+	o := w.o
+	snoozes := int(gjson.GetBytes(job.Metadata, "snoozes").Int())
+	payload := job.Args.Payload
+	if payload == nil {
+		payload = []byte{}
+	}
+	msg := webhook.Message{ID: job.Args.ID, Payload: payload}
+	rep, _ := o.sender.Attempt(ctx, job.Args.URL, msg, job.Attempt+snoozes)
+	a := Attempt{
+		MessageID:  job.Args.ID,
+		JobID:      job.ID,
+		Number:     job.Attempt + snoozes,
+		At:         rep.Start,
+		Latency:    rep.Latency,
+		StatusCode: rep.StatusCode,
+		Outcome:    rep.Class.String(),
+		Response:   string(rep.Response[:min(len(rep.Response), maxSnippet)]),
+	}
+	if a.At.IsZero() {
+		a.At = time.Now()
+	}
+	if rep.Err != nil {
+		a.Error = rep.Err.Error()
+	}
+	stopping := errors.Is(ctx.Err(), context.Canceled)
+	if stopping {
+		a.Outcome = outcomeAborted // River requeues the job
+	}
+	// Record even when stopping, with a context of its own.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	err := o.log.record(rctx, &a)
+	cancel()
+	if err != nil {
+		o.opts.Logger.Error("durable: recording attempt", "message_id", job.Args.ID, "error", err)
+	}
+	switch {
+	case stopping:
+		return ctx.Err()
+	case rep.Class == webhook.ClassDelivered:
+		return nil
+	case rep.Class == webhook.ClassRetry:
+		if rep.RetryAfter > 0 && snoozes < o.opts.MaxSnoozes {
+			return river.JobSnooze(min(rep.RetryAfter, o.opts.MaxRetryAfter))
+		}
+		return errors.New(a.Error)
+	default: // permanent or gone: retrying cannot help
+		return river.JobCancel(errors.New(a.Error))
+	}
+}
+
+// maxSnippet bounds the response kept per attempt in the log.
+const maxSnippet = 512
+
+// outcomeAborted marks an attempt cut short because the worker was
+// stopping; it is not the endpoint's fault and does not count.
+const outcomeAborted = "aborted"

@@ -1,0 +1,20 @@
+package durable
+
+import "errors"
+
+// Errors returned by this package; match them with [errors.Is].
+var (
+	// ErrNotFound means no outbox message or inbox event has this id (or it
+	// was removed after its retention period).
+	ErrNotFound = errors.New("durable: not found")
+
+	// ErrInvalidURL means a delivery target is not an absolute http or https
+	// URL of at most 2048 bytes.
+	ErrInvalidURL = errors.New("durable: invalid target URL")
+
+	// ErrInvalidID means a message id is longer than 255 bytes.
+	ErrInvalidID = errors.New("durable: invalid message id")
+
+	// ErrPayloadTooLarge means a payload exceeds the configured limit.
+	ErrPayloadTooLarge = errors.New("durable: payload too large")
+)

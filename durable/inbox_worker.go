@@ -1,0 +1,64 @@
+package durable
+
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	webhook "github.com/signedhooks/webhook"
+)
+
+// eventArgs is an inbox event as stored in River; unique by id whatever its
+// state, so a redelivered event is stored once.
+type eventArgs struct {
+	ID        string `json:"id" river:"unique"`
+	Type      string `json:"type,omitempty"`
+	Timestamp int64  `json:"ts,omitempty"`
+	Payload   []byte `json:"payload"`
+}
+
+func (eventArgs) Kind() string { return eventKind }
+
+func (eventArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: inboxQueue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
+}
+
+func newEventArgs(ev webhook.Event) eventArgs {
+	if ev.ID == "" {
+		ev.ID = webhook.NewMessageID()
+	}
+	a := eventArgs{ID: ev.ID, Type: ev.Type, Payload: ev.Payload}
+	if !ev.Timestamp.IsZero() {
+		a.Timestamp = ev.Timestamp.Unix()
+	}
+	return a
+}
+
+type eventWorker[TTx any] struct {
+	river.WorkerDefaults[eventArgs]
+	in *Inbox[TTx]
+}
+
+func (w *eventWorker[TTx]) NextRetry(job *river.Job[eventArgs]) time.Time {
+	return time.Now().Add(w.in.opts.Backoff(job.Attempt))
+}
+
+func (w *eventWorker[TTx]) Work(ctx context.Context, job *river.Job[eventArgs]) error {
+	ev := webhook.Event{ID: job.Args.ID, Type: job.Args.Type, Payload: job.Args.Payload}
+	if job.Args.Timestamp != 0 {
+		ev.Timestamp = time.Unix(job.Args.Timestamp, 0)
+	}
+	return w.in.handle(context.WithValue(ctx, attemptKey{}, job.Attempt), ev)
+}
+
+type attemptKey struct{}
+
+// AttemptFromContext returns which run of its event's handler ctx belongs
+// to, counted from 1, or 0 outside an inbox handler.
+func AttemptFromContext(ctx context.Context) int {
+	n, _ := ctx.Value(attemptKey{}).(int)
+	return n
+}
+
+var _ rivertype.JobArgs = eventArgs{}

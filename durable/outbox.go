@@ -1,0 +1,231 @@
+package durable
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	webhook "github.com/signedhooks/webhook"
+)
+
+// OutboxOptions configures an [Outbox]. The zero value gives the defaults; a
+// nil *OutboxOptions is the same as the zero value. It is copied by
+// [NewOutbox].
+type OutboxOptions struct {
+	// Tuning sets workers, polling, timeouts and retention.
+	Tuning
+
+	// MaxAttempts is how many failed attempts a message gets before it
+	// becomes a dead letter. Default: 8.
+	MaxAttempts int
+
+	// Backoff gives the delay after a failed attempt. Default:
+	// Exponential(5*time.Second, time.Hour).
+	Backoff Backoff
+
+	// MaxRetryAfter caps the wait a receiver can ask for with Retry-After.
+	// Default: 1 hour.
+	MaxRetryAfter time.Duration
+
+	// MaxSnoozes is how many times a message may wait for a Retry-After
+	// without spending one of its MaxAttempts; after that a Retry-After
+	// answer counts as an ordinary failed attempt. Default: 10.
+	MaxSnoozes int
+
+	// MaxPayloadBytes bounds a message's payload; [Outbox.Enqueue] refuses
+	// larger ones with [ErrPayloadTooLarge]. Default: 1 MiB.
+	MaxPayloadBytes int
+}
+
+// Message is one webhook to deliver.
+type Message struct {
+	// ID is the message id sent as X-Webhook-Id on every attempt, the
+	// receiver's idempotency key. Enqueueing an id that the outbox already
+	// holds does nothing (see [Delivery.Duplicate]). Empty: a new id from
+	// [webhook.NewMessageID].
+	ID string
+
+	// Payload is the request body, sent byte for byte.
+	Payload []byte
+}
+
+// Delivery is what [Outbox.Enqueue] stored.
+type Delivery struct {
+	// MessageID is the message's id.
+	MessageID string
+	// JobID is the River job that carries it.
+	JobID int64
+	// Duplicate reports that a message with this id was already in the
+	// outbox; nothing new was stored.
+	Duplicate bool
+}
+
+// Outbox delivers webhooks durably: messages are rows in the database,
+// enqueued if need be in the caller's own transaction, and workers deliver
+// them with retries that survive restarts. Build one with [NewOutbox]; it
+// is safe for concurrent use.
+//
+// Each run of a job is one attempt, signed afresh (new timestamp and
+// signature, same message id) and recorded (see [Outbox.Attempts]).
+// Outcomes map onto River: a 2xx completes the message; a retryable failure
+// (network error, timeout, 3xx, 408, 409, 425, 429, 5xx) is retried after
+// [OutboxOptions.Backoff]; a Retry-After answer snoozes the job for that long
+// (capped by MaxRetryAfter); any other 4xx cancels it, with the reason;
+// once MaxAttempts failures are spent it is discarded and kept as a dead
+// letter, which [Outbox.Replay] sends again.
+type Outbox[TTx any] struct {
+	backend Backend[TTx]
+	client  *river.Client[TTx]
+	sender  *webhook.Sender
+	opts    OutboxOptions
+	log     *attemptLog[TTx]
+
+	mu      sync.Mutex
+	running bool
+}
+
+// NewOutbox returns an Outbox over b that delivers with sender: each job
+// run is one [webhook.Sender.Attempt], so the Sender's signer, HTTP client,
+// per-attempt timeout, rate limits and network guard all apply, while the
+// retries are the Outbox's (its own Backoff and MaxAttempts; the Sender's
+// retry policy is not used). b must have been migrated with [Migrate]. The Outbox enqueues at once; it delivers only
+// between [Outbox.Start] and [Outbox.Stop], so a process may enqueue only
+// and leave delivery to others.
+func NewOutbox[TTx any](b Backend[TTx], sender *webhook.Sender, opts *OutboxOptions) (*Outbox[TTx], error) {
+	if b == nil || sender == nil {
+		return nil, errors.New("durable: NewOutbox needs a backend and a sender")
+	}
+	var o OutboxOptions
+	if opts != nil {
+		o = *opts
+	}
+	o.Tuning = o.Tuning.withDefaults()
+	o.MaxAttempts = cmp.Or(o.MaxAttempts, 8)
+	if o.Backoff == nil {
+		o.Backoff = Exponential(5*time.Second, time.Hour)
+	}
+	o.MaxRetryAfter = cmp.Or(o.MaxRetryAfter, time.Hour)
+	o.MaxSnoozes = cmp.Or(o.MaxSnoozes, 10)
+	o.MaxPayloadBytes = cmp.Or(o.MaxPayloadBytes, 1<<20)
+	ob := &Outbox[TTx]{backend: b, sender: sender, opts: o}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &deliveryWorker[TTx]{o: ob}); err != nil {
+		return nil, fmt.Errorf("durable: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, placeholderWorker[eventArgs]{}); err != nil {
+		return nil, fmt.Errorf("durable: %w", err)
+	}
+	c, err := river.NewClient(b.riverDriver(), clientConfig(o.Tuning, outboxQueue, workers, o.Backoff, o.MaxAttempts))
+	if err != nil {
+		return nil, fmt.Errorf("durable: %w", err)
+	}
+	ob.client = c
+	return ob, nil
+}
+
+// Start starts delivering in the background until [Outbox.Stop]. ctx is
+// for starting only.
+func (o *Outbox[TTx]) Start(ctx context.Context) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.running {
+		return errors.New("durable: outbox already started")
+	}
+	o.log = newAttemptLog(o.backend, o.opts.Retention, o.opts.Logger)
+	o.log.start()
+	if err := o.client.Start(ctx); err != nil {
+		o.log.close()
+		return fmt.Errorf("durable: %w", err)
+	}
+	o.running = true
+	return nil
+}
+
+// Stop stops fetching new messages and waits for the deliveries in flight
+// until ctx is done; those still running then are cancelled and put back
+// in the queue without spending an attempt. Nothing is lost either way.
+func (o *Outbox[TTx]) Stop(ctx context.Context) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.running {
+		return nil
+	}
+	err := stopClient(ctx, o.client)
+	o.log.close() // every worker has returned: no more attempts come
+	o.running = false
+	return err
+}
+
+// Enqueue stores msg for delivery to target. It returns [ErrInvalidURL] for
+// a target that is not an absolute http or https URL and
+// [ErrPayloadTooLarge] for a payload over the limit.
+func (o *Outbox[TTx]) Enqueue(ctx context.Context, target string, msg Message) (Delivery, error) {
+	args, err := o.args(target, msg)
+	if err != nil {
+		return Delivery{}, err
+	}
+	res, err := o.client.Insert(ctx, args, nil)
+	return delivery(args.ID, res, err)
+}
+
+// EnqueueTx stores msg for delivery to target inside tx: the message exists
+// if and only if tx commits, so a webhook announces exactly the changes that
+// happened. tx is a *sql.Tx on SQLite (from the same *sql.DB) and a pgx.Tx
+// on PostgreSQL. Errors are those of [Outbox.Enqueue].
+func (o *Outbox[TTx]) EnqueueTx(ctx context.Context, tx TTx, target string, msg Message) (Delivery, error) {
+	args, err := o.args(target, msg)
+	if err != nil {
+		return Delivery{}, err
+	}
+	res, err := o.client.InsertTx(ctx, tx, args, nil)
+	return delivery(args.ID, res, err)
+}
+
+func (o *Outbox[TTx]) args(target string, msg Message) (deliveryArgs, error) {
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(target) > 2048 {
+		return deliveryArgs{}, ErrInvalidURL
+	}
+	if len(msg.Payload) > o.opts.MaxPayloadBytes {
+		return deliveryArgs{}, ErrPayloadTooLarge
+	}
+	if len(msg.ID) > 255 {
+		return deliveryArgs{}, ErrInvalidID
+	}
+	if msg.ID == "" {
+		msg.ID = webhook.NewMessageID()
+	}
+	return deliveryArgs{ID: msg.ID, URL: target, Payload: msg.Payload}, nil
+}
+
+func delivery(id string, res *rivertype.JobInsertResult, err error) (Delivery, error) {
+	if err != nil {
+		return Delivery{}, fmt.Errorf("durable: enqueue: %w", err)
+	}
+	return Delivery{MessageID: id, JobID: res.Job.ID, Duplicate: res.UniqueSkippedAsDuplicate}, nil
+}
+
+// Attempts returns every recorded attempt of the message, oldest first, or
+// none if it was never attempted (or is unknown).
+func (o *Outbox[TTx]) Attempts(ctx context.Context, messageID string) ([]Attempt, error) {
+	return listAttempts(ctx, o.backend, messageID)
+}
+
+// Lookup returns the state of the message, or [ErrNotFound].
+func (o *Outbox[TTx]) Lookup(ctx context.Context, messageID string) (Item, error) {
+	return lookup(ctx, o.client, o.backend.dialect(), deliveryKind, messageID)
+}
+
+// Replay makes a finished message (delivered, cancelled or dead) deliverable
+// again now, with one more attempt if its attempts were spent. A message
+// still waiting or running is left alone. It returns [ErrNotFound] for an
+// unknown id (or one past its retention).
+func (o *Outbox[TTx]) Replay(ctx context.Context, messageID string) error {
+	return replay(ctx, o.client, o.backend.dialect(), deliveryKind, messageID)
+}
