@@ -47,3 +47,37 @@ var (
 	// ErrNoSecret means a signer or verifier was built without any secret.
 	ErrNoSecret = errors.New("webhook: no secret given")
 )
+
+// Delivery errors. A [Sender] returns a [*DeliveryError] whose Err matches
+// one or more of these with [errors.Is]; [AttemptReport.Err] matches them too.
+var (
+	// ErrGaveUp means every attempt the retry policy allowed failed.
+	ErrGaveUp = errors.New("webhook: delivery gave up after the last attempt")
+
+	// ErrRejected means the endpoint refused the delivery in a way that
+	// retrying cannot fix: a 4xx other than 408, 409, 425 and 429, or a
+	// permanent redirect (301, 308).
+	ErrRejected = errors.New("webhook: endpoint rejected the delivery")
+
+	// ErrGone means the endpoint answered 410 Gone: it no longer accepts
+	// deliveries, and a provider should stop sending to it.
+	ErrGone = errors.New("webhook: endpoint is gone")
+
+	// ErrStatus means the endpoint answered with a status worth retrying
+	// (408, 409, 425, 429, 5xx, a temporary redirect).
+	ErrStatus = errors.New("webhook: endpoint answered with a failure status")
+
+	// ErrBlockedAddress means the destination resolved to an address the
+	// Sender's guard against server-side request forgery refuses (loopback,
+	// private, link-local, shared, multicast, metadata and similar).
+	ErrBlockedAddress = errors.New("webhook: destination address not allowed")
+
+	// ErrInvalidURL means the destination is not an absolute http or https
+	// URL with a host.
+	ErrInvalidURL = errors.New("webhook: invalid destination URL")
+
+	// ErrInvalidMessage means the message cannot be sent: both Payload and
+	// Data are set, Data cannot be marshalled to JSON, or a single attempt
+	// was asked for a message without an id.
+	ErrInvalidMessage = errors.New("webhook: invalid message")
+)

@@ -1,0 +1,123 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// attempt makes one signed request, after waiting for the endpoint's rate
+// limiter. It signs with a timestamp at least one second after prev (when
+// not zero) and returns that timestamp. Its error is not nil only when ctx
+// ended during the wait; every other failure is in the report.
+func (s *Sender) attempt(ctx context.Context, rawURL, redacted string, msg *Message, body []byte, n int, prev time.Time) (AttemptReport, time.Time, error) {
+	a := AttemptReport{MessageID: msg.ID, Type: msg.Type, URL: redacted, Number: n}
+	if d, undo := s.limits.reserve(rawURL, s.now()); d > 0 {
+		if err := s.sleep(ctx, d); err != nil {
+			undo()
+			return a, time.Time{}, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return a, time.Time{}, err
+	}
+
+	actx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, rawURL, bytes.NewReader(body))
+	if err != nil {
+		// parseURL accepted it, so this is rare; the error quotes the URL.
+		a.Err = fmt.Errorf("%w: %s", ErrInvalidURL, redacted)
+		a.Class = ClassPermanent
+		return a, prev, nil
+	}
+	req.Header.Set("User-Agent", s.userAgent)
+	a.Start = s.now()
+	ts := a.Start
+	if !prev.IsZero() && ts.Unix() <= prev.Unix() {
+		ts = time.Unix(prev.Unix()+1, 0)
+	}
+	if err := s.signer.SignHeaders(req.Header, msg.ID, ts, body); err != nil {
+		// Not the endpoint's fault, and not something a retry would fix.
+		a.Err = fmt.Errorf("webhook: signing: %w", err)
+		a.Class = ClassPermanent
+		return a, ts, nil
+	}
+
+	resp, err := s.client.Do(req)
+	if err != nil {
+		a.Latency = s.now().Sub(a.Start)
+		a.Err = redactError(err, redacted)
+		a.Class = Classify(0, a.Err)
+		return a, ts, nil
+	}
+	a.StatusCode = resp.StatusCode
+	// The status is the endpoint's answer; a body that breaks off only
+	// costs the connection, so a read error is not the attempt's error.
+	a.Response = s.readResponse(resp)
+	a.Latency = s.now().Sub(a.Start)
+	a.Class = Classify(resp.StatusCode, nil)
+	switch a.Class {
+	case ClassDelivered:
+	case ClassGone:
+		a.Err = fmt.Errorf("%w: HTTP %d", ErrGone, resp.StatusCode)
+	case ClassPermanent:
+		a.Err = fmt.Errorf("%w: HTTP %d%s", ErrRejected, resp.StatusCode, location(resp))
+	default:
+		a.Err = fmt.Errorf("%w: HTTP %d%s", ErrStatus, resp.StatusCode, location(resp))
+		if v := resp.Header["Retry-After"]; len(v) > 0 {
+			a.RetryAfter = ParseRetryAfter(v[0], s.now())
+		}
+	}
+	return a, ts, nil
+}
+
+// readResponse keeps the first maxResp bytes of the body, reads and
+// discards up to maxDrainBytes more so the connection can be reused, and
+// closes it. A longer body, or one that fails, closes the connection instead.
+func (s *Sender) readResponse(resp *http.Response) []byte {
+	defer resp.Body.Close()
+	var snippet []byte
+	var err error
+	switch {
+	case resp.ContentLength == 0:
+		return nil
+	case resp.ContentLength > 0:
+		snippet = make([]byte, min(resp.ContentLength, int64(s.maxResp)))
+		var n int
+		n, err = io.ReadFull(resp.Body, snippet)
+		snippet = snippet[:n]
+	default:
+		snippet, err = io.ReadAll(io.LimitReader(resp.Body, int64(s.maxResp)))
+	}
+	if err == nil {
+		io.CopyN(io.Discard, resp.Body, maxDrainBytes)
+	}
+	return snippet
+}
+
+// location describes the redirect target of a 3xx response, redacted and
+// bounded, or returns "".
+func location(resp *http.Response) string {
+	if resp.StatusCode < 300 || resp.StatusCode > 399 {
+		return ""
+	}
+	loc := resp.Header.Get("Location")
+	if loc == "" || len(loc) > 2048 {
+		return " (redirect not followed)"
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return " (redirect not followed)"
+	}
+	return " (redirect to " + redactURL(resp.Request.URL.ResolveReference(u)) + " not followed)"
+}
+
+// CloseIdleConnections closes the idle keep-alive connections of the
+// Sender's client, as [http.Client.CloseIdleConnections] does. Call it when
+// the Sender is no longer used.
+func (s *Sender) CloseIdleConnections() { s.client.CloseIdleConnections() }
