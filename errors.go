@@ -81,3 +81,13 @@ var (
 	// was asked for a message without an id.
 	ErrInvalidMessage = errors.New("webhook: invalid message")
 )
+
+// ErrStoreFull is returned by [MemoryStore.Claim] when the store holds
+// [MemoryStoreOptions.MaxEntries] live entries and cannot take a new one
+// without forgetting one it promised to keep. The middleware answers it with
+// 503 and Retry-After.
+var ErrStoreFull = errors.New("webhook: idempotency store full")
+
+// ErrHandlerPanic is wrapped by the error [Mux.Dispatch] returns when an
+// event handler panicked; the panic value follows in the message.
+var ErrHandlerPanic = errors.New("webhook: event handler panicked")

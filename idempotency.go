@@ -87,15 +87,21 @@ type ClaimResult struct {
 //     the result is [Replayed] and nothing else changes; otherwise it is
 //     recorded for ReplayTTL. Then, when Key is set: an absent or expired key
 //     is claimed for TTL with a new unique token ([Claimed]); a claimed key
-//     yields [InFlight]; a completed key yields [Done]. Claim never returns
-//     an error for any of these outcomes; an error means the store could not
-//     answer (unreachable, timed out, ctx done), and the caller must not
-//     assume anything was or was not recorded.
-//   - Complete marks a claimed key done for ttl, if token still owns it;
-//     otherwise it returns [ErrClaimLost] and changes nothing.
+//     yields [InFlight]; a completed key yields [Done]. Without a Key the
+//     result is [Claimed] with an empty token: there is nothing to complete
+//     or release. Keys and replay keys are separate namespaces. Claim never
+//     returns an error for any of these outcomes; an error means the store
+//     could not answer (unreachable, timed out, ctx done), and the caller
+//     must not assume anything was or was not recorded.
+//   - Complete marks a claimed key done for ttl (counted from now, replacing
+//     what was left of the claim's TTL), if token still owns it; otherwise
+//     it returns [ErrClaimLost] and changes nothing.
 //   - Release removes a claim, if token still owns it, so that the key can be
 //     claimed again at once; otherwise it returns [ErrClaimLost] and changes
 //     nothing.
+//   - A token owns its key from Claim until the first of Complete, Release
+//     or the claim's expiry; after that, Complete and Release with it return
+//     [ErrClaimLost].
 //
 // All methods return ctx.Err() (possibly wrapped) when ctx is done before
 // they finish. The package idempotencytest checks implementations against

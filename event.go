@@ -1,0 +1,65 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Event is one verified webhook delivery, as the middleware hands it to the
+// next handler (see [EventFromContext]) and as [Mux] dispatches it.
+type Event struct {
+	// ID is the message id, stable across retries of one message, or "" when
+	// the delivery carried none.
+	ID string
+
+	// Type is the event type, such as "payment.succeeded": the authenticator's
+	// when its scheme carries one, otherwise the body's "event" or "type"
+	// field (see [MiddlewareOptions.TypeFields]); "" when there is none.
+	Type string
+
+	// Timestamp is the signed time of this delivery attempt, or the zero time
+	// for schemes without one.
+	Timestamp time.Time
+
+	// Payload is the request body exactly as signed. Handlers must not
+	// modify it.
+	Payload json.RawMessage
+}
+
+// Decode unmarshals the payload into v with encoding/json.
+func (e Event) Decode(v any) error {
+	if err := json.Unmarshal(e.Payload, v); err != nil {
+		return fmt.Errorf("webhook: decoding %q event payload: %w", e.Type, err)
+	}
+	return nil
+}
+
+// DecodeEvent unmarshals the payload of e into a new T:
+//
+//	p, err := webhook.DecodeEvent[PaymentSucceeded](ev)
+func DecodeEvent[T any](e Event) (T, error) {
+	var v T
+	err := e.Decode(&v)
+	return v, err
+}
+
+// eventKey is the context key of the verified event.
+type eventKey struct{}
+
+// EventFromContext returns the verified event that the middleware stored in
+// ctx, and whether there was one. A handler behind the middleware always
+// finds one.
+func EventFromContext(ctx context.Context) (Event, bool) {
+	ev, ok := ctx.Value(eventKey{}).(*Event)
+	if !ok {
+		return Event{}, false
+	}
+	return *ev, true
+}
+
+// contextWithEvent returns ctx carrying ev.
+func contextWithEvent(ctx context.Context, ev *Event) context.Context {
+	return context.WithValue(ctx, eventKey{}, ev)
+}

@@ -1,0 +1,242 @@
+package webhook
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"math"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultMaxEntries is the default bound of a [MemoryStore]: about 1 million
+// keys and replay keys together, some 100-200 MB at worst.
+const DefaultMaxEntries = 1 << 20
+
+// memShards is the most shards a MemoryStore uses; a power of two.
+const memShards = 64
+
+// MemoryStoreOptions configures a [MemoryStore]. The zero value gives the
+// defaults; a nil *MemoryStoreOptions is the same as the zero value. The
+// options are copied by [NewMemoryStore]: later changes have no effect.
+type MemoryStoreOptions struct {
+	// MaxEntries bounds how many keys and replay keys the store holds at
+	// once, expired or not. When a new entry finds no room, the store
+	//
+	//  1. drops expired entries;
+	//  2. then evicts the completed keys that were completed first (counted
+	//     by [MemoryStore.Evicted]): a duplicate of such a message would run
+	//     again, a small risk for the oldest messages, where refusing would
+	//     turn a full store into an outage for every new message;
+	//  3. never evicts an in-flight claim (two deliveries would run at once)
+	//     or a replay key (a captured request could be replayed): when those
+	//     alone fill the store, Claim returns [ErrStoreFull], which the
+	//     middleware answers with 503 and Retry-After so the sender retries.
+	//
+	// To never evict a completed key, size MaxEntries above the peak message
+	// rate times the middleware's DoneTTL. Entries are spread over shards,
+	// each holding an equal share, so eviction can start somewhat before the
+	// total reaches MaxEntries.
+	// Default: [DefaultMaxEntries]. Negative values are an error.
+	MaxEntries int
+
+	// Now returns the current time; expiries are measured with it.
+	// Default: time.Now.
+	Now func() time.Time
+}
+
+// MemoryStore is the in-process [Store]: the default for a consumer that runs
+// as a single process. Use a shared store (Redis) when several replicas
+// receive the same webhooks.
+//
+// It is sharded for concurrency and bounded in entries (see
+// [MemoryStoreOptions.MaxEntries]). Entries expire lazily: an expired entry is
+// dropped when its key is used again, or by a sweep of its shard when the
+// shard has doubled in size or is full, so a MemoryStore holds about twice its
+// live entries at most, starts no goroutine and needs no Close.
+//
+// Build one with [NewMemoryStore]; the zero value is not usable. A
+// MemoryStore is safe for concurrent use.
+type MemoryStore struct {
+	shards  []memShard
+	mask    uint64
+	seed    maphash.Seed
+	prefix  string // random, so tokens of another store never match
+	now     func() time.Time
+	start   time.Time
+	evicted atomic.Uint64
+}
+
+// NewMemoryStore returns an empty MemoryStore configured by opts (nil for the
+// defaults). It returns an error for a negative MaxEntries.
+func NewMemoryStore(opts *MemoryStoreOptions) (*MemoryStore, error) {
+	var o MemoryStoreOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.MaxEntries < 0 {
+		return nil, errors.New("webhook: negative MaxEntries")
+	}
+	if o.MaxEntries == 0 {
+		o.MaxEntries = DefaultMaxEntries
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	n := memShards
+	for n > 1 && o.MaxEntries/n < 64 {
+		n /= 2
+	}
+	var rnd [8]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return nil, fmt.Errorf("webhook: reading random token prefix: %w", err)
+	}
+	s := &MemoryStore{
+		shards: make([]memShard, n),
+		mask:   uint64(n - 1),
+		seed:   maphash.MakeSeed(),
+		prefix: hex.EncodeToString(rnd[:]),
+		now:    o.Now,
+		start:  o.Now(),
+	}
+	for i := range s.shards {
+		s.shards[i].keys = make(map[string]memEntry)
+		s.shards[i].replays = make(map[string]int64)
+		s.shards[i].minExp = math.MaxInt64
+		s.shards[i].limit = (o.MaxEntries + n - 1) / n
+		s.shards[i].sweepAt = min(minSweep, s.shards[i].limit)
+		s.shards[i].id = strconv.FormatUint(uint64(i), 36)
+	}
+	return s, nil
+}
+
+// Claim implements [Store.Claim]. Besides ctx.Err() it returns
+// [ErrStoreFull] when a new key or replay key finds no room (see
+// [MemoryStoreOptions.MaxEntries]); then nothing was recorded.
+func (s *MemoryStore) Claim(ctx context.Context, req ClaimRequest) (ClaimResult, error) {
+	if err := ctx.Err(); err != nil {
+		return ClaimResult{}, err
+	}
+	now := s.clock()
+	var rsh *memShard
+	if req.ReplayKey != "" {
+		rsh = s.shard(req.ReplayKey)
+		rsh.mu.Lock()
+		if exp, ok := rsh.replays[req.ReplayKey]; ok && exp > now {
+			rsh.mu.Unlock()
+			return ClaimResult{Status: Replayed}, nil
+		} else if !ok && !rsh.room(now, &s.evicted) {
+			rsh.mu.Unlock()
+			return ClaimResult{}, ErrStoreFull
+		}
+		exp := expiry(now, req.ReplayTTL)
+		rsh.replays[req.ReplayKey] = exp
+		rsh.noteExp(exp)
+		rsh.mu.Unlock()
+	}
+	if req.Key == "" {
+		return ClaimResult{Status: Claimed}, nil
+	}
+	sh := s.shard(req.Key)
+	sh.mu.Lock()
+	e, ok := sh.keys[req.Key]
+	if ok && e.exp > now {
+		sh.mu.Unlock()
+		if e.done {
+			return ClaimResult{Status: Done, Fingerprint: e.fp}, nil
+		}
+		return ClaimResult{Status: InFlight, Fingerprint: e.fp, RetryAfter: time.Duration(e.exp - now)}, nil
+	}
+	if !ok && !sh.room(now, &s.evicted) {
+		sh.mu.Unlock()
+		if rsh != nil { // undo, so that nothing was recorded
+			rsh.mu.Lock()
+			delete(rsh.replays, req.ReplayKey)
+			rsh.mu.Unlock()
+		}
+		return ClaimResult{}, ErrStoreFull
+	}
+	tok := s.token(sh)
+	exp := expiry(now, req.TTL)
+	sh.keys[req.Key] = memEntry{exp: exp, token: tok, fp: req.Fingerprint}
+	sh.noteExp(exp)
+	sh.mu.Unlock()
+	return ClaimResult{Status: Claimed, Token: tok}, nil
+}
+
+// Complete implements [Store.Complete].
+func (s *MemoryStore) Complete(ctx context.Context, key, token string, ttl time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	now := s.clock()
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, ok := sh.owned(key, token, now)
+	if !ok {
+		return ErrClaimLost
+	}
+	e.done, e.token, e.exp = true, "", expiry(now, ttl)
+	sh.keys[key] = e
+	sh.noteExp(e.exp)
+	sh.doneQ = append(sh.doneQ, doneItem{key: key, exp: e.exp})
+	return nil
+}
+
+// Release implements [Store.Release].
+func (s *MemoryStore) Release(ctx context.Context, key, token string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	now := s.clock()
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if _, ok := sh.owned(key, token, now); !ok {
+		return ErrClaimLost
+	}
+	delete(sh.keys, key)
+	return nil
+}
+
+// Evicted returns how many completed keys were evicted, before their TTL,
+// to make room for new entries. A growing count means MaxEntries is too small
+// for the message rate and DoneTTL.
+func (s *MemoryStore) Evicted() uint64 { return s.evicted.Load() }
+
+// Len returns the number of keys and replay keys held, including expired
+// ones not yet dropped. It is meant for metrics and takes every shard's lock
+// in turn.
+func (s *MemoryStore) Len() int {
+	n := 0
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		n += len(sh.keys) + len(sh.replays)
+		sh.mu.Unlock()
+	}
+	return n
+}
+
+func (s *MemoryStore) clock() int64 { return int64(s.now().Sub(s.start)) }
+
+func (s *MemoryStore) shard(key string) *memShard {
+	return &s.shards[maphash.String(s.seed, key)&s.mask]
+}
+
+// token returns a token unique to this store: its random prefix, the shard
+// and the shard's counter. The caller holds sh.mu.
+func (s *MemoryStore) token(sh *memShard) string {
+	sh.next++
+	var buf [48]byte
+	b := append(buf[:0], s.prefix...)
+	b = append(b, sh.id...)
+	b = append(b, '.')
+	b = strconv.AppendUint(b, sh.next, 36)
+	return string(b)
+}

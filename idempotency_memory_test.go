@@ -1,0 +1,239 @@
+package webhook_test
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/idempotencytest"
+)
+
+func TestMemoryStoreConformance(t *testing.T) {
+	t.Parallel()
+	idempotencytest.Run(t, func(t *testing.T) webhook.Store {
+		s, err := webhook.NewMemoryStore(nil)
+		require.NoError(t, err)
+		return s
+	})
+}
+
+func TestMemoryStoreConformanceSmall(t *testing.T) {
+	t.Parallel()
+	// A bound small enough to leave a single shard still passes every rule.
+	idempotencytest.Run(t, func(t *testing.T) webhook.Store {
+		s, err := webhook.NewMemoryStore(&webhook.MemoryStoreOptions{MaxEntries: 200})
+		require.NoError(t, err)
+		return s
+	})
+}
+
+func TestNewMemoryStoreOptions(t *testing.T) {
+	t.Parallel()
+	_, err := webhook.NewMemoryStore(&webhook.MemoryStoreOptions{MaxEntries: -1})
+	require.Error(t, err)
+
+	opts := &webhook.MemoryStoreOptions{MaxEntries: 1}
+	s, err := webhook.NewMemoryStore(opts)
+	require.NoError(t, err)
+	opts.MaxEntries = 1000 // copied at construction: no effect
+	ctx := context.Background()
+	_, err = s.Claim(ctx, webhook.ClaimRequest{Key: "a", TTL: time.Minute})
+	require.NoError(t, err)
+	_, err = s.Claim(ctx, webhook.ClaimRequest{Key: "b", TTL: time.Minute})
+	require.ErrorIs(t, err, webhook.ErrStoreFull)
+}
+
+// fakeClock is a settable clock for one test.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func TestMemoryStoreBound(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const max = 50 // one shard: the bound is exact
+	claim := func(s *webhook.MemoryStore, req webhook.ClaimRequest) (webhook.ClaimResult, error) {
+		return s.Claim(ctx, req)
+	}
+	fill := func(t *testing.T, s *webhook.MemoryStore, ttl time.Duration) []string {
+		toks := make([]string, max)
+		for i := range max {
+			res, err := claim(s, webhook.ClaimRequest{Key: "k" + strconv.Itoa(i), Fingerprint: "fp", TTL: ttl})
+			require.NoError(t, err)
+			require.Equal(t, webhook.Claimed, res.Status)
+			toks[i] = res.Token
+		}
+		require.Equal(t, max, s.Len())
+		return toks
+	}
+	newStore := func(t *testing.T) (*webhook.MemoryStore, *fakeClock) {
+		clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+		s, err := webhook.NewMemoryStore(&webhook.MemoryStoreOptions{MaxEntries: max, Now: clk.Now})
+		require.NoError(t, err)
+		return s, clk
+	}
+
+	t.Run("full of claims refuses new keys", func(t *testing.T) {
+		t.Parallel()
+		s, _ := newStore(t)
+		toks := fill(t, s, time.Minute)
+		_, err := claim(s, webhook.ClaimRequest{Key: "new", TTL: time.Minute})
+		require.ErrorIs(t, err, webhook.ErrStoreFull)
+		_, err = claim(s, webhook.ClaimRequest{ReplayKey: "r", ReplayTTL: time.Minute})
+		require.ErrorIs(t, err, webhook.ErrStoreFull)
+		// Known keys still answer, and their owners can still finish.
+		res, err := claim(s, webhook.ClaimRequest{Key: "k0", TTL: time.Minute})
+		require.NoError(t, err)
+		assert.Equal(t, webhook.InFlight, res.Status)
+		require.NoError(t, s.Release(ctx, "k0", toks[0]))
+		res, err = claim(s, webhook.ClaimRequest{Key: "new", TTL: time.Minute})
+		require.NoError(t, err)
+		assert.Equal(t, webhook.Claimed, res.Status, "a release makes room")
+		assert.Zero(t, s.Evicted())
+	})
+
+	t.Run("full of completed keys evicts the oldest", func(t *testing.T) {
+		t.Parallel()
+		s, clk := newStore(t)
+		toks := fill(t, s, time.Minute)
+		for i, tok := range toks {
+			clk.Add(time.Millisecond) // complete in order k0, k1, ...
+			require.NoError(t, s.Complete(ctx, "k"+strconv.Itoa(i), tok, time.Hour))
+		}
+		for i := range 3 {
+			res, err := claim(s, webhook.ClaimRequest{Key: "new" + strconv.Itoa(i), TTL: time.Minute})
+			require.NoError(t, err)
+			assert.Equal(t, webhook.Claimed, res.Status)
+		}
+		assert.Equal(t, uint64(3), s.Evicted())
+		assert.Equal(t, max, s.Len())
+		for i := 3; i < max; i++ {
+			res, err := claim(s, webhook.ClaimRequest{Key: "k" + strconv.Itoa(i), TTL: time.Minute})
+			require.NoError(t, err)
+			assert.Equal(t, webhook.Done, res.Status, "k%d is newer than the evicted", i)
+		}
+		res, err := claim(s, webhook.ClaimRequest{Key: "k0", TTL: time.Minute})
+		require.NoError(t, err)
+		assert.Equal(t, webhook.Claimed, res.Status, "k0 was the first completed")
+		assert.Equal(t, uint64(4), s.Evicted(), "claiming k0 again evicted k3")
+	})
+
+	t.Run("claims and replay keys are never evicted", func(t *testing.T) {
+		t.Parallel()
+		s, _ := newStore(t)
+		toks := fill(t, s, time.Minute)
+		require.NoError(t, s.Complete(ctx, "k0", toks[0], time.Hour))
+		require.NoError(t, s.Release(ctx, "k1", toks[1]))
+		_, err := claim(s, webhook.ClaimRequest{ReplayKey: "r", ReplayTTL: time.Minute})
+		require.NoError(t, err)
+		_, err = claim(s, webhook.ClaimRequest{Key: "new", TTL: time.Minute})
+		require.NoError(t, err, "evicts k0, the only completed key")
+		_, err = claim(s, webhook.ClaimRequest{Key: "newer", TTL: time.Minute})
+		require.ErrorIs(t, err, webhook.ErrStoreFull)
+		res, err := claim(s, webhook.ClaimRequest{ReplayKey: "r", ReplayTTL: time.Minute})
+		require.NoError(t, err)
+		assert.Equal(t, webhook.Replayed, res.Status)
+		for i := 2; i < max; i++ {
+			res, err := claim(s, webhook.ClaimRequest{Key: "k" + strconv.Itoa(i), TTL: time.Minute})
+			require.NoError(t, err)
+			assert.Equal(t, webhook.InFlight, res.Status)
+		}
+		assert.Equal(t, uint64(1), s.Evicted())
+	})
+
+	t.Run("re-claimed keys leave stale queue items", func(t *testing.T) {
+		t.Parallel()
+		s, clk := newStore(t)
+		toks := fill(t, s, time.Minute)
+		require.NoError(t, s.Complete(ctx, "k0", toks[0], time.Second))
+		require.NoError(t, s.Complete(ctx, "k1", toks[1], time.Hour))
+		clk.Add(2 * time.Second) // k0 expires; its claim is then taken again
+		res, err := claim(s, webhook.ClaimRequest{Key: "k0", TTL: time.Hour})
+		require.NoError(t, err)
+		require.Equal(t, webhook.Claimed, res.Status)
+		_, err = claim(s, webhook.ClaimRequest{Key: "new", TTL: time.Minute})
+		require.NoError(t, err)
+		res, err = claim(s, webhook.ClaimRequest{Key: "k0", TTL: time.Minute})
+		require.NoError(t, err)
+		assert.Equal(t, webhook.InFlight, res.Status, "the live claim on k0 was not evicted")
+		assert.Equal(t, uint64(1), s.Evicted())
+		require.NoError(t, s.Release(ctx, "k2", toks[2]))
+		res, err = claim(s, webhook.ClaimRequest{Key: "k1", TTL: time.Minute})
+		require.NoError(t, err)
+		assert.Equal(t, webhook.Claimed, res.Status, "k1 was evicted instead")
+	})
+
+	t.Run("expired entries make room", func(t *testing.T) {
+		t.Parallel()
+		s, clk := newStore(t)
+		fill(t, s, time.Minute)
+		clk.Add(time.Minute)
+		res, err := claim(s, webhook.ClaimRequest{Key: "new", TTL: time.Minute})
+		require.NoError(t, err)
+		assert.Equal(t, webhook.Claimed, res.Status)
+		assert.Equal(t, 1, s.Len(), "the full shard was swept")
+	})
+
+	t.Run("a refused claim records no replay key", func(t *testing.T) {
+		t.Parallel()
+		clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+		s, err := webhook.NewMemoryStore(&webhook.MemoryStoreOptions{MaxEntries: 2, Now: clk.Now})
+		require.NoError(t, err)
+		_, err = claim(s, webhook.ClaimRequest{Key: "a", TTL: time.Minute})
+		require.NoError(t, err)
+		_, err = claim(s, webhook.ClaimRequest{Key: "b", TTL: time.Minute, ReplayKey: "r", ReplayTTL: time.Minute})
+		require.ErrorIs(t, err, webhook.ErrStoreFull)
+		assert.Equal(t, 1, s.Len())
+		clk.Add(time.Minute)
+		res, err := claim(s, webhook.ClaimRequest{Key: "b", TTL: time.Minute, ReplayKey: "r", ReplayTTL: time.Minute})
+		require.NoError(t, err)
+		assert.Equal(t, webhook.Claimed, res.Status, "the retry is not mistaken for a replay")
+	})
+
+	t.Run("expiry is measured with Now", func(t *testing.T) {
+		t.Parallel()
+		s, clk := newStore(t)
+		res, err := claim(s, webhook.ClaimRequest{Key: "k", TTL: time.Minute})
+		require.NoError(t, err)
+		clk.Add(59 * time.Second)
+		got, err := claim(s, webhook.ClaimRequest{Key: "k", TTL: time.Minute})
+		require.NoError(t, err)
+		assert.Equal(t, webhook.InFlight, got.Status)
+		assert.Equal(t, time.Second, got.RetryAfter)
+		clk.Add(time.Second)
+		require.ErrorIs(t, s.Complete(ctx, "k", res.Token, time.Hour), webhook.ErrClaimLost)
+		got, err = claim(s, webhook.ClaimRequest{Key: "k", TTL: time.Minute})
+		require.NoError(t, err)
+		assert.Equal(t, webhook.Claimed, got.Status)
+	})
+
+	t.Run("tokens of another store never match", func(t *testing.T) {
+		t.Parallel()
+		a, _ := newStore(t)
+		b, _ := newStore(t)
+		ra, err := claim(a, webhook.ClaimRequest{Key: "k", TTL: time.Minute})
+		require.NoError(t, err)
+		_, err = claim(b, webhook.ClaimRequest{Key: "k", TTL: time.Minute})
+		require.NoError(t, err)
+		require.ErrorIs(t, b.Complete(ctx, "k", ra.Token, time.Hour), webhook.ErrClaimLost)
+	})
+}

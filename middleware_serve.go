@@ -1,0 +1,158 @@
+package webhook
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/signedhooks/webhook/internal/jsonfield"
+)
+
+// guarded is one handler wrapped by the middleware.
+type guarded struct {
+	m    *middleware
+	next http.Handler
+}
+
+func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m := g.m
+	start := time.Now()
+	ctx := r.Context()
+	var o Outcome
+
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = http.MaxBytesReader(w, r.Body, m.maxBody)
+	}
+	body, err := readBody(r, m.maxBody)
+	if err != nil {
+		m.reject(ctx, w, &o, err, true, start)
+		return
+	}
+	a, err := m.auth.Authenticate(r, body)
+	if err != nil {
+		m.reject(ctx, w, &o, err, false, start)
+		return
+	}
+
+	ev := &Event{ID: a.ID, Type: a.Type, Timestamp: a.Timestamp, Payload: body}
+	if m.idField != nil {
+		ev.ID, _ = jsonfield.Find(body, m.idField)
+	}
+	if ev.Type == "" {
+		ev.Type, _ = jsonfield.Find(body, m.typeFields)
+	}
+	fp := bodyFingerprint(body)
+	window := a.ReplayWindow
+	if window <= 0 {
+		window = m.replayWindow
+	}
+	res, err := m.store.Claim(ctx, ClaimRequest{
+		Key: ev.ID, Fingerprint: fp, TTL: m.claimTTL,
+		ReplayKey: a.Fingerprint, ReplayTTL: window,
+	})
+	if err == nil && res.Status != Claimed {
+		m.duplicate(ctx, w, &o, res, fp, ev, start)
+		return
+	}
+	if err != nil {
+		o.Kind, o.Status, o.Err = OutcomeStoreError, http.StatusServiceUnavailable, err
+		writeRetry(w, o.Status, errStoreUnavailable, storeRetryAfter)
+		m.emit(ctx, &o, ev, start)
+		return
+	}
+
+	sw := &statusWriter{ResponseWriter: w}
+	done := false
+	defer func() {
+		if done {
+			return
+		}
+		// next panicked (or called runtime.Goexit): free the id for the
+		// retry and let the panic continue.
+		o.Kind, o.Err = OutcomePanicked, ErrHandlerPanic
+		if res.Token != "" {
+			if err := m.store.Release(context.WithoutCancel(ctx), ev.ID, res.Token); err != nil {
+				o.Err = err
+			}
+		}
+		m.emit(ctx, &o, ev, start)
+	}()
+	g.next.ServeHTTP(sw, r.WithContext(contextWithEvent(ctx, ev)))
+	done = true
+
+	o.Status = sw.status
+	if o.Status == 0 {
+		o.Status = http.StatusOK // nothing written: net/http sends 200
+	}
+	if o.Status >= 200 && o.Status < 300 {
+		o.Kind = OutcomeProcessed
+		if res.Token != "" {
+			o.Err = m.store.Complete(context.WithoutCancel(ctx), ev.ID, res.Token, m.doneTTL)
+		}
+	} else {
+		o.Kind = OutcomeFailed
+		if res.Token != "" {
+			o.Err = m.store.Release(context.WithoutCancel(ctx), ev.ID, res.Token)
+		}
+	}
+	m.emit(ctx, &o, ev, start)
+}
+
+// reject answers a request whose body could not be read or whose signature
+// did not verify.
+func (m *middleware) reject(ctx context.Context, w http.ResponseWriter, o *Outcome, err error, reading bool, start time.Time) {
+	status, msg := rejection(err, reading)
+	o.Kind, o.Status, o.Err = OutcomeRejected, status, err
+	writeError(w, status, msg)
+	m.emit(ctx, o, nil, start)
+}
+
+// duplicate answers a request whose claim found the signature replayed or
+// the id in flight or done.
+func (m *middleware) duplicate(ctx context.Context, w http.ResponseWriter, o *Outcome, res ClaimResult, fp string, ev *Event, start time.Time) {
+	o.FingerprintMismatch = res.Status != Replayed && res.Fingerprint != "" && res.Fingerprint != fp
+	switch {
+	case res.Status == Replayed:
+		o.Kind, o.Status = OutcomeReplayed, http.StatusConflict
+		writeRetry(w, o.Status, errReplayed, time.Second)
+	case o.FingerprintMismatch && m.rejectMismatch:
+		o.Kind, o.Status = OutcomeMismatchRefused, http.StatusUnprocessableEntity
+		writeError(w, o.Status, errFingerprint)
+	case res.Status == InFlight:
+		o.Kind, o.Status = OutcomeInFlight, http.StatusConflict
+		writeRetry(w, o.Status, errInFlight, min(res.RetryAfter, m.claimTTL))
+	case res.Status == Done:
+		o.Kind, o.Status = OutcomeDuplicate, http.StatusOK
+		writeStatus(w, o.Status, statusAlreadyProcessed)
+	default: // a store that broke its contract: never a 200
+		o.Kind, o.Status = OutcomeStoreError, http.StatusServiceUnavailable
+		writeRetry(w, o.Status, errStoreUnavailable, storeRetryAfter)
+	}
+	m.emit(ctx, o, ev, start)
+}
+
+// statusWriter records the status the next handler sends.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+// WriteHeader records the first final (non-1xx) status.
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Write records an implicit 200.
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets [http.ResponseController] reach the underlying writer's
+// Flush, Hijack and deadlines.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,170 @@
+package webhook_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/signedhooks/webhook"
+)
+
+type paymentEvent struct {
+	Event string `json:"event"`
+	Data  struct {
+		Payment struct {
+			ID     string `json:"id"`
+			Amount int    `json:"amount"`
+		} `json:"payment"`
+	} `json:"data"`
+}
+
+func TestMuxThroughMiddleware(t *testing.T) {
+	t.Parallel()
+	var errFlaky = errors.New("database is down")
+	tests := []struct {
+		name     string
+		body     string
+		handler  webhook.EventHandlerFunc
+		status   int
+		response string
+		retryRun bool // a retry runs the handler again
+	}{
+		{
+			name: "handled",
+			body: eventBody,
+			handler: func(ctx context.Context, ev webhook.Event) error {
+				p, err := webhook.DecodeEvent[paymentEvent](ev)
+				if err != nil {
+					return err
+				}
+				if p.Data.Payment.Amount != 1200 {
+					return errors.New("wrong amount")
+				}
+				return nil
+			},
+			status: http.StatusOK, response: `{"status":"ok"}`,
+		},
+		{
+			name:     "unknown type acknowledged",
+			body:     `{"event":"invalid.event"}`,
+			status:   http.StatusOK,
+			response: `{"status":"ignored"}`,
+		},
+		{
+			name:     "no type acknowledged",
+			body:     `[1,2,3]`,
+			status:   http.StatusOK,
+			response: `{"status":"ignored"}`,
+		},
+		{
+			name:     "handler error is a retryable 500",
+			body:     eventBody,
+			handler:  func(context.Context, webhook.Event) error { return errFlaky },
+			status:   http.StatusInternalServerError,
+			response: `{"error":"handler_failed"}`,
+			retryRun: true,
+		},
+		{
+			name:     "handler panic is a retryable 500",
+			body:     eventBody,
+			handler:  func(context.Context, webhook.Event) error { panic("nil map") },
+			status:   http.StatusInternalServerError,
+			response: `{"error":"handler_failed"}`,
+			retryRun: true,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, nil)
+			var logs bytes.Buffer
+			mux := webhook.NewMux(&webhook.MuxOptions{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+			runs := 0
+			if tc.handler != nil {
+				mux.HandleFunc("payment.succeeded", func(ctx context.Context, ev webhook.Event) error {
+					runs++
+					return tc.handler(ctx, ev)
+				})
+			}
+			h := webhook.Middleware(f.verifier, nil)(mux)
+			rec := serve(h, f.request(tc.body, "msg_1", mwNow.Add(-time.Second)))
+			assert.Equal(t, tc.status, rec.Code)
+			assert.JSONEq(t, tc.response, rec.Body.String())
+			assert.NotContains(t, rec.Body.String(), "database", "handler errors are not sent")
+			rec = serve(h, f.request(tc.body, "msg_1", mwNow))
+			if tc.retryRun {
+				assert.Equal(t, tc.status, rec.Code)
+				assert.Equal(t, 2, runs, "the retry ran the handler again")
+				assert.Contains(t, logs.String(), `"id":"msg_1"`)
+			} else {
+				assert.JSONEq(t, `{"status":"already_processed"}`, rec.Body.String())
+			}
+		})
+	}
+}
+
+func TestMuxDispatch(t *testing.T) {
+	t.Parallel()
+	var mux webhook.Mux // the zero value works
+	var got []string
+	mux.HandleFunc("user.created", func(_ context.Context, ev webhook.Event) error {
+		got = append(got, ev.ID)
+		return nil
+	})
+	mux.HandleFunc("fail", func(context.Context, webhook.Event) error { return context.DeadlineExceeded })
+	mux.HandleFunc("panic", func(context.Context, webhook.Event) error { panic("boom") })
+	ctx := context.Background()
+
+	require.NoError(t, mux.Dispatch(ctx, webhook.Event{ID: "1", Type: "user.created"}))
+	require.NoError(t, mux.Dispatch(ctx, webhook.Event{ID: "2", Type: "unknown"}))
+	require.ErrorIs(t, mux.Dispatch(ctx, webhook.Event{Type: "fail"}), context.DeadlineExceeded)
+	require.ErrorIs(t, mux.Dispatch(ctx, webhook.Event{Type: "panic"}), webhook.ErrHandlerPanic)
+	assert.Equal(t, []string{"1"}, got)
+	assert.PanicsWithValue(t, http.ErrAbortHandler, func() {
+		mux.HandleFunc("abort", func(context.Context, webhook.Event) error { panic(http.ErrAbortHandler) })
+		_ = mux.Dispatch(ctx, webhook.Event{Type: "abort"})
+	})
+}
+
+func TestMuxHandleFuncPanics(t *testing.T) {
+	t.Parallel()
+	mux := webhook.NewMux(nil)
+	h := func(context.Context, webhook.Event) error { return nil }
+	mux.HandleFunc("a", h)
+	assert.Panics(t, func() { mux.HandleFunc("a", h) }, "duplicate")
+	assert.Panics(t, func() { mux.HandleFunc("", h) }, "empty type")
+	assert.Panics(t, func() { mux.HandleFunc("b", nil) }, "nil handler")
+}
+
+func TestMuxWithoutMiddleware(t *testing.T) {
+	t.Parallel()
+	mux := webhook.NewMux(nil)
+	ran := false
+	mux.HandleFunc("payment.succeeded", func(context.Context, webhook.Event) error { ran = true; return nil })
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/", strings.NewReader(eventBody)))
+	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	assert.JSONEq(t, `{"error":"no_verified_event"}`, rec.Body.String())
+	assert.False(t, ran, "an unverified request runs nothing")
+}
+
+func TestEventDecode(t *testing.T) {
+	t.Parallel()
+	ev := webhook.Event{Type: "x", Payload: []byte(`{"event":"x","data":{"payment":{"amount":5}}}`)}
+	p, err := webhook.DecodeEvent[paymentEvent](ev)
+	require.NoError(t, err)
+	assert.Equal(t, 5, p.Data.Payment.Amount)
+	_, err = webhook.DecodeEvent[paymentEvent](webhook.Event{Payload: []byte(`{`)})
+	require.Error(t, err)
+	_, ok := webhook.EventFromContext(context.Background())
+	assert.False(t, ok)
+}
