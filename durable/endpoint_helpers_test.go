@@ -1,9 +1,11 @@
 package durable_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -38,6 +40,7 @@ type endpointsAPI interface {
 	ListMessages(ctx context.Context, appID, cursor string, limit int) (durable.Page[durable.MessageRecord], error)
 	ListAttempts(ctx context.Context, appID string, f durable.AttemptFilter, cursor string, limit int) (durable.Page[durable.EndpointAttempt], error)
 	Resend(ctx context.Context, appID, endpointID, messageID string) error
+	Delivery(ctx context.Context, appID, endpointID, messageID string) (durable.Item, error)
 	Recover(ctx context.Context, appID, endpointID string, since time.Time) (int, error)
 	Handler(opts *durable.APIOptions) http.Handler
 }
@@ -209,7 +212,7 @@ type receivers struct {
 	clock   *epClock
 	mu      sync.Mutex
 	secrets map[string][]string        // path -> secrets ("whsec_...")
-	got     map[string][]*http.Request // path -> verified requests
+	got     map[string][]*http.Request // path -> verified requests, body read into GetBody
 	bad     map[string]int             // path -> requests that failed verification
 	status  map[string]int             // path -> status to answer (default 200)
 }
@@ -221,6 +224,9 @@ func newReceivers(t testing.TB, clock *epClock) *receivers {
 		rc.mu.Lock()
 		defer rc.mu.Unlock()
 		path := r.URL.Path
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 		ok := false
 		for _, s := range rc.secrets[path] {
 			if rc.verify(s, r) == nil {
@@ -252,7 +258,8 @@ func (rc *receivers) verify(secret string, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	r2 := r.Clone(r.Context())
+	r2 := r.Clone(context.Background())
+	r2.Body, _ = r.GetBody()
 	_, err = v.VerifyRequest(r2)
 	return err
 }
@@ -300,4 +307,16 @@ func addEndpoint(t testing.TB, env *epEnv, rc *receivers, appID, path string, fi
 	require.True(t, strings.HasPrefix(secret, "whsec_"))
 	rc.set(path, secret, 0)
 	return ep
+}
+
+// waitDelivery waits until the delivery of messageID to endpointID is in
+// state want.
+func (env *epEnv) waitDelivery(t testing.TB, appID, endpointID, messageID string, want durable.State) {
+	t.Helper()
+	var it durable.Item
+	require.Eventually(t, func() bool {
+		var err error
+		it, err = env.e.Delivery(context.Background(), appID, endpointID, messageID)
+		return err == nil && it.State == want
+	}, 20*time.Second, 10*time.Millisecond, "delivery of %s to %s: %+v", messageID, endpointID, it)
 }

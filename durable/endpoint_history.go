@@ -149,6 +149,23 @@ func (e *Endpoints[TTx]) Resend(ctx context.Context, appID, endpointID, messageI
 	return nil
 }
 
+// Delivery returns the state of message messageID's delivery to one
+// endpoint. Errors: [ErrUnknownEndpoint], and [ErrNotFound] when the
+// message was never queued for it (or is past its retention).
+func (e *Endpoints[TTx]) Delivery(ctx context.Context, appID, endpointID, messageID string) (Item, error) {
+	if _, err := e.GetEndpoint(ctx, appID, endpointID); err != nil {
+		return Item{}, err
+	}
+	res, err := e.client.JobList(ctx, e.jobsOf(endpointID, messageID).First(1))
+	if err != nil {
+		return Item{}, fmt.Errorf("durable: delivery: %w", err)
+	}
+	if len(res.Jobs) == 0 {
+		return Item{}, ErrNotFound
+	}
+	return itemFromJob(messageID, res.Jobs[0]), nil
+}
+
 // Recover re-enqueues every failed delivery (cancelled, or dead after its
 // last attempt) to one endpoint that was published at or after since, and
 // returns how many. Deliveries past their retention are not recovered.
