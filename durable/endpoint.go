@@ -40,6 +40,11 @@ type EndpointsOptions struct {
 	// with [ErrPayloadTooLarge]. Default: 1 MiB.
 	MaxPayloadBytes int
 
+	// MaxEndpointsPerApplication bounds the endpoints of one application,
+	// and so the fan-out of one message; [Endpoints.CreateEndpoint]
+	// refuses more with [ErrTooManyEndpoints]. Default: 1000.
+	MaxEndpointsPerApplication int
+
 	// RotationGrace is how long a replaced secret keeps signing after
 	// [Endpoints.RotateSecret], so that the header carries one "s=" for
 	// the new and one for the old secret until every receiver knows the
@@ -109,6 +114,7 @@ func NewEndpoints[TTx any](b Backend[TTx], opts *EndpointsOptions) (*Endpoints[T
 	o.MaxSnoozes = cmp.Or(o.MaxSnoozes, 10)
 	o.AttemptTimeout = cmp.Or(o.AttemptTimeout, 30*time.Second)
 	o.MaxPayloadBytes = cmp.Or(o.MaxPayloadBytes, 1<<20)
+	o.MaxEndpointsPerApplication = cmp.Or(o.MaxEndpointsPerApplication, 1000)
 	o.RotationGrace = cmp.Or(o.RotationGrace, 24*time.Hour)
 	o.DisableAfter = cmp.Or(o.DisableAfter, 5*24*time.Hour)
 	o.AllowNetworks = append([]netip.Prefix(nil), o.AllowNetworks...)

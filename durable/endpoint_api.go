@@ -58,7 +58,7 @@ type apiError struct {
 //
 // Errors answer {"error": "...", "code": "..."}: 400 invalid_json, 401
 // unauthorized, 404 unknown_application / unknown_endpoint /
-// unknown_message, 409 duplicate_application, 413 body_too_large, 422
+// unknown_message, 409 duplicate_application / too_many_endpoints, 413 body_too_large, 422
 // invalid_url / blocked_url / invalid_filter / invalid_field, and 500
 // internal (details only in the log).
 func (e *Endpoints[TTx]) Handler(opts *APIOptions) http.Handler {
@@ -149,6 +149,7 @@ var errorCodes = []struct {
 	{ErrUnknownEndpoint, http.StatusNotFound, "unknown_endpoint"},
 	{ErrUnknownMessage, http.StatusNotFound, "unknown_message"},
 	{ErrDuplicateApplication, http.StatusConflict, "duplicate_application"},
+	{ErrTooManyEndpoints, http.StatusConflict, "too_many_endpoints"},
 	{ErrInvalidURL, http.StatusUnprocessableEntity, "invalid_url"},
 	{ErrBlockedURL, http.StatusUnprocessableEntity, "blocked_url"},
 	{ErrInvalidFilter, http.StatusUnprocessableEntity, "invalid_filter"},

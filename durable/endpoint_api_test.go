@@ -119,12 +119,16 @@ func TestAPIRoutes(t *testing.T) {
 
 func TestAPIRejectsBadInput(t *testing.T) {
 	t.Parallel()
-	env := newSQLiteEndpoints(t, guardedOptions())
+	opts := guardedOptions()
+	opts.MaxEndpointsPerApplication = 2
+	env := newSQLiteEndpoints(t, opts)
 	h := env.e.Handler(nil)
 	ctx := context.Background()
 	_, err := env.e.CreateApplication(ctx, "acme", "")
 	require.NoError(t, err)
 	ep, _, err := env.e.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: "https://example.com/hook"})
+	require.NoError(t, err)
+	_, _, err = env.e.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: "https://example.com/hook2"})
 	require.NoError(t, err)
 	_, err = env.e.Publish(ctx, "acme", "a.b", []byte(`{}`), "msg_1")
 	require.NoError(t, err)
@@ -140,6 +144,7 @@ func TestAPIRejectsBadInput(t *testing.T) {
 		{"unknown endpoint", "GET", "/applications/acme/endpoints/ep_nope", ``, 404, "unknown_endpoint"},
 		{"endpoint of another application", "GET", "/applications/other/endpoints/" + ep.ID, ``, 404, "unknown_endpoint"},
 		{"unknown message", "POST", base + "/messages/msg_nope/resend", ``, 404, "unknown_message"},
+		{"too many endpoints", "", "", `{"url":"https://example.com/3"}`, 409, "too_many_endpoints"},
 		{"duplicate application", "POST", "/applications", `{"id":"acme"}`, 409, "duplicate_application"},
 		{"bad application id", "POST", "/applications", `{"id":"a b"}`, 422, "invalid_field"},
 		{"ftp URL", "", "", `{"url":"ftp://example.com/x"}`, 422, "invalid_url"},

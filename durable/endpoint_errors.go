@@ -33,6 +33,11 @@ var (
 	// or a rate limit ("invalid_field", 422).
 	ErrInvalidField = errors.New("durable: invalid field")
 
+	// ErrTooManyEndpoints means the application has
+	// [EndpointsOptions.MaxEndpointsPerApplication] endpoints already
+	// ("too_many_endpoints", 409).
+	ErrTooManyEndpoints = errors.New("durable: too many endpoints")
+
 	// ErrDuplicateApplication means an application with this id exists
 	// ("duplicate_application", 409).
 	ErrDuplicateApplication = errors.New("durable: application exists")

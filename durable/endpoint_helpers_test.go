@@ -42,6 +42,7 @@ type endpointsAPI interface {
 	Resend(ctx context.Context, appID, endpointID, messageID string) error
 	Delivery(ctx context.Context, appID, endpointID, messageID string) (durable.Item, error)
 	Recover(ctx context.Context, appID, endpointID string, since time.Time) (int, error)
+	PurgeMessages(ctx context.Context, before time.Time) (int64, error)
 	Handler(opts *durable.APIOptions) http.Handler
 }
 

@@ -35,7 +35,7 @@ func (e *Endpoints[TTx]) ListMessages(ctx context.Context, appID, cursor string,
 	WHERE app_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, []any{appID, before, limit + 1}, func(r rows) error {
 		var m MessageRecord
 		var us int64
-		err := r.Scan(&m.seq, &m.ID, &m.EventType, &m.Payload, &us)
+		err := r.Scan(&m.seq, &m.ID, &m.EventType, (*[]byte)(&m.Payload), &us)
 		m.CreatedAt = time.UnixMicro(us)
 		items = append(items, m)
 		return err
@@ -214,4 +214,20 @@ func (e *Endpoints[TTx]) jobsOf(endpointID, messageID string) *river.JobListPara
 		return p.Where("args ->> 'endpoint_id' = @ep AND args ->> 'message_id' = @msg", river.NamedArgs{"ep": endpointID, "msg": messageID})
 	}
 	return p.Where("args ->> 'endpoint_id' = @ep", river.NamedArgs{"ep": endpointID})
+}
+
+// PurgeMessages deletes the messages published before before, with their
+// attempt log, and returns how many messages it deleted. Deliveries still
+// queued for them are cancelled when their turn comes. Nothing is purged
+// implicitly: call it periodically, for example with
+// time.Now().Add(-Retention), to bound the database.
+func (e *Endpoints[TTx]) PurgeMessages(ctx context.Context, before time.Time) (int64, error) {
+	n, err := e.db.exec(ctx, `DELETE FROM webhook_message WHERE created_us < ?`, before.UnixMicro())
+	if err != nil {
+		return 0, fmt.Errorf("durable: purge messages: %w", err)
+	}
+	if _, err := e.db.exec(ctx, `DELETE FROM webhook_endpoint_attempt WHERE attempted_at_us < ?`, before.UnixMicro()); err != nil {
+		return n, fmt.Errorf("durable: purge attempts: %w", err)
+	}
+	return n, nil
 }

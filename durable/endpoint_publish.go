@@ -2,6 +2,7 @@ package durable
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -36,7 +37,10 @@ func (endpointArgs) InsertOpts() river.InsertOpts {
 // one); publishing an id the application already used stores and queues
 // nothing and reports [PublishResult.Duplicate].
 //
-// Errors: [ErrUnknownApplication], [ErrInvalidField] (event type),
+// payload is the JSON body sent to every endpoint, byte for byte.
+//
+// Errors: [ErrUnknownApplication], [ErrInvalidField] (event type, or a
+// payload that is not JSON),
 // [ErrInvalidID], [ErrPayloadTooLarge].
 func (e *Endpoints[TTx]) Publish(ctx context.Context, appID, eventType string, payload []byte, id string) (PublishResult, error) {
 	var res PublishResult
@@ -66,6 +70,9 @@ func (e *Endpoints[TTx]) publish(ctx context.Context, tx TTx, r runner, appID, e
 	if len(payload) > e.opts.MaxPayloadBytes {
 		return PublishResult{}, ErrPayloadTooLarge
 	}
+	if !json.Valid(payload) {
+		return PublishResult{}, fmt.Errorf("%w: payload must be JSON", ErrInvalidField)
+	}
 	if len(id) > 255 {
 		return PublishResult{}, ErrInvalidID
 	}
@@ -73,9 +80,6 @@ func (e *Endpoints[TTx]) publish(ctx context.Context, tx TTx, r runner, appID, e
 		id = webhook.NewMessageID()
 	}
 	res := PublishResult{MessageID: id}
-	if payload == nil {
-		payload = []byte{}
-	}
 	ok, err := exists(ctx, r, `SELECT 1 FROM webhook_application WHERE app_id = ?`, appID)
 	if err != nil || !ok {
 		return PublishResult{}, wrapStore("publish", orErr(err, ErrUnknownApplication))

@@ -120,6 +120,7 @@ func TestPublishRejects(t *testing.T) {
 		{"unknown application", "nope", "a.b", "{}", "", durable.ErrUnknownApplication},
 		{"empty event type", "acme", "", "{}", "", durable.ErrInvalidField},
 		{"malformed event type", "acme", "a..b", "{}", "", durable.ErrInvalidField},
+		{"payload not JSON", "acme", "a.b", `{"a":`, "", durable.ErrInvalidField},
 		{"payload too large", "acme", "a.b", `{"x":"0123456789abcdef"}`, "", durable.ErrPayloadTooLarge},
 		{"id too long", "acme", "a.b", "{}", string(make([]byte, 256)), durable.ErrInvalidID},
 	}
@@ -130,4 +131,27 @@ func TestPublishRejects(t *testing.T) {
 			require.ErrorIs(t, err, tc.wantErr)
 		})
 	}
+}
+
+func TestPurgeMessages(t *testing.T) {
+	t.Parallel()
+	eachEndpointsDB(t, nil, func(t *testing.T, env *epEnv) {
+		ctx := context.Background()
+		_, err := env.e.CreateApplication(ctx, "acme", "")
+		require.NoError(t, err)
+		_, err = env.e.Publish(ctx, "acme", "a.b", []byte(`{}`), "msg_old")
+		require.NoError(t, err)
+		env.clock.Advance(time.Hour)
+		_, err = env.e.Publish(ctx, "acme", "a.b", []byte(`{}`), "msg_new")
+		require.NoError(t, err)
+
+		n, err := env.e.PurgeMessages(ctx, env.clock.Now().Add(-time.Minute))
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), n)
+		page, err := env.e.ListMessages(ctx, "acme", "", 0)
+		require.NoError(t, err)
+		require.Len(t, page.Items, 1)
+		assert.Equal(t, "msg_new", page.Items[0].ID)
+		assert.JSONEq(t, `{}`, string(page.Items[0].Payload))
+	})
 }

@@ -79,6 +79,7 @@ func endpointSchema(d dialect) []string {
 	UNIQUE (app_id, message_id)
 )`,
 		`CREATE INDEX IF NOT EXISTS webhook_message_app ON webhook_message (app_id, id)`,
+		`CREATE INDEX IF NOT EXISTS webhook_message_created ON webhook_message (created_us)`,
 		`CREATE TABLE IF NOT EXISTS webhook_endpoint_attempt (
 	` + id + `,
 	app_id TEXT NOT NULL,
@@ -95,5 +96,6 @@ func endpointSchema(d dialect) []string {
 )`,
 		`CREATE INDEX IF NOT EXISTS webhook_endpoint_attempt_endpoint ON webhook_endpoint_attempt (endpoint_id, id)`,
 		`CREATE INDEX IF NOT EXISTS webhook_endpoint_attempt_message ON webhook_endpoint_attempt (app_id, message_id, id)`,
+		`CREATE INDEX IF NOT EXISTS webhook_endpoint_attempt_at ON webhook_endpoint_attempt (attempted_at_us)`,
 	}
 }

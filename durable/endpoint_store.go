@@ -53,7 +53,7 @@ func (e *Endpoints[TTx]) GetApplication(ctx context.Context, id string) (Applica
 
 // CreateEndpoint registers an endpoint for application appID and returns it
 // with its first signing secret in "whsec_" form: the only time the secret
-// is shown. Errors: [ErrUnknownApplication], [ErrInvalidURL],
+// is shown. Errors: [ErrUnknownApplication], [ErrTooManyEndpoints], [ErrInvalidURL],
 // [ErrBlockedURL], [ErrInvalidFilter], [ErrInvalidField].
 func (e *Endpoints[TTx]) CreateEndpoint(ctx context.Context, appID string, in EndpointInput) (Endpoint, string, error) {
 	patterns, headers, err := checkInput(&in, &e.opts)
@@ -69,8 +69,13 @@ func (e *Endpoints[TTx]) CreateEndpoint(ctx context.Context, appID string, in En
 	hdr, _ := json.Marshal(headers)
 	flt, _ := json.Marshal(patterns)
 	err = inTx(ctx, e.backend, func(_ TTx, r runner) error {
-		if ok, err := exists(ctx, r, `SELECT 1 FROM webhook_application WHERE app_id = ?`, appID); err != nil || !ok {
+		// Lock the application's row so concurrent creations count right.
+		if n, err := r.exec(ctx, `UPDATE webhook_application SET name = name WHERE app_id = ?`, appID); err != nil || n == 0 {
 			return orErr(err, ErrUnknownApplication)
+		}
+		if ok, err := exists(ctx, r, `SELECT 1 FROM webhook_endpoint WHERE app_id = ? LIMIT 1 OFFSET ?`,
+			appID, e.opts.MaxEndpointsPerApplication-1); err != nil || ok {
+			return orErr(err, ErrTooManyEndpoints)
 		}
 		if _, err := r.exec(ctx, `INSERT INTO webhook_endpoint (endpoint_id, app_id, url, description, enabled, filter, rate, burst,
 	headers, version, failing_since_us, disabled_reason, created_us, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, ?, ?, ?)`,
@@ -308,7 +313,7 @@ func wrapStore(op string, err error) error {
 
 func isEndpointSentinel(err error) bool {
 	switch err {
-	case ErrUnknownApplication, ErrUnknownEndpoint, ErrUnknownMessage, ErrDuplicateApplication:
+	case ErrUnknownApplication, ErrUnknownEndpoint, ErrUnknownMessage, ErrDuplicateApplication, ErrTooManyEndpoints:
 		return true
 	}
 	return false

@@ -1,6 +1,9 @@
 package durable
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Application is one of the provider's customers (a tenant): it owns
 // endpoints and messages.
@@ -85,10 +88,10 @@ type PublishResult struct {
 
 // MessageRecord is a published message, as listed by the API.
 type MessageRecord struct {
-	ID        string    `json:"id"`
-	EventType string    `json:"event_type"`
-	Payload   []byte    `json:"payload"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        string          `json:"id"`
+	EventType string          `json:"event_type"`
+	Payload   json.RawMessage `json:"payload"` // the JSON body, byte for byte
+	CreatedAt time.Time       `json:"created_at"`
 	seq       int64
 }
 

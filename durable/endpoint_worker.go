@@ -134,7 +134,7 @@ func loadMessage(ctx context.Context, r runner, appID, messageID string) (Messag
 	err := queryEach(ctx, r, `SELECT id, message_id, event_type, payload, created_us FROM webhook_message
 	WHERE app_id = ? AND message_id = ?`, []any{appID, messageID}, func(r rows) error {
 		found = true
-		return r.Scan(&m.seq, &m.ID, &m.EventType, &m.Payload, &us)
+		return r.Scan(&m.seq, &m.ID, &m.EventType, (*[]byte)(&m.Payload), &us)
 	})
 	if err != nil {
 		return MessageRecord{}, err
