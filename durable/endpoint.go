@@ -163,7 +163,7 @@ func (e *Endpoints[TTx]) Stop(ctx context.Context) error {
 	return err
 }
 
-// newSigner builds the signer of one delivery attempt: the newest live
+// newEndpointSigner builds the signer of one delivery attempt: the newest live
 // secret first, then the older ones still in their grace period.
 func newEndpointSigner(secrets [][]byte) (*webhook.Signer, error) {
 	if len(secrets) == 0 {

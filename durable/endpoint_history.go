@@ -125,7 +125,9 @@ func pageArgs(cursor string, limit int) (before int64, n int, err error) {
 
 // Resend delivers message messageID to one endpoint again, now, whatever
 // became of its earlier delivery (a delivery still waiting or running is
-// left alone). Errors: [ErrUnknownEndpoint], [ErrUnknownMessage].
+// left alone). To a disabled endpoint the delivery is cancelled when its
+// turn comes; enable the endpoint first. Errors: [ErrUnknownEndpoint],
+// [ErrUnknownMessage].
 func (e *Endpoints[TTx]) Resend(ctx context.Context, appID, endpointID, messageID string) error {
 	if _, err := e.GetEndpoint(ctx, appID, endpointID); err != nil {
 		return err

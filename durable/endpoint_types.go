@@ -104,8 +104,8 @@ type EndpointAttempt struct {
 	At         time.Time     `json:"at"`
 	Latency    time.Duration `json:"latency_ns"`
 	StatusCode int           `json:"status_code"`
-	// Outcome is "delivered", "retry", "permanent", "gone", "aborted",
-	// "disabled" or "deleted".
+	// Outcome is "delivered", "retry", "permanent", "gone" (410) or
+	// "aborted" (the worker was stopping; the attempt is made again).
 	Outcome  string `json:"outcome"`
 	Error    string `json:"error,omitempty"`
 	Response string `json:"response,omitempty"`

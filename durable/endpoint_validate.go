@@ -84,7 +84,7 @@ func normalizeHeaders(h map[string]string) (map[string]string, error) {
 	out := make(map[string]string, len(h))
 	for k, v := range h {
 		if k == "" || len(k) > 64 || !isToken(k) {
-			return nil, fmt.Errorf("%w: header name %q", ErrInvalidField, k)
+			return nil, fmt.Errorf("%w: header names are 1 to 64 letters, digits, '-' and '_'", ErrInvalidField)
 		}
 		name := http.CanonicalHeaderKey(k)
 		if reservedHeaders[name] || strings.HasPrefix(name, "X-Webhook-") {
