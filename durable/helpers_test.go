@@ -168,6 +168,8 @@ func replaceDBName(base, name string) string {
 	return "postgres://" + cfg.User + "@" + cfg.Host + ":" + strconv.Itoa(int(cfg.Port)) + "/" + name + "?sslmode=disable"
 }
 
+func newSignerErr() (*webhook.Signer, error) { return webhook.NewSigner(testSecret, nil) }
+
 func newSigner(t testing.TB) *webhook.Signer {
 	s, err := webhook.NewSigner(testSecret, nil)
 	require.NoError(t, err)
@@ -183,18 +185,20 @@ func fast() durable.Tuning {
 // request by message id, and processes each id once.
 type endpoint struct {
 	*httptest.Server
-	mu        sync.Mutex
-	received  map[string]int // requests per id, verified ones only
-	processed map[string]int // ids processed (first verified delivery)
-	bad       int            // requests that failed verification
-	respond   func(id string, n int) (status int, header http.Header)
-	notify    chan string
+	mu         sync.Mutex
+	received   map[string]int // requests per id, verified ones only
+	processed  map[string]int // times each id was processed: at most once
+	bad        int            // requests that failed verification
+	duplicates int            // verified requests for an id already processed
+	byWorker   map[string]int // verified requests per X-Test-Worker
+	respond    func(id string, n int) (status int, header http.Header)
+	notify     chan string
 }
 
 func newEndpoint(t testing.TB, respond func(id string, n int) (int, http.Header)) *endpoint {
 	v, err := webhook.NewVerifier(testSecret, nil)
 	require.NoError(t, err)
-	e := &endpoint{received: map[string]int{}, processed: map[string]int{}, respond: respond, notify: make(chan string, 1<<16)}
+	e := &endpoint{received: map[string]int{}, processed: map[string]int{}, byWorker: map[string]int{}, respond: respond, notify: make(chan string, 1<<16)}
 	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := v.VerifyRequest(r); err != nil {
 			e.mu.Lock()
@@ -206,6 +210,7 @@ func newEndpoint(t testing.TB, respond func(id string, n int) (int, http.Header)
 		id := r.Header.Get(webhook.IDHeader)
 		e.mu.Lock()
 		e.received[id]++
+		e.byWorker[r.Header.Get("X-Test-Worker")]++
 		n := e.received[id]
 		e.mu.Unlock()
 		status, h := http.StatusOK, http.Header(nil)
@@ -216,8 +221,14 @@ func newEndpoint(t testing.TB, respond func(id string, n int) (int, http.Header)
 			w.Header()[k] = vs
 		}
 		if status >= 200 && status < 300 {
+			// Deduplicate by id, as the consumer middleware does: a message
+			// already processed is acknowledged without processing it again.
 			e.mu.Lock()
-			e.processed[id]++
+			if e.processed[id] == 0 {
+				e.processed[id]++
+			} else {
+				e.duplicates++
+			}
 			e.mu.Unlock()
 		}
 		w.WriteHeader(status)
@@ -229,6 +240,12 @@ func newEndpoint(t testing.TB, respond func(id string, n int) (int, http.Header)
 	}))
 	t.Cleanup(e.Close)
 	return e
+}
+
+func (e *endpoint) processedCount() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.processed)
 }
 
 func (e *endpoint) count(id string) (received, processed int) {

@@ -1,0 +1,178 @@
+package durable_test
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/signedhooks/webhook/durable"
+)
+
+// crashN is how many messages the crash test delivers; DURABLE_CRASH_N
+// overrides it.
+func crashN(t *testing.T) int {
+	if s := os.Getenv("DURABLE_CRASH_N"); s != "" {
+		n, err := strconv.Atoi(s)
+		require.NoError(t, err)
+		return n
+	}
+	if testing.Short() {
+		return 1000
+	}
+	return 10000
+}
+
+// worker is a subprocess running an outbox worker.
+type worker struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+func startWorker(t *testing.T, name, kind, dsn string) *worker {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), envWorker+"="+name, envDBKind+"="+kind, envDB+"="+dsn)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	require.NoError(t, cmd.Start())
+	w := &worker{cmd: cmd, done: make(chan error, 1)}
+	go func() { w.done <- cmd.Wait() }()
+	t.Cleanup(func() { w.kill() })
+	return w
+}
+
+func (w *worker) kill() {
+	_ = w.cmd.Process.Signal(syscall.SIGKILL)
+	<-w.done
+	w.done <- nil // later kills return at once
+}
+
+// stop asks the worker to stop gracefully and waits for it.
+func (w *worker) stop(t *testing.T) {
+	require.NoError(t, w.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-w.done:
+		w.done <- nil
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("worker did not stop")
+	}
+}
+
+// enqueueAll stores n messages for url in one transaction.
+func enqueueAll(t *testing.T, db *testDB, url string, n int) {
+	ctx := context.Background()
+	msg := func(i int) durable.Message {
+		return durable.Message{ID: "msg_" + strconv.Itoa(i), Payload: []byte(`{"event":"crash.test","n":` + strconv.Itoa(i) + `}`)}
+	}
+	if db.sqlite != nil {
+		o, err := durable.NewOutbox(durable.SQLite(db.sqlite), newSigner(t), nil)
+		require.NoError(t, err)
+		tx, err := db.sqlite.BeginTx(ctx, nil)
+		require.NoError(t, err)
+		for i := range n {
+			_, err := o.EnqueueTx(ctx, tx, url, msg(i))
+			require.NoError(t, err)
+		}
+		require.NoError(t, tx.Commit())
+		return
+	}
+	o, err := durable.NewOutbox(durable.Postgres(db.pg), newSigner(t), nil)
+	require.NoError(t, err)
+	require.NoError(t, pgx.BeginFunc(ctx, db.pg, func(tx pgx.Tx) error {
+		for i := range n {
+			if _, err := o.EnqueueTx(ctx, tx, url, msg(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+func (db *testDB) kindAndDSN() (string, string) {
+	if db.sqlite != nil {
+		return "sqlite", db.sqlPath
+	}
+	return "postgres", db.pgURL
+}
+
+// unfinished counts outbox jobs not yet completed.
+func unfinished(t *testing.T, db *testDB) int {
+	const q = `SELECT count(*) FROM river_job WHERE state <> 'completed'`
+	var n int
+	if db.sqlite != nil {
+		var sdb *sql.DB = db.sqlite
+		require.NoError(t, sdb.QueryRow(q).Scan(&n))
+		return n
+	}
+	require.NoError(t, db.pg.QueryRow(context.Background(), q).Scan(&n))
+	return n
+}
+
+// A worker killed with SIGKILL in the middle of N deliveries loses nothing:
+// after a restart every message reaches the endpoint, which (deduplicating
+// by X-Webhook-Id) processes each exactly once.
+func TestOutboxCrash(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db *testDB) {
+		n := crashN(t)
+		ep := newEndpoint(t, nil)
+		enqueueAll(t, db, ep.URL, n)
+		kind, dsn := db.kindAndDSN()
+
+		first := startWorker(t, "first", kind, dsn)
+		require.Eventually(t, func() bool { return ep.processedCount() >= n/3 }, 2*time.Minute, 5*time.Millisecond)
+		first.kill()
+		atKill := ep.processedCount()
+		require.Less(t, atKill, n, "the kill must land mid-run")
+
+		second := startWorker(t, "second", kind, dsn)
+		require.Eventually(t, func() bool { return ep.processedCount() == n }, 3*time.Minute, 20*time.Millisecond)
+		require.Eventually(t, func() bool { return unfinished(t, db) == 0 }, time.Minute, 50*time.Millisecond)
+		second.stop(t)
+
+		ep.mu.Lock()
+		defer ep.mu.Unlock()
+		require.Len(t, ep.processed, n)
+		total := 0
+		for id, p := range ep.processed {
+			require.Equal(t, 1, p, "message %s processed %d times", id, p)
+			total += ep.received[id]
+		}
+		assert.Zero(t, ep.bad)
+		t.Logf("%s: %d messages, %d processed before the kill, %d requests in all, %d duplicates acknowledged without processing",
+			kind, n, atKill, total, ep.duplicates)
+	})
+}
+
+// Two worker processes on one PostgreSQL share the load and deliver each
+// message once.
+func TestOutboxTwoWorkersShareLoad(t *testing.T) {
+	t.Parallel()
+	db := newPostgresDB(t)
+	n := max(crashN(t)/5, 500)
+	ep := newEndpoint(t, nil)
+	enqueueAll(t, db, ep.URL, n)
+	a := startWorker(t, "a", "postgres", db.pgURL)
+	b := startWorker(t, "b", "postgres", db.pgURL)
+	require.Eventually(t, func() bool { return ep.processedCount() == n }, 2*time.Minute, 20*time.Millisecond)
+	a.stop(t)
+	b.stop(t)
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	for id, r := range ep.received {
+		require.Equal(t, 1, r, "message %s delivered %d times", id, r)
+	}
+	t.Logf("deliveries per worker: %v", ep.byWorker)
+	assert.Positive(t, ep.byWorker["a"])
+	assert.Positive(t, ep.byWorker["b"])
+	assert.Equal(t, n, ep.byWorker["a"]+ep.byWorker["b"])
+}

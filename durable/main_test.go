@@ -1,0 +1,116 @@
+package durable_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.uber.org/goleak"
+
+	"github.com/signedhooks/webhook/durable"
+)
+
+// Environment of a worker subprocess started by the crash and load tests:
+// the test binary re-executed with these set runs an outbox worker until
+// killed (SIGKILL) or stopped (SIGTERM, graceful).
+const (
+	envWorker = "DURABLE_TEST_WORKER"  // worker name; set only in subprocesses
+	envDBKind = "DURABLE_TEST_DB_KIND" // "sqlite" or "postgres"
+	envDB     = "DURABLE_TEST_DB"      // SQLite path or PostgreSQL URL
+)
+
+func TestMain(m *testing.M) {
+	if name := os.Getenv(envWorker); name != "" {
+		os.Exit(runWorker(name))
+	}
+	goleak.VerifyTestMain(m,
+		// pgx's pool keeps a background health check until closed; modernc's
+		// SQLite has none, River stops everything in Stop.
+		goleak.IgnoreTopFunction("github.com/jackc/pgx/v5/pgxpool.(*Pool).backgroundHealthCheck"),
+	)
+}
+
+// tagTransport marks each request with the worker that sent it.
+type tagTransport struct {
+	name string
+	base http.RoundTripper
+}
+
+func (t tagTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Test-Worker", t.name)
+	return t.base.RoundTrip(r)
+}
+
+func workerOptions(name string) *durable.OutboxOptions {
+	return &durable.OutboxOptions{
+		Tuning: durable.Tuning{
+			ID:                name,
+			FetchPollInterval: 20 * time.Millisecond,
+			JobTimeout:        3 * time.Second,
+			RescueAfter:       4 * time.Second,
+		},
+		AttemptTimeout: 2 * time.Second,
+		Backoff:        durable.Schedule(10 * time.Millisecond),
+		Client: &http.Client{
+			Transport:     tagTransport{name: name, base: &http.Transport{MaxIdleConnsPerHost: 100}},
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+}
+
+func runWorker(name string) int {
+	ctx := context.Background()
+	var (
+		o interface {
+			Start(context.Context) error
+			Stop(context.Context) error
+		}
+		err error
+	)
+	signer, err := newSignerErr()
+	if err != nil {
+		return 2
+	}
+	switch os.Getenv(envDBKind) {
+	case "sqlite":
+		db, err := durable.OpenSQLite(os.Getenv(envDB))
+		if err != nil {
+			return 2
+		}
+		defer db.Close()
+		o, err = durable.NewOutbox(durable.SQLite(db), signer, workerOptions(name))
+		if err != nil {
+			return 2
+		}
+	case "postgres":
+		pool, err := pgxpool.New(ctx, os.Getenv(envDB))
+		if err != nil {
+			return 2
+		}
+		defer pool.Close()
+		o, err = durable.NewOutbox(durable.Postgres(pool), signer, workerOptions(name))
+		if err != nil {
+			return 2
+		}
+	default:
+		return 2
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	if err = o.Start(ctx); err != nil {
+		return 3
+	}
+	<-sig
+	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := o.Stop(stopCtx); err != nil {
+		return 4
+	}
+	return 0
+}
