@@ -14,9 +14,9 @@ import (
 // limiter. It signs with a timestamp at least one second after prev (when
 // not zero) and returns that timestamp. Its error is not nil only when ctx
 // ended during the wait; every other failure is in the report.
-func (s *Sender) attempt(ctx context.Context, rawURL, redacted string, msg *Message, body []byte, n int, prev time.Time) (AttemptReport, time.Time, error) {
-	a := AttemptReport{MessageID: msg.ID, Type: msg.Type, URL: redacted, Number: n}
-	if d, undo := s.limits.reserve(rawURL, s.now()); d > 0 {
+func (s *Sender) attempt(ctx context.Context, dest *target, msg *Message, body []byte, n int, prev time.Time) (AttemptReport, time.Time, error) {
+	a := AttemptReport{MessageID: msg.ID, Type: msg.Type, URL: dest.redacted, Number: n}
+	if d, undo := s.limits.reserve(dest.raw, s.now()); d > 0 {
 		if err := s.sleep(ctx, d); err != nil {
 			undo()
 			return a, time.Time{}, err
@@ -28,12 +28,13 @@ func (s *Sender) attempt(ctx context.Context, rawURL, redacted string, msg *Mess
 
 	actx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, rawURL, bytes.NewReader(body))
-	if err != nil {
-		// parseURL accepted it, so this is rare; the error quotes the URL.
-		a.Err = fmt.Errorf("%w: %s", ErrInvalidURL, redacted)
-		a.Class = ClassPermanent
-		return a, prev, nil
+	req := dest.tmpl.WithContext(actx)
+	req.Header = make(http.Header, 8)
+	req.ContentLength = int64(len(body))
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	if len(body) == 0 {
+		req.Body, req.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
 	}
 	req.Header.Set("User-Agent", s.userAgent)
 	a.Start = s.now()
@@ -51,7 +52,7 @@ func (s *Sender) attempt(ctx context.Context, rawURL, redacted string, msg *Mess
 	resp, err := s.client.Do(req)
 	if err != nil {
 		a.Latency = s.now().Sub(a.Start)
-		a.Err = redactError(err, redacted)
+		a.Err = redactError(err, dest.redacted)
 		a.Class = Classify(0, a.Err)
 		return a, ts, nil
 	}

@@ -87,3 +87,38 @@ func ExampleSchedule() {
 	// attempt 3 failed: give up
 	// Retry-After: 31536000 -> 5m0s
 }
+
+// A job queue runs one attempt per job and schedules the next run itself,
+// with the same policy and classification as Send.
+func ExampleSender_Attempt() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "120")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	sender, err := webhook.NewSender(&webhook.SenderOptions{Secret: []byte("an example secret of 32 bytes!!!")})
+	if err != nil {
+		panic(err)
+	}
+	defer sender.CloseIdleConnections()
+	policy := webhook.Schedule{time.Minute, 5 * time.Minute, 30 * time.Minute}
+
+	// The id was stored with the job, so it is the same on every run.
+	msg := webhook.Message{ID: "msg_0001", Type: "user.created", Payload: []byte(`{"event":"user.created"}`)}
+	attempt := 2 // this job's run number
+	a, _ := sender.Attempt(context.Background(), srv.URL, msg, attempt)
+	switch a.Class {
+	case webhook.ClassDelivered:
+		fmt.Println("done")
+	case webhook.ClassRetry:
+		if d, ok := policy.Delay(attempt, a.RetryAfter); ok {
+			fmt.Printf("HTTP %d: run again in %s\n", a.StatusCode, d)
+		} else {
+			fmt.Println("give up")
+		}
+	default: // ClassPermanent, ClassGone
+		fmt.Println("cancel:", a.Class)
+	}
+	// Output:
+	// HTTP 429: run again in 2m0s
+}

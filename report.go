@@ -68,7 +68,7 @@ type AttemptReport struct {
 	// [ErrStatus], [ErrRejected] or [ErrGone] for a failure status, or is
 	// the transport error (with the URL redacted), which may match
 	// [ErrBlockedAddress] or [context.DeadlineExceeded] (the per-attempt
-	// timeout).
+	// timeout), or wraps the [HeaderSigner]'s error.
 	Err error
 
 	// Class is what [Classify] made of the attempt.

@@ -27,10 +27,17 @@ type RetryPolicy interface {
 
 // Defaults used by [Backoff] for zero fields.
 const (
+	// DefaultInitialDelay is the largest wait after the first attempt.
 	DefaultInitialDelay = time.Second
-	DefaultMultiplier   = 2.0
-	DefaultMaxDelay     = 30 * time.Second
-	DefaultMaxAttempts  = 5
+
+	// DefaultMultiplier grows the largest wait after each attempt.
+	DefaultMultiplier = 2.0
+
+	// DefaultMaxDelay caps every wait, Retry-After included.
+	DefaultMaxDelay = 30 * time.Second
+
+	// DefaultMaxAttempts is the number of attempts, the first included.
+	DefaultMaxAttempts = 5
 )
 
 // Backoff is exponential backoff with full jitter: the wait after attempt n

@@ -3,7 +3,9 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -25,8 +27,8 @@ func (s *Sender) Send(ctx context.Context, rawURL string, msg Message) (*Report,
 	if msg.ID == "" {
 		msg.ID = NewMessageID()
 	}
-	redacted, err := parseURL(rawURL)
-	rep := &Report{MessageID: msg.ID, Type: msg.Type, URL: redacted}
+	dest, err := newTarget(rawURL)
+	rep := &Report{MessageID: msg.ID, Type: msg.Type, URL: dest.redacted}
 	if err != nil {
 		return rep, fail(rep, PermanentFailure, err)
 	}
@@ -37,7 +39,7 @@ func (s *Sender) Send(ctx context.Context, rawURL string, msg Message) (*Report,
 	rep.Attempts = rep.first[:0]
 	var signedAt time.Time
 	for n := 1; ; n++ {
-		a, ts, err := s.attempt(ctx, rawURL, redacted, &msg, body, n, signedAt)
+		a, ts, err := s.attempt(ctx, &dest, &msg, body, n, signedAt)
 		signedAt = ts
 		if err != nil { // ctx ended while waiting for the rate limiter
 			return rep, fail(rep, Cancelled, cancelled(err, rep))
@@ -80,8 +82,8 @@ func (s *Sender) Send(ctx context.Context, rawURL string, msg Message) (*Report,
 // or matches [ErrInvalidURL], [ErrInvalidMessage] or the context's error.
 func (s *Sender) Attempt(ctx context.Context, rawURL string, msg Message, attempt int) (AttemptReport, error) {
 	a := AttemptReport{MessageID: msg.ID, Type: msg.Type, Number: attempt, Class: ClassPermanent}
-	redacted, err := parseURL(rawURL)
-	a.URL = redacted
+	dest, err := newTarget(rawURL)
+	a.URL = dest.redacted
 	if err == nil && msg.ID == "" {
 		err = fmt.Errorf("%w: Attempt needs a message id", ErrInvalidMessage)
 	}
@@ -90,7 +92,7 @@ func (s *Sender) Attempt(ctx context.Context, rawURL string, msg Message, attemp
 		body, err = msg.body()
 	}
 	if err == nil {
-		a, _, err = s.attempt(ctx, rawURL, redacted, &msg, body, attempt, time.Time{})
+		a, _, err = s.attempt(ctx, &dest, &msg, body, attempt, time.Time{})
 		if err != nil {
 			a.Class = ClassRetry
 		}
@@ -101,7 +103,7 @@ func (s *Sender) Attempt(ctx context.Context, rawURL string, msg Message, attemp
 	if a.Err == nil {
 		return a, nil
 	}
-	return a, &DeliveryError{URL: redacted, MessageID: msg.ID, Attempts: attempt, StatusCode: a.StatusCode, Err: a.Err}
+	return a, &DeliveryError{URL: dest.redacted, MessageID: msg.ID, Attempts: attempt, StatusCode: a.StatusCode, Err: a.Err}
 }
 
 // fail sets the outcome of rep and returns its [*DeliveryError].
@@ -125,17 +127,38 @@ func cancelled(ctxErr error, rep *Report) error {
 	return ctxErr
 }
 
-// parseURL checks that raw is an absolute http or https URL with a host,
-// and returns its redacted form.
-func parseURL(raw string) (string, error) {
+// target is a checked destination.
+type target struct {
+	raw      string        // as given; the rate limiters' key
+	redacted string        // safe to log: see redactURL
+	tmpl     *http.Request // a POST to the URL without headers or body
+}
+
+// newTarget checks that raw is an absolute http or https URL with a host.
+// It parses raw once per delivery: every attempt's request is a shallow
+// copy of the template.
+func newTarget(raw string) (target, error) {
+	t := target{raw: raw}
 	u, err := url.Parse(raw)
 	if err != nil {
 		// url.Parse's error quotes the whole URL, secrets included.
-		return "", fmt.Errorf("%w: cannot be parsed", ErrInvalidURL)
+		return t, fmt.Errorf("%w: cannot be parsed", ErrInvalidURL)
 	}
-	redacted := redactURL(u)
+	t.redacted = raw
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" {
+		t.redacted = redactURL(u)
+	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return redacted, fmt.Errorf("%w: want an http or https URL with a host", ErrInvalidURL)
+		return t, fmt.Errorf("%w: want an http or https URL with a host", ErrInvalidURL)
 	}
-	return redacted, nil
+	u.Host = strings.TrimSuffix(u.Host, ":") // as http.NewRequest does
+	t.tmpl = &http.Request{
+		Method:     http.MethodPost,
+		URL:        u,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Host:       u.Host,
+	}
+	return t, nil
 }

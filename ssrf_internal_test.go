@@ -95,4 +95,7 @@ func TestRedactURL(t *testing.T) {
 	}
 }
 
-func parseURLForTest(s string) (string, error) { return parseURL(s) }
+func parseURLForTest(s string) (string, error) {
+	t, err := newTarget(s)
+	return t.redacted, err
+}
