@@ -55,3 +55,33 @@ func BenchmarkPublish100Endpoints(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPublishMatching publishes to one matching endpoint among a
+// growing number of endpoints of the same application whose filters do not
+// match: the cost must stay flat, since Publish looks up only the patterns
+// that can match the event type.
+func BenchmarkPublishMatching(b *testing.B) {
+	for _, others := range []int{0, 2000} {
+		b.Run(fmt.Sprintf("sqlite/nonmatching=%d", others), func(b *testing.B) {
+			env := newSQLiteEndpoints(b, &durable.EndpointsOptions{MaxEndpointsPerApplication: others + 1})
+			ctx := context.Background()
+			_, err := env.e.CreateApplication(ctx, "app", "")
+			require.NoError(b, err)
+			_, _, err = env.e.CreateEndpoint(ctx, "app", durable.EndpointInput{URL: "https://example.com/yes", Filter: []string{"invoice.*"}})
+			require.NoError(b, err)
+			for i := range others {
+				filter := []string{fmt.Sprintf("type%d.created", i), fmt.Sprintf("invoice%d.*", i)}
+				_, _, err := env.e.CreateEndpoint(ctx, "app", durable.EndpointInput{URL: "https://example.com/no", Filter: filter})
+				require.NoError(b, err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				res, err := env.e.Publish(ctx, "app", "invoice.paid", []byte(`{}`), "")
+				if err != nil || res.Deliveries != 1 {
+					b.Fatal(res, err)
+				}
+			}
+		})
+	}
+}
