@@ -30,8 +30,10 @@ type Endpoint struct {
 	// FailingSince is the first failure of the current run of failures.
 	FailingSince *time.Time `json:"failing_since,omitempty"`
 	// Secrets are the live signing secrets, newest first, without their
-	// bytes: an entry with ExpiresAt is in its rotation grace period.
-	Secrets   []SecretInfo `json:"secrets"`
+	// bytes: an entry with ExpiresAt is in its rotation grace period. Only
+	// [Endpoints.GetEndpoint] (and the calls that return its result) fill
+	// it; listings leave it out.
+	Secrets   []SecretInfo `json:"secrets,omitempty"`
 	CreatedAt time.Time    `json:"created_at"`
 	UpdatedAt time.Time    `json:"updated_at"`
 
