@@ -86,7 +86,14 @@ type EndpointsOptions struct {
 // failed deliveries can be resent and recovered; [Endpoints.Handler] serves
 // the JSON management API. Build it with [NewEndpoints] over a backend
 // migrated with [MigrateEndpoints]. It is safe for concurrent use and by
-// several processes sharing one database: all state is in the database.
+// several processes sharing one database: all state is in the database,
+// except rate limits, which each delivering process applies on its own.
+//
+// Deliveries run in a River queue of their own ("webhook_endpoints"),
+// beside the [Outbox]'s: each job names an endpoint and a message, and each
+// attempt reads the endpoint's URL, headers and live secrets as they are
+// then, so an update, a rotation or a disable applies to retries at once.
+// The payload is stored once per message, not once per endpoint.
 type Endpoints[TTx any] struct {
 	backend Backend[TTx]
 	db      runner
