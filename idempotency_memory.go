@@ -105,7 +105,7 @@ func NewMemoryStore(opts *MemoryStoreOptions) (*MemoryStore, error) {
 	}
 	for i := range s.shards {
 		s.shards[i].keys = make(map[string]memEntry)
-		s.shards[i].replays = make(map[string]int64)
+		s.shards[i].replays = make(map[uint64]int64)
 		s.shards[i].minExp = math.MaxInt64
 		s.shards[i].limit = (o.MaxEntries + n - 1) / n
 		s.shards[i].sweepAt = min(minSweep, s.shards[i].limit)
@@ -123,10 +123,15 @@ func (s *MemoryStore) Claim(ctx context.Context, req ClaimRequest) (ClaimResult,
 	}
 	now := s.clock()
 	var rsh *memShard
+	var rh uint64
 	if req.ReplayKey != "" {
-		rsh = s.shard(req.ReplayKey)
+		// Replay keys are kept as 64-bit hashes: a collision, about one in
+		// 2^64 per pair, only answers Replayed to a genuine request, which
+		// its sender retries with a new signature.
+		rh = maphash.String(s.seed, req.ReplayKey)
+		rsh = &s.shards[rh&s.mask]
 		rsh.mu.Lock()
-		if exp, ok := rsh.replays[req.ReplayKey]; ok && exp > now {
+		if exp, ok := rsh.replays[rh]; ok && exp > now {
 			rsh.mu.Unlock()
 			return ClaimResult{Status: Replayed}, nil
 		} else if !ok && !rsh.room(now, &s.evicted) {
@@ -134,7 +139,7 @@ func (s *MemoryStore) Claim(ctx context.Context, req ClaimRequest) (ClaimResult,
 			return ClaimResult{}, ErrStoreFull
 		}
 		exp := expiry(now, req.ReplayTTL)
-		rsh.replays[req.ReplayKey] = exp
+		rsh.replays[rh] = exp
 		rsh.noteExp(exp)
 		rsh.mu.Unlock()
 	}
@@ -155,7 +160,7 @@ func (s *MemoryStore) Claim(ctx context.Context, req ClaimRequest) (ClaimResult,
 		sh.mu.Unlock()
 		if rsh != nil { // undo, so that nothing was recorded
 			rsh.mu.Lock()
-			delete(rsh.replays, req.ReplayKey)
+			delete(rsh.replays, rh)
 			rsh.mu.Unlock()
 		}
 		return ClaimResult{}, ErrStoreFull
@@ -184,7 +189,7 @@ func (s *MemoryStore) Complete(ctx context.Context, key, token string, ttl time.
 	e.done, e.token, e.exp = true, "", expiry(now, ttl)
 	sh.keys[key] = e
 	sh.noteExp(e.exp)
-	sh.doneQ = append(sh.doneQ, doneItem{key: key, exp: e.exp})
+	sh.noteDone(key, e.exp)
 	return nil
 }
 

@@ -32,6 +32,8 @@ func BenchmarkMemoryStoreClaimComplete(b *testing.B) {
 			var worker atomic.Int64
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := processCPU()
+			defer reportCPU(b, cpu)
 			b.RunParallel(func(pb *testing.PB) {
 				prefix := "msg_" + strconv.FormatInt(worker.Add(1), 10) + "_"
 				buf := []byte(prefix)

@@ -12,7 +12,7 @@ import (
 type memShard struct {
 	mu      sync.Mutex
 	keys    map[string]memEntry
-	replays map[string]int64 // replay key -> expiry
+	replays map[uint64]int64 // hash of replay key -> expiry
 	doneQ   []doneItem       // completed keys, oldest first; may hold stale items
 	doneAt  int              // index of the first item of doneQ still to look at
 	next    uint64           // token counter
@@ -123,6 +123,22 @@ func (sh *memShard) sweep(now int64) int {
 			sh.noteExp(exp)
 		}
 	}
+	sh.pruneDone()
+	return len(sh.keys) + len(sh.replays)
+}
+
+// noteDone queues a completed key for eviction. When stale items make up
+// most of the queue (keys completed again after expiring, without a sweep),
+// it drops them, so the queue stays proportional to the keys held.
+func (sh *memShard) noteDone(key string, exp int64) {
+	sh.doneQ = append(sh.doneQ, doneItem{key: key, exp: exp})
+	if len(sh.doneQ)-sh.doneAt > 2*len(sh.keys)+minSweep {
+		sh.pruneDone()
+	}
+}
+
+// pruneDone drops the stale items of the queue, keeping the order.
+func (sh *memShard) pruneDone() {
 	live := sh.doneQ[:0]
 	for _, it := range sh.doneQ[sh.doneAt:] {
 		if e, ok := sh.keys[it.key]; ok && e.done && e.exp == it.exp {
@@ -131,7 +147,6 @@ func (sh *memShard) sweep(now int64) int {
 	}
 	clear(sh.doneQ[len(live):])
 	sh.doneQ, sh.doneAt = live, 0
-	return len(sh.keys) + len(sh.replays)
 }
 
 // noteExp records that an entry expires at exp.

@@ -143,8 +143,3 @@ func (s *failingStore) Complete(context.Context, string, string, time.Duration) 
 }
 
 func (s *failingStore) Release(context.Context, string, string) error { return s.doneErr }
-
-// errReader fails every read.
-type errReader struct{}
-
-func (errReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -16,11 +17,18 @@ type guarded struct {
 
 func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := g.m
-	start := time.Now()
+	var start time.Time
+	if m.onOutcome != nil || m.logger != nil {
+		start = time.Now() // only latency needs it
+	}
 	ctx := r.Context()
 	var o Outcome
 
-	if r.Body != nil && r.Body != http.NoBody {
+	if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
+		// A body of unknown length is cut at the limit, and the server told
+		// to close the connection rather than drain it. A declared length
+		// over the limit is refused before reading, and net/http already
+		// stops a body at its declared length.
 		r.Body = http.MaxBytesReader(w, r.Body, m.maxBody)
 	}
 	body, err := readBody(r, m.maxBody)
@@ -34,7 +42,9 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ev := &Event{ID: a.ID, Type: a.Type, Timestamp: a.Timestamp, Payload: body}
+	// One allocation for the per-request state the next handler needs.
+	st := &served{ev: Event{ID: a.ID, Type: a.Type, Timestamp: a.Timestamp, Payload: body}}
+	ev := &st.ev
 	if m.idField != nil {
 		ev.ID, _ = jsonfield.Find(body, m.idField)
 	}
@@ -61,7 +71,11 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &st.sw
+	sw.ResponseWriter = w
+	st.ctx = eventContext{Context: ctx, ev: ev}
+	st.detached = detachedContext{parent: ctx}
+	dctx := &st.detached
 	done := false
 	defer func() {
 		if done {
@@ -71,13 +85,13 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// retry and let the panic continue.
 		o.Kind, o.Err = OutcomePanicked, ErrHandlerPanic
 		if res.Token != "" {
-			if err := m.store.Release(context.WithoutCancel(ctx), ev.ID, res.Token); err != nil {
-				o.Err = err
+			if err := m.store.Release(dctx, ev.ID, res.Token); err != nil {
+				o.Err = errors.Join(ErrHandlerPanic, err)
 			}
 		}
 		m.emit(ctx, &o, ev, start)
 	}()
-	g.next.ServeHTTP(sw, r.WithContext(contextWithEvent(ctx, ev)))
+	g.next.ServeHTTP(sw, r.WithContext(&st.ctx))
 	done = true
 
 	o.Status = sw.status
@@ -87,12 +101,12 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if o.Status >= 200 && o.Status < 300 {
 		o.Kind = OutcomeProcessed
 		if res.Token != "" {
-			o.Err = m.store.Complete(context.WithoutCancel(ctx), ev.ID, res.Token, m.doneTTL)
+			o.Err = m.store.Complete(dctx, ev.ID, res.Token, m.doneTTL)
 		}
 	} else {
 		o.Kind = OutcomeFailed
 		if res.Token != "" {
-			o.Err = m.store.Release(context.WithoutCancel(ctx), ev.ID, res.Token)
+			o.Err = m.store.Release(dctx, ev.ID, res.Token)
 		}
 	}
 	m.emit(ctx, &o, ev, start)
@@ -129,6 +143,14 @@ func (m *middleware) duplicate(ctx context.Context, w http.ResponseWriter, o *Ou
 		writeRetry(w, o.Status, errStoreUnavailable, storeRetryAfter)
 	}
 	m.emit(ctx, o, ev, start)
+}
+
+// served is the per-request state of a claimed delivery, in one allocation.
+type served struct {
+	ev       Event
+	sw       statusWriter
+	ctx      eventContext    // the next handler's context
+	detached detachedContext // for marking done or releasing
 }
 
 // statusWriter records the status the next handler sends.

@@ -339,3 +339,34 @@ func TestMiddlewareUnwrap(t *testing.T) {
 	assert.Equal(t, webhook.OutcomeProcessed, o.Kind)
 	assert.Equal(t, http.StatusAccepted, o.Status)
 }
+
+// TestMiddlewareContext: the next handler's context keeps the request's
+// values, deadline and cancellation, and carries the event.
+func TestMiddlewareContext(t *testing.T) {
+	t.Parallel()
+	type key struct{}
+	f := newFixture(t, nil)
+	parent, cancel := context.WithTimeout(context.WithValue(context.Background(), key{}, "v"), time.Hour)
+	defer cancel()
+	var child context.Context
+	var stop context.CancelFunc
+	h := webhook.Middleware(f.verifier, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		assert.Equal(t, "v", ctx.Value(key{}))
+		_, ok := ctx.Deadline()
+		assert.True(t, ok)
+		ev, ok := webhook.EventFromContext(ctx)
+		assert.True(t, ok)
+		assert.Equal(t, "msg_1", ev.ID)
+		child, stop = context.WithCancel(ctx)
+	}))
+	rec := serve(h, f.request(eventBody, "msg_1", mwNow).WithContext(parent))
+	require.Equal(t, http.StatusOK, rec.Code)
+	defer stop()
+	cancel()
+	select {
+	case <-child.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("canceling the request did not cancel the handler's derived context")
+	}
+}

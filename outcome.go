@@ -80,7 +80,8 @@ type Outcome struct {
 	// [ErrMissingSignature], [ErrInvalidHeader], [ErrNoMatchingSignature],
 	// [ErrTimestampTooOld], [ErrTimestampTooNew], [ErrBodyTooLarge]); for
 	// [OutcomeStoreError] the store's error; for [OutcomePanicked]
-	// [ErrHandlerPanic]; for [OutcomeProcessed] and [OutcomeFailed] the
+	// [ErrHandlerPanic], joined with the store's error if releasing failed;
+	// for [OutcomeProcessed] and [OutcomeFailed] the
 	// store's error when marking the id done or releasing it failed.
 	// It never contains a secret.
 	Err error

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"net/netip"
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -98,4 +99,33 @@ func TestRedactURL(t *testing.T) {
 func parseURLForTest(s string) (string, error) {
 	t, err := newTarget(s)
 	return t.redacted, err
+}
+
+// FuzzRedactURL: whatever the URL, its redacted form carries no user info
+// and no query but the "redacted" marker.
+func FuzzRedactURL(f *testing.F) {
+	for _, s := range []string{
+		"https://user:pass@example.com/hook?token=x#f",
+		"http://127.0.0.1:8080/webhook",
+		"https://example.com/a%2Fb?",
+		"https://u@h/p?q",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		tg, err := newTarget(raw)
+		if err != nil {
+			return
+		}
+		u, err := url.Parse(tg.redacted)
+		if err != nil {
+			t.Fatalf("redacted form %q of %q does not parse: %v", tg.redacted, raw, err)
+		}
+		if u.User != nil {
+			t.Fatalf("redacted form %q of %q keeps user info", tg.redacted, raw)
+		}
+		if u.RawQuery != "" && u.RawQuery != "redacted" {
+			t.Fatalf("redacted form %q of %q keeps a query", tg.redacted, raw)
+		}
+	})
 }

@@ -70,6 +70,9 @@ func TestVerify(t *testing.T) {
 		{name: "custom tolerance too old", header: at(-time.Minute - time.Second), opts: webhook.VerifierOptions{Tolerance: time.Minute}, wantErr: webhook.ErrTimestampTooOld},
 		{name: "skip timestamp check", header: at(-24 * 365 * time.Hour), opts: webhook.VerifierOptions{InsecureSkipTimestampCheck: true}},
 		{name: "signature checked before time", header: "t=1,s=" + sig, wantErr: webhook.ErrNoMatchingSignature},
+		{name: "largest t is far in the future", header: newSigner(t, testSecret).Sign(time.Unix(999999999999, 0), body), wantErr: webhook.ErrTimestampTooNew},
+		{name: "zero t is far in the past", header: newSigner(t, testSecret).Sign(time.Unix(0, 0), body), wantErr: webhook.ErrTimestampTooOld},
+		{name: "huge tolerance still bounds the future", header: newSigner(t, testSecret).Sign(time.Unix(999999999999, 0), body), opts: webhook.VerifierOptions{Tolerance: 1<<63 - 1}, wantErr: webhook.ErrTimestampTooNew},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

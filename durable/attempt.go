@@ -22,28 +22,21 @@ type Attempt struct {
 	Latency time.Duration
 	// StatusCode is the response status, or 0 when no response came.
 	StatusCode int
-	// Outcome is "delivered", "retry", "permanent" or "aborted".
+	// Outcome is "delivered", "retry", "permanent" or "gone" (see
+	// [webhook.Class]), or "aborted" for an attempt cut short by Stop,
+	// which does not count.
 	Outcome string
 	// Error describes a failed attempt (transport error or non-2xx status);
-	// empty on success. It never contains the URL's query or a secret.
+	// empty on success. It never contains the URL's credentials or query.
 	Error string
 	// Response is the beginning of the response body, bounded by
-	// [OutboxOptions.ResponseSnippetBytes], as valid UTF-8.
+	// 512 bytes, as valid UTF-8.
 	Response string
 }
 
-const insertAttemptSQL = `INSERT INTO webhook_attempt
+const insertAttemptPrefix = `INSERT INTO webhook_attempt
 	(message_id, job_id, attempt, attempted_at_us, latency_us, status_code, outcome, error, response)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
-
-func recordAttempt[TTx any](ctx context.Context, b Backend[TTx], a *Attempt) error {
-	err := b.exec(ctx, insertAttemptSQL, a.MessageID, a.JobID, a.Number, a.At.UnixMicro(),
-		a.Latency.Microseconds(), a.StatusCode, a.Outcome, cleanText(a.Error), cleanText(a.Response))
-	if err != nil {
-		return fmt.Errorf("durable: recording attempt: %w", err)
-	}
-	return nil
-}
+	VALUES `
 
 const selectAttemptsSQL = `SELECT message_id, job_id, attempt, attempted_at_us, latency_us, status_code, outcome, error, response
 	FROM webhook_attempt WHERE message_id = ? ORDER BY id`

@@ -1,20 +1,15 @@
 package durable
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 	"github.com/tidwall/gjson"
+
+	webhook "github.com/signedhooks/webhook"
 )
 
 const (
@@ -58,96 +53,57 @@ func (w *deliveryWorker[TTx]) NextRetry(job *river.Job[deliveryArgs]) time.Time 
 func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
 	o := w.o
 	snoozes := int(gjson.GetBytes(job.Metadata, "snoozes").Int())
-	a := o.attempt(ctx, job.Args)
-	a.JobID = job.ID
-	a.Number = job.Attempt + snoozes
-	if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
-		a.Outcome = string(outcomeAborted) // stopping: River requeues the job
+	payload := job.Args.Payload
+	if payload == nil {
+		payload = []byte{}
+	}
+	msg := webhook.Message{ID: job.Args.ID, Payload: payload}
+	rep, _ := o.sender.Attempt(ctx, job.Args.URL, msg, job.Attempt+snoozes)
+	a := Attempt{
+		MessageID:  job.Args.ID,
+		JobID:      job.ID,
+		Number:     job.Attempt + snoozes,
+		At:         rep.Start,
+		Latency:    rep.Latency,
+		StatusCode: rep.StatusCode,
+		Outcome:    rep.Class.String(),
+		Response:   string(rep.Response[:min(len(rep.Response), maxSnippet)]),
+	}
+	if a.At.IsZero() {
+		a.At = time.Now()
+	}
+	if rep.Err != nil {
+		a.Error = rep.Err.Error()
+	}
+	stopping := errors.Is(ctx.Err(), context.Canceled)
+	if stopping {
+		a.Outcome = outcomeAborted // River requeues the job
 	}
 	// Record even when stopping, with a context of its own.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	err := recordAttempt(rctx, o.backend, &a.Attempt)
+	err := o.log.record(rctx, &a)
 	cancel()
 	if err != nil {
 		o.opts.Logger.Error("durable: recording attempt", "message_id", job.Args.ID, "error", err)
 	}
-	switch outcome(a.Outcome) {
-	case outcomeDelivered:
-		return nil
-	case outcomeAborted:
+	switch {
+	case stopping:
 		return ctx.Err()
-	case outcomePermanent:
+	case rep.Class == webhook.ClassDelivered:
+		return nil
+	case rep.Class == webhook.ClassRetry:
+		if rep.RetryAfter > 0 && snoozes < o.opts.MaxSnoozes {
+			return river.JobSnooze(min(rep.RetryAfter, o.opts.MaxRetryAfter))
+		}
+		return errors.New(a.Error)
+	default: // permanent or gone: retrying cannot help
 		return river.JobCancel(errors.New(a.Error))
 	}
-	if a.retryAfter > 0 && snoozes < o.opts.MaxSnoozes {
-		return river.JobSnooze(min(a.retryAfter, o.opts.MaxRetryAfter))
-	}
-	return errors.New(a.Error)
 }
 
-type attemptResult struct {
-	Attempt
-	retryAfter time.Duration
-}
+// maxSnippet bounds the response kept per attempt in the log.
+const maxSnippet = 512
 
-// attempt sends args once, signed now, and classifies the answer.
-func (o *Outbox[TTx]) attempt(ctx context.Context, args deliveryArgs) attemptResult {
-	ctx, cancel := context.WithTimeout(ctx, o.opts.AttemptTimeout)
-	defer cancel()
-	start := time.Now()
-	r := attemptResult{Attempt: Attempt{MessageID: args.ID, At: start}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, args.URL, bytes.NewReader(args.Payload))
-	if err == nil {
-		err = o.signer.SignHeaders(req.Header, args.ID, start, args.Payload)
-	}
-	if err != nil {
-		r.Outcome, r.Error = string(outcomePermanent), "webhook: "+err.Error()
-		return r
-	}
-	resp, err := o.http.Do(req)
-	r.Latency = time.Since(start)
-	if err != nil {
-		r.Outcome, r.Error = string(outcomeRetry), "webhook: "+redact(err).Error()
-		return r
-	}
-	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, int64(o.opts.ResponseSnippetBytes)))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // drain for keep-alive, bounded
-	r.StatusCode = resp.StatusCode
-	r.Response = string(snippet)
-	r.Outcome = string(classify(resp.StatusCode))
-	if r.Outcome != string(outcomeDelivered) {
-		r.Error = "webhook: endpoint answered " + strconv.Itoa(resp.StatusCode)
-		if r.Outcome == string(outcomeRetry) {
-			r.retryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
-		}
-	}
-	return r
-}
-
-// redact drops the URL (whose query may hold credentials) from a transport
-// error, keeping the cause.
-func redact(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
-	}
-	return err
-}
-
-func defaultHTTPClient(workers int) *http.Client {
-	t := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          max(100, workers),
-		MaxIdleConnsPerHost:   max(16, workers),
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-	}
-	return &http.Client{
-		Transport:     t,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-}
+// outcomeAborted marks an attempt cut short because the worker was
+// stopping; it is not the endpoint's fault and does not count.
+const outcomeAborted = "aborted"

@@ -39,7 +39,7 @@ type inboxAPI interface {
 	http.Handler
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
-	Store(ctx context.Context, ev durable.Event) (bool, error)
+	Store(ctx context.Context, ev webhook.Event) (bool, error)
 	Lookup(ctx context.Context, id string) (durable.Item, error)
 	Replay(ctx context.Context, id string) error
 }
@@ -86,7 +86,7 @@ func openSQLiteDB(t testing.TB, path string, migrate bool) *testDB {
 		sqlite:  db,
 		sqlPath: path,
 		newOutbox: func(t testing.TB, opts *durable.OutboxOptions) outboxAPI {
-			o, err := durable.NewOutbox(b, newSigner(t), opts)
+			o, err := durable.NewOutbox(b, newSender(t), opts)
 			require.NoError(t, err)
 			return o
 		},
@@ -136,7 +136,7 @@ func newPostgresDB(t testing.TB) *testDB {
 }
 
 func openPostgresDB(t testing.TB, cfg *pgxpool.Config, migrate bool) *testDB {
-	cfg.MaxConns = 40
+	cfg.MaxConns = 120
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
@@ -148,7 +148,7 @@ func openPostgresDB(t testing.TB, cfg *pgxpool.Config, migrate bool) *testDB {
 		name: "postgres",
 		pg:   pool,
 		newOutbox: func(t testing.TB, opts *durable.OutboxOptions) outboxAPI {
-			o, err := durable.NewOutbox(b, newSigner(t), opts)
+			o, err := durable.NewOutbox(b, newSender(t), opts)
 			require.NoError(t, err)
 			return o
 		},
@@ -168,10 +168,8 @@ func replaceDBName(base, name string) string {
 	return "postgres://" + cfg.User + "@" + cfg.Host + ":" + strconv.Itoa(int(cfg.Port)) + "/" + name + "?sslmode=disable"
 }
 
-func newSignerErr() (*webhook.Signer, error) { return webhook.NewSigner(testSecret, nil) }
-
-func newSigner(t testing.TB) *webhook.Signer {
-	s, err := webhook.NewSigner(testSecret, nil)
+func newSender(t testing.TB) *webhook.Sender {
+	s, err := webhook.NewSender(&webhook.SenderOptions{Secret: testSecret})
 	require.NoError(t, err)
 	return s
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+
+	webhook "github.com/signedhooks/webhook"
 )
 
 const (
@@ -15,27 +17,14 @@ const (
 	eventKind  = "webhook_inbox_event"
 )
 
-// Event is a verified webhook event, as the inbox stored it.
-type Event struct {
-	// ID is the message id (X-Webhook-Id), or a generated one when the
-	// request carried none.
-	ID string
-	// Type is the event type, from the JSON field "event" or "type".
-	Type string
-	// Timestamp is the signed time of the delivery that was stored.
-	Timestamp time.Time
-	// Payload is the raw request body.
-	Payload []byte
-	// Attempt counts the runs of this event's handler, from 1.
-	Attempt int
-}
-
-// HandlerFunc processes one stored event. A nil error completes it; an error
-// retries it after the inbox's Backoff, until its attempts are spent and it
-// becomes a dead letter; an error wrapped with [Permanent] cancels it at
-// once. Processing is at least once: after a crash an event whose handler
-// was running runs again, so effects should be keyed by [Event.ID].
-type HandlerFunc func(ctx context.Context, ev Event) error
+// HandlerFunc processes one stored event; (*webhook.Mux).Dispatch is one,
+// so a Mux's handlers run in the inbox's workers. A nil error completes the
+// event; an error retries it after the inbox's Backoff, until its attempts
+// are spent and it becomes a dead letter; an error wrapped with [Permanent]
+// cancels it at once. [AttemptFromContext] gives the run's number.
+// Processing is at least once: after a crash an event whose handler was
+// running runs again, so effects should be keyed by the event's ID.
+type HandlerFunc = webhook.EventHandlerFunc
 
 // Permanent marks err as not worth retrying: returned from a [HandlerFunc],
 // it cancels the event (kept, replayable) instead of retrying it.
@@ -61,7 +50,9 @@ type InboxOptions struct {
 	MaxBodyBytes int64
 
 	// IDHeader and TimestampHeader name the headers read for the id and the
-	// timestamp. Defaults: webhook.IDHeader and webhook.TimestampHeader.
+	// timestamp of a request that does not carry the middleware's event
+	// (see [Inbox.ServeHTTP]). Defaults: webhook.IDHeader and
+	// webhook.TimestampHeader.
 	IDHeader, TimestampHeader string
 }
 
@@ -96,8 +87,8 @@ func NewInbox[TTx any](b Backend[TTx], handle HandlerFunc, opts *InboxOptions) (
 		o.Backoff = Exponential(time.Second, 10*time.Minute)
 	}
 	o.MaxBodyBytes = cmp.Or(o.MaxBodyBytes, 1<<20)
-	o.IDHeader = cmp.Or(o.IDHeader, "X-Webhook-Id")
-	o.TimestampHeader = cmp.Or(o.TimestampHeader, "X-Webhook-Timestamp")
+	o.IDHeader = cmp.Or(o.IDHeader, webhook.IDHeader)
+	o.TimestampHeader = cmp.Or(o.TimestampHeader, webhook.TimestampHeader)
 	in := &Inbox[TTx]{backend: b, handle: handle, opts: o}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &eventWorker[TTx]{in: in}); err != nil {
@@ -126,8 +117,18 @@ func (in *Inbox[TTx]) Stop(ctx context.Context) error { return stopClient(ctx, i
 // Store stores ev for processing, as [Inbox.ServeHTTP] does. It reports
 // whether an event with this id was already stored (then nothing changed).
 // An empty ev.ID is replaced by a generated one.
-func (in *Inbox[TTx]) Store(ctx context.Context, ev Event) (duplicate bool, err error) {
+func (in *Inbox[TTx]) Store(ctx context.Context, ev webhook.Event) (duplicate bool, err error) {
 	res, err := in.client.Insert(ctx, newEventArgs(ev), nil)
+	if err != nil {
+		return false, fmt.Errorf("durable: storing event: %w", err)
+	}
+	return res.UniqueSkippedAsDuplicate, nil
+}
+
+// StoreTx stores ev inside tx, like [Inbox.Store]: the event exists if and
+// only if tx commits.
+func (in *Inbox[TTx]) StoreTx(ctx context.Context, tx TTx, ev webhook.Event) (duplicate bool, err error) {
+	res, err := in.client.InsertTx(ctx, tx, newEventArgs(ev), nil)
 	if err != nil {
 		return false, fmt.Errorf("durable: storing event: %w", err)
 	}

@@ -8,44 +8,33 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+
+	webhook "github.com/signedhooks/webhook"
 )
 
 // ServeHTTP stores the request as an event and answers 202
 // {"status":"accepted"} (or {"status":"duplicate"} when an event with this
 // id is already stored). It trusts the request: put it behind the verifying
-// middleware. A body over MaxBodyBytes is answered 413; a database failure
-// 503 with Retry-After, so the sender tries again later.
-//
-// The id comes from the id header, the timestamp from the timestamp header,
-// and the type from the JSON body's "event" field, or "type".
+// middleware ([webhook.Middleware]), whose event (id, type, timestamp,
+// payload) it stores as is. Without one in the context it reads the id and
+// timestamp headers and the JSON body's "event" or "type" field. A body
+// over MaxBodyBytes is answered 413; a database failure 503 with
+// Retry-After, so the sender tries again later.
 func (in *Inbox[TTx]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, in.opts.MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeJSON(w, http.StatusRequestEntityTooLarge, `{"error":"body too large"}`)
+	ev, ok := webhook.EventFromContext(r.Context())
+	if !ok {
+		var status int
+		if ev, status = in.readEvent(w, r); status != 0 {
 			return
 		}
-		writeJSON(w, http.StatusBadRequest, `{"error":"unreadable body"}`)
-		return
 	}
-	ev := Event{ID: r.Header.Get(in.opts.IDHeader), Payload: body}
 	if len(ev.ID) > 255 {
 		writeJSON(w, http.StatusBadRequest, `{"error":"id too long"}`)
 		return
 	}
-	if ts, err := strconv.ParseInt(r.Header.Get(in.opts.TimestampHeader), 10, 64); err == nil {
-		ev.Timestamp = time.Unix(ts, 0)
-	}
-	if gjson.ValidBytes(body) {
-		res := gjson.GetManyBytes(body, "event", "type")
-		ev.Type = res[0].String()
-		if ev.Type == "" {
-			ev.Type = res[1].String()
-		}
-		if len(ev.Type) > 255 {
-			ev.Type = ev.Type[:255]
-		}
+	if int64(len(ev.Payload)) > in.opts.MaxBodyBytes {
+		writeJSON(w, http.StatusRequestEntityTooLarge, `{"error":"body too large"}`)
+		return
 	}
 	dup, err := in.Store(r.Context(), ev)
 	if err != nil {
@@ -59,6 +48,36 @@ func (in *Inbox[TTx]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusAccepted, `{"status":"accepted"}`)
+}
+
+// readEvent builds the event from a request that reached the inbox without
+// the middleware. On failure it has answered and returns a non-zero status.
+func (in *Inbox[TTx]) readEvent(w http.ResponseWriter, r *http.Request) (webhook.Event, int) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, in.opts.MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, `{"error":"body too large"}`)
+			return webhook.Event{}, http.StatusRequestEntityTooLarge
+		}
+		writeJSON(w, http.StatusBadRequest, `{"error":"unreadable body"}`)
+		return webhook.Event{}, http.StatusBadRequest
+	}
+	ev := webhook.Event{ID: r.Header.Get(in.opts.IDHeader), Payload: body}
+	if ts, err := strconv.ParseInt(r.Header.Get(in.opts.TimestampHeader), 10, 64); err == nil {
+		ev.Timestamp = time.Unix(ts, 0)
+	}
+	if gjson.ValidBytes(body) {
+		res := gjson.GetManyBytes(body, "event", "type")
+		ev.Type = res[0].String()
+		if ev.Type == "" {
+			ev.Type = res[1].String()
+		}
+		if len(ev.Type) > 255 {
+			ev.Type = ev.Type[:255]
+		}
+	}
+	return ev, 0
 }
 
 func writeJSON(w http.ResponseWriter, status int, body string) {

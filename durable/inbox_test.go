@@ -22,21 +22,23 @@ import (
 type recorder struct {
 	mu     sync.Mutex
 	runs   map[string]int
-	events map[string]durable.Event
-	fail   func(ev durable.Event) error
+	events map[string]webhook.Event
+	last   map[string]int // AttemptFromContext of the latest run
+	fail   func(ctx context.Context, ev webhook.Event) error
 }
 
-func newRecorder(fail func(durable.Event) error) *recorder {
-	return &recorder{runs: map[string]int{}, events: map[string]durable.Event{}, fail: fail}
+func newRecorder(fail func(context.Context, webhook.Event) error) *recorder {
+	return &recorder{runs: map[string]int{}, events: map[string]webhook.Event{}, last: map[string]int{}, fail: fail}
 }
 
-func (r *recorder) handle(_ context.Context, ev durable.Event) error {
+func (r *recorder) handle(ctx context.Context, ev webhook.Event) error {
 	r.mu.Lock()
 	r.runs[ev.ID]++
 	r.events[ev.ID] = ev
+	r.last[ev.ID] = durable.AttemptFromContext(ctx)
 	r.mu.Unlock()
 	if r.fail != nil {
-		return r.fail(ev)
+		return r.fail(ctx, ev)
 	}
 	return nil
 }
@@ -91,8 +93,10 @@ func TestInboxHTTP(t *testing.T) {
 		assert.Equal(t, "order.created", ev.Type)
 		assert.Equal(t, `{"event":"order.created","id":1}`, string(ev.Payload))
 		assert.Equal(t, time.Unix(1700000000, 0), ev.Timestamp)
-		assert.Equal(t, 1, ev.Attempt)
 		assert.Equal(t, "order.paid", paid.Type)
+		rec.mu.Lock()
+		assert.Equal(t, 1, rec.last["msg_1"])
+		rec.mu.Unlock()
 		_, err := in.Lookup(ctx, "msg_big")
 		require.ErrorIs(t, err, durable.ErrNotFound)
 	})
@@ -103,19 +107,19 @@ func TestInboxOutcomes(t *testing.T) {
 	errBoom := errors.New("boom")
 	tests := []struct {
 		name      string
-		fail      func(ev durable.Event) error
+		fail      func(ctx context.Context, ev webhook.Event) error
 		wantState durable.State
 		wantRuns  int
 	}{
 		{"success", nil, durable.StateDone, 1},
-		{"retried until success", func(ev durable.Event) error {
-			if ev.Attempt < 3 {
+		{"retried until success", func(ctx context.Context, _ webhook.Event) error {
+			if durable.AttemptFromContext(ctx) < 3 {
 				return errBoom
 			}
 			return nil
 		}, durable.StateDone, 3},
-		{"permanent cancels", func(durable.Event) error { return durable.Permanent(errBoom) }, durable.StateCancelled, 1},
-		{"dead letter", func(durable.Event) error { return errBoom }, durable.StateDead, 3},
+		{"permanent cancels", func(context.Context, webhook.Event) error { return durable.Permanent(errBoom) }, durable.StateCancelled, 1},
+		{"dead letter", func(context.Context, webhook.Event) error { return errBoom }, durable.StateDead, 3},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -126,11 +130,14 @@ func TestInboxOutcomes(t *testing.T) {
 				ctx := context.Background()
 				require.NoError(t, in.Start(ctx))
 				defer stop(t, in)
-				dup, err := in.Store(ctx, durable.Event{ID: "evt_1", Type: "x", Payload: []byte(`{}`)})
+				dup, err := in.Store(ctx, webhook.Event{ID: "evt_1", Type: "x", Payload: []byte(`{}`)})
 				require.NoError(t, err)
 				require.False(t, dup)
 				it := waitState(t, in.Lookup, "evt_1", tc.wantState)
 				assert.Equal(t, tc.wantRuns, rec.count("evt_1"))
+				rec.mu.Lock()
+				assert.Equal(t, tc.wantRuns, rec.last["evt_1"])
+				rec.mu.Unlock()
 				if tc.wantState != durable.StateDone {
 					assert.NotEmpty(t, it.Errors)
 				}
@@ -144,7 +151,7 @@ func TestInboxReplay(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *testDB) {
 		var broken sync.Map
 		broken.Store("evt_dead", true)
-		rec := newRecorder(func(ev durable.Event) error {
+		rec := newRecorder(func(_ context.Context, ev webhook.Event) error {
 			if _, ok := broken.Load(ev.ID); ok {
 				return errors.New("handler bug")
 			}
@@ -154,7 +161,7 @@ func TestInboxReplay(t *testing.T) {
 		ctx := context.Background()
 		require.NoError(t, in.Start(ctx))
 		defer stop(t, in)
-		_, err := in.Store(ctx, durable.Event{ID: "evt_dead", Payload: []byte(`{}`)})
+		_, err := in.Store(ctx, webhook.Event{ID: "evt_dead", Payload: []byte(`{}`)})
 		require.NoError(t, err)
 		waitState(t, in.Lookup, "evt_dead", durable.StateDead)
 		broken.Delete("evt_dead") // the bug is fixed; replay the dead letter

@@ -24,7 +24,7 @@ func (eventArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: inboxQueue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
 }
 
-func newEventArgs(ev Event) eventArgs {
+func newEventArgs(ev webhook.Event) eventArgs {
 	if ev.ID == "" {
 		ev.ID = webhook.NewMessageID()
 	}
@@ -45,11 +45,20 @@ func (w *eventWorker[TTx]) NextRetry(job *river.Job[eventArgs]) time.Time {
 }
 
 func (w *eventWorker[TTx]) Work(ctx context.Context, job *river.Job[eventArgs]) error {
-	ev := Event{ID: job.Args.ID, Type: job.Args.Type, Payload: job.Args.Payload, Attempt: job.Attempt}
+	ev := webhook.Event{ID: job.Args.ID, Type: job.Args.Type, Payload: job.Args.Payload}
 	if job.Args.Timestamp != 0 {
 		ev.Timestamp = time.Unix(job.Args.Timestamp, 0)
 	}
-	return w.in.handle(ctx, ev)
+	return w.in.handle(context.WithValue(ctx, attemptKey{}, job.Attempt), ev)
+}
+
+type attemptKey struct{}
+
+// AttemptFromContext returns which run of its event's handler ctx belongs
+// to, counted from 1, or 0 outside an inbox handler.
+func AttemptFromContext(ctx context.Context) int {
+	n, _ := ctx.Value(attemptKey{}).(int)
+	return n
 }
 
 var _ rivertype.JobArgs = eventArgs{}

@@ -2,6 +2,7 @@ package durable_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"os/signal"
@@ -12,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/goleak"
 
+	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
 )
 
@@ -22,6 +24,7 @@ const (
 	envWorker = "DURABLE_TEST_WORKER"  // worker name; set only in subprocesses
 	envDBKind = "DURABLE_TEST_DB_KIND" // "sqlite" or "postgres"
 	envDB     = "DURABLE_TEST_DB"      // SQLite path or PostgreSQL URL
+	envSink   = "DURABLE_TEST_SINK"    // set: run an inbox whose handler forwards each event there
 )
 
 func TestMain(m *testing.M) {
@@ -55,13 +58,16 @@ func workerOptions(name string) *durable.OutboxOptions {
 			JobTimeout:        3 * time.Second,
 			RescueAfter:       4 * time.Second,
 		},
-		AttemptTimeout: 2 * time.Second,
-		Backoff:        durable.Schedule(10 * time.Millisecond),
-		Client: &http.Client{
-			Transport:     tagTransport{name: name, base: &http.Transport{MaxIdleConnsPerHost: 100}},
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+		Backoff: durable.Schedule(10 * time.Millisecond),
 	}
+}
+
+func workerSender(name string) (*webhook.Sender, error) {
+	return webhook.NewSender(&webhook.SenderOptions{
+		Secret:         testSecret,
+		AttemptTimeout: 2 * time.Second,
+		Client:         &http.Client{Transport: tagTransport{name: name, base: &http.Transport{MaxIdleConnsPerHost: 100}}},
+	})
 }
 
 func runWorker(name string) int {
@@ -73,7 +79,7 @@ func runWorker(name string) int {
 		}
 		err error
 	)
-	signer, err := newSignerErr()
+	signer, err := workerSender(name)
 	if err != nil {
 		return 2
 	}
@@ -84,7 +90,7 @@ func runWorker(name string) int {
 			return 2
 		}
 		defer db.Close()
-		o, err = durable.NewOutbox(durable.SQLite(db), signer, workerOptions(name))
+		o, err = newWorkerService(durable.SQLite(db), signer, name)
 		if err != nil {
 			return 2
 		}
@@ -94,13 +100,18 @@ func runWorker(name string) int {
 			return 2
 		}
 		defer pool.Close()
-		o, err = durable.NewOutbox(durable.Postgres(pool), signer, workerOptions(name))
+		o, err = newWorkerService(durable.Postgres(pool), signer, name)
 		if err != nil {
 			return 2
 		}
 	default:
 		return 2
 	}
+	go func() {
+		// The parent holds our stdin open; EOF means it died.
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		os.Exit(5)
+	}()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM)
 	if err = o.Start(ctx); err != nil {
@@ -113,4 +124,27 @@ func runWorker(name string) int {
 		return 4
 	}
 	return 0
+}
+
+type service interface {
+	Start(context.Context) error
+	Stop(context.Context) error
+}
+
+// newWorkerService returns an outbox worker, or with envSink set an inbox
+// whose handler's business effect is forwarding the event, signed, to the
+// sink (which deduplicates by id and counts).
+func newWorkerService[TTx any](b durable.Backend[TTx], sender *webhook.Sender, name string) (service, error) {
+	sink := os.Getenv(envSink)
+	if sink == "" {
+		return durable.NewOutbox(b, sender, workerOptions(name))
+	}
+	forward := func(ctx context.Context, ev webhook.Event) error {
+		_, err := sender.Attempt(ctx, sink, webhook.Message{ID: ev.ID, Payload: ev.Payload}, durable.AttemptFromContext(ctx))
+		return err
+	}
+	return durable.NewInbox(b, forward, &durable.InboxOptions{
+		Tuning:  workerOptions(name).Tuning,
+		Backoff: durable.Schedule(10 * time.Millisecond),
+	})
 }

@@ -5,8 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -20,11 +20,6 @@ import (
 type OutboxOptions struct {
 	// Tuning sets workers, polling, timeouts and retention.
 	Tuning
-
-	// Client sends the requests. It must not follow redirects (a webhook
-	// must reach the URL that was registered). Default: a keep-alive client
-	// tuned for many concurrent deliveries that never follows redirects.
-	Client *http.Client
 
 	// MaxAttempts is how many failed attempts a message gets before it
 	// becomes a dead letter. Default: 8.
@@ -43,17 +38,9 @@ type OutboxOptions struct {
 	// answer counts as an ordinary failed attempt. Default: 10.
 	MaxSnoozes int
 
-	// AttemptTimeout bounds one request, from dial to the end of the
-	// response snippet. Default: 30 s.
-	AttemptTimeout time.Duration
-
 	// MaxPayloadBytes bounds a message's payload; [Outbox.Enqueue] refuses
 	// larger ones with [ErrPayloadTooLarge]. Default: 1 MiB.
 	MaxPayloadBytes int
-
-	// ResponseSnippetBytes is how much of each response body is kept in the
-	// attempt log. Default: 512.
-	ResponseSnippetBytes int
 }
 
 // Message is one webhook to deliver.
@@ -95,20 +82,24 @@ type Delivery struct {
 type Outbox[TTx any] struct {
 	backend Backend[TTx]
 	client  *river.Client[TTx]
-	signer  webhook.HeaderSigner
-	http    *http.Client
+	sender  *webhook.Sender
 	opts    OutboxOptions
-	started bool
+	log     *attemptLog[TTx]
+
+	mu      sync.Mutex
+	running bool
 }
 
-// NewOutbox returns an Outbox over b, signing with signer (a
-// [*webhook.Signer], or any [webhook.HeaderSigner]). b must have been
-// migrated with [Migrate]. The Outbox enqueues at once; it delivers only
+// NewOutbox returns an Outbox over b that delivers with sender: each job
+// run is one [webhook.Sender.Attempt], so the Sender's signer, HTTP client,
+// per-attempt timeout, rate limits and network guard all apply, while the
+// retries are the Outbox's (its own Backoff and MaxAttempts; the Sender's
+// retry policy is not used). b must have been migrated with [Migrate]. The Outbox enqueues at once; it delivers only
 // between [Outbox.Start] and [Outbox.Stop], so a process may enqueue only
 // and leave delivery to others.
-func NewOutbox[TTx any](b Backend[TTx], signer webhook.HeaderSigner, opts *OutboxOptions) (*Outbox[TTx], error) {
-	if b == nil || signer == nil {
-		return nil, errors.New("durable: NewOutbox needs a backend and a signer")
+func NewOutbox[TTx any](b Backend[TTx], sender *webhook.Sender, opts *OutboxOptions) (*Outbox[TTx], error) {
+	if b == nil || sender == nil {
+		return nil, errors.New("durable: NewOutbox needs a backend and a sender")
 	}
 	var o OutboxOptions
 	if opts != nil {
@@ -121,17 +112,8 @@ func NewOutbox[TTx any](b Backend[TTx], signer webhook.HeaderSigner, opts *Outbo
 	}
 	o.MaxRetryAfter = cmp.Or(o.MaxRetryAfter, time.Hour)
 	o.MaxSnoozes = cmp.Or(o.MaxSnoozes, 10)
-	o.AttemptTimeout = cmp.Or(o.AttemptTimeout, 30*time.Second)
 	o.MaxPayloadBytes = cmp.Or(o.MaxPayloadBytes, 1<<20)
-	o.ResponseSnippetBytes = cmp.Or(o.ResponseSnippetBytes, 512)
-	if o.JobTimeout < o.AttemptTimeout {
-		o.JobTimeout = o.AttemptTimeout + 15*time.Second
-		o.RescueAfter = max(o.RescueAfter, 2*o.JobTimeout)
-	}
-	ob := &Outbox[TTx]{backend: b, signer: signer, http: o.Client, opts: o}
-	if ob.http == nil {
-		ob.http = defaultHTTPClient(o.MaxWorkers)
-	}
+	ob := &Outbox[TTx]{backend: b, sender: sender, opts: o}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &deliveryWorker[TTx]{o: ob}); err != nil {
 		return nil, fmt.Errorf("durable: %w", err)
@@ -150,14 +132,34 @@ func NewOutbox[TTx any](b Backend[TTx], signer webhook.HeaderSigner, opts *Outbo
 // Start starts delivering in the background until [Outbox.Stop]. ctx is
 // for starting only.
 func (o *Outbox[TTx]) Start(ctx context.Context) error {
-	return o.client.Start(ctx)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.running {
+		return errors.New("durable: outbox already started")
+	}
+	o.log = newAttemptLog(o.backend)
+	o.log.start()
+	if err := o.client.Start(ctx); err != nil {
+		o.log.close()
+		return fmt.Errorf("durable: %w", err)
+	}
+	o.running = true
+	return nil
 }
 
 // Stop stops fetching new messages and waits for the deliveries in flight
 // until ctx is done; those still running then are cancelled and put back
 // in the queue without spending an attempt. Nothing is lost either way.
 func (o *Outbox[TTx]) Stop(ctx context.Context) error {
-	return stopClient(ctx, o.client)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.running {
+		return nil
+	}
+	err := stopClient(ctx, o.client)
+	o.log.close() // every worker has returned: no more attempts come
+	o.running = false
+	return err
 }
 
 // Enqueue stores msg for delivery to target. It returns [ErrInvalidURL] for

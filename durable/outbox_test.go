@@ -47,7 +47,7 @@ func TestOutboxOutcomes(t *testing.T) {
 			name:         "410 cancels",
 			respond:      status(http.StatusGone),
 			wantState:    durable.StateCancelled,
-			wantOutcomes: []string{"permanent"},
+			wantOutcomes: []string{"gone"},
 			wantStatuses: []int{410},
 		},
 		{

@@ -2,9 +2,6 @@ package durable
 
 import (
 	"math/rand/v2"
-	"net/http"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -51,55 +48,4 @@ func Schedule(delays ...time.Duration) Backoff {
 		}
 		return d[i]
 	}
-}
-
-// outcome classifies one delivery attempt.
-type outcome string
-
-const (
-	outcomeDelivered outcome = "delivered" // 2xx
-	outcomeRetry     outcome = "retry"     // network error, timeout, 3xx, 408, 409, 425, 429, 5xx
-	outcomePermanent outcome = "permanent" // any other 4xx: retrying cannot help
-	outcomeAborted   outcome = "aborted"   // the worker was stopping; not the receiver's fault
-)
-
-// classify maps an HTTP status (0 for a transport error) onto an outcome.
-func classify(status int) outcome {
-	switch {
-	case status >= 200 && status < 300:
-		return outcomeDelivered
-	case status == 0, status >= 300 && status < 400, status >= 500:
-		return outcomeRetry
-	case status == http.StatusRequestTimeout, status == http.StatusConflict,
-		status == http.StatusTooEarly, status == http.StatusTooManyRequests:
-		return outcomeRetry
-	default:
-		return outcomePermanent
-	}
-}
-
-// retryAfter parses a Retry-After value (delay in seconds or an HTTP date)
-// relative to now. It returns 0 when v is absent, malformed or in the past.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" || len(v) > 64 {
-		return 0
-	}
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if s <= 0 {
-			return 0
-		}
-		if s > int64(365*24*time.Hour/time.Second) {
-			s = int64(365 * 24 * time.Hour / time.Second)
-		}
-		return time.Duration(s) * time.Second
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0
-	}
-	if d := t.Sub(now); d > 0 {
-		return d
-	}
-	return 0
 }

@@ -29,7 +29,8 @@ type Tuning struct {
 	FetchPollInterval time.Duration
 
 	// JobTimeout bounds one run of a job (for the outbox: one delivery
-	// attempt plus its bookkeeping). Default: 45 s.
+	// attempt plus its bookkeeping, so keep it above the Sender's
+	// AttemptTimeout). Default: 45 s.
 	JobTimeout time.Duration
 
 	// RescueAfter is how long a job may stay running before it is taken

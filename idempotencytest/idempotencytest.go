@@ -9,9 +9,9 @@
 //		})
 //	}
 //
-// The rules use short real TTLs and wait for them to pass, so that stores
-// whose expiry happens elsewhere (a Redis server) are checked too; a whole
-// run takes about a second, with its subtests in parallel.
+// The rules use short real TTLs (150 ms to 1 s) and wait for them to pass,
+// so that stores whose expiry happens elsewhere (a Redis server) are checked
+// too; a whole run takes a little over a second, its subtests in parallel.
 package idempotencytest
 
 import (
@@ -31,6 +31,10 @@ const (
 	// is long enough for a networked store to answer a few calls within it
 	// and short enough to keep the suite fast.
 	shortTTL = 150 * time.Millisecond
+	// mediumTTL is the TTL of entries that a rule checks right after
+	// writing them and then waits to expire: long enough that a stalled
+	// machine or a slow round trip does not expire them before the check.
+	mediumTTL = time.Second
 	// longTTL is the TTL of claims and keys that must not expire during a rule.
 	longTTL = time.Minute
 	// waitFor bounds how long a rule waits for an expiry to show.
@@ -159,15 +163,15 @@ func (c *checker) eventually(what string, cond func() bool) {
 	}
 }
 
-// expire claims a throwaway key for shortTTL and waits until a claim of it
-// succeeds again. Rules use it to wait "until shortTTL has surely passed" as
-// the store itself measures time.
-func (c *checker) expire(name string) {
+// expire claims a throwaway key for ttl and waits until a claim of it
+// succeeds again. Rules use it to wait "until ttl has surely passed" as the
+// store itself measures time.
+func (c *checker) expire(name string, ttl time.Duration) {
 	c.t.Helper()
 	k := c.key(name)
-	c.mustClaim(k, "fp", shortTTL)
-	c.eventually("a claim with a short TTL expired", func() bool {
-		return c.claimKey(k, "fp", shortTTL).Status == webhook.Claimed
+	c.mustClaim(k, "fp", ttl)
+	c.eventually("a claim expired", func() bool {
+		return c.claimKey(k, "fp", ttl).Status == webhook.Claimed
 	})
 }
 

@@ -28,7 +28,7 @@ func claimExpires(t *testing.T, c *checker) {
 func completeAfterExpiryIsLost(_ *testing.T, c *checker) {
 	k := c.key("k")
 	tok := c.mustClaim(k, "fp1", shortTTL)
-	c.expire("later")
+	c.expire("later", shortTTL)
 	c.wantLost("Complete after the claim expired", c.complete(k, tok, longTTL))
 	c.mustClaim(k, "fp2", longTTL)
 }
@@ -69,9 +69,9 @@ func releaseAfterReclaimIsLost(_ *testing.T, c *checker) {
 // stays Done after the claim's shorter TTL has passed.
 func completedKeyOutlivesClaimTTL(_ *testing.T, c *checker) {
 	k := c.key("k")
-	tok := c.mustClaim(k, "fp1", shortTTL)
+	tok := c.mustClaim(k, "fp1", mediumTTL)
 	c.mustComplete(k, tok, longTTL)
-	c.expire("later")
+	c.expire("later", mediumTTL)
 	c.wantStatus(k, "fp2", webhook.Done, "fp1")
 }
 
@@ -80,7 +80,7 @@ func completedKeyOutlivesClaimTTL(_ *testing.T, c *checker) {
 func completedKeyExpires(_ *testing.T, c *checker) {
 	k := c.key("k")
 	tok := c.mustClaim(k, "fp1", longTTL)
-	c.mustComplete(k, tok, shortTTL)
+	c.mustComplete(k, tok, mediumTTL)
 	c.wantStatus(k, "fp2", webhook.Done, "fp1")
 	c.eventually("the completed key expired", func() bool {
 		return c.claimKey(k, "fp2", longTTL).Status == webhook.Claimed

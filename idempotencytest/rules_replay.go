@@ -95,7 +95,7 @@ func replayKeysAndKeysAreSeparate(t *testing.T, c *checker) {
 // A replay key is forgotten after its ReplayTTL.
 func replayKeyExpires(t *testing.T, c *checker) {
 	r := c.key("r")
-	req := webhook.ClaimRequest{ReplayKey: r, ReplayTTL: shortTTL}
+	req := webhook.ClaimRequest{ReplayKey: r, ReplayTTL: mediumTTL}
 	if res := c.claim(req); res.Status != webhook.Claimed {
 		t.Fatalf("first Claim: status %v, want %v", res.Status, webhook.Claimed)
 	}

@@ -1,5 +1,7 @@
 // Command consumer is the reference webhook consumer: it verifies every
 // delivery to POST /webhook and handles payment.succeeded and user.created.
+// Behind webhook.Middleware, a retried delivery of a message it already
+// handled is acknowledged without being handled twice.
 //
 //	WEBHOOK_SECRET=... go run ./examples/consumer
 //
@@ -8,10 +10,10 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"os"
 
@@ -59,25 +61,17 @@ type user struct {
 	Email string `json:"email"`
 }
 
-// newHandler verifies each request with v and prints what it accepts to out.
+// newHandler returns the consumer: webhook.Middleware verifies each request
+// with v, refuses replays and acknowledges duplicates of processed messages
+// without running the handler again; the handler prints what it accepts to
+// out. Rejections are logged with their reason on the default logger; the
+// caller only learns the status.
 func newHandler(v *webhook.Verifier, out io.Writer) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := v.VerifyRequest(r)
-		switch {
-		case errors.Is(err, webhook.ErrBodyTooLarge):
-			reply(w, http.StatusRequestEntityTooLarge, "error", "body too large")
-			return
-		case errors.Is(err, webhook.ErrMissingSignature), errors.Is(err, webhook.ErrInvalidHeader):
-			reply(w, http.StatusBadRequest, "error", "missing or malformed signature")
-			return
-		case err != nil:
-			// The precise reason is for our logs, never for the caller.
-			log.Printf("rejected delivery: %v", err)
-			reply(w, http.StatusUnauthorized, "error", "invalid signature")
-			return
-		}
+	guard := webhook.Middleware(v, &webhook.MiddlewareOptions{Logger: slog.Default()})
+	return guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev, _ := webhook.EventFromContext(r.Context())
 		var d delivery
-		if err := json.Unmarshal(body, &d); err != nil {
+		if err := ev.Decode(&d); err != nil {
 			reply(w, http.StatusBadRequest, "error", "body is not JSON")
 			return
 		}
@@ -96,7 +90,7 @@ func newHandler(v *webhook.Verifier, out io.Writer) http.Handler {
 			fmt.Fprintf(out, "Unhandled event type: %s\n", d.Event)
 		}
 		reply(w, http.StatusOK, "status", "success")
-	})
+	}))
 }
 
 func reply(w http.ResponseWriter, code int, key, msg string) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/signedhooks/webhook"
 	"github.com/stretchr/testify/assert"
@@ -81,7 +82,25 @@ func TestConsumer(t *testing.T) {
 		rec := httptest.NewRecorder()
 		newHandler(v, &out).ServeHTTP(rec, req)
 		assert.Equal(t, http.StatusUnauthorized, rec.Code)
-		assert.JSONEq(t, `{"error":"invalid signature"}`, rec.Body.String())
+		assert.JSONEq(t, `{"error":"unauthorized"}`, rec.Body.String())
 		assert.Empty(t, out.String())
+	})
+
+	t.Run("retried delivery handled once", func(t *testing.T) {
+		t.Parallel()
+		var out syncBuffer
+		h := newHandler(v, &out)
+		body := `{"event":"user.created","data":{"user":{"id":"usr_3","email":"c@example.com"}}}`
+		for attempt, want := range []string{`{"status":"success"}`, `{"status":"already_processed"}`} {
+			req := httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(body))
+			// Each attempt is signed afresh, at its own time, with the same id.
+			ts := time.Now().Add(time.Duration(attempt-1) * time.Second)
+			require.NoError(t, signer.SignHeaders(req.Header, "msg_retried", ts, []byte(body)))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			assert.Equal(t, http.StatusOK, rec.Code)
+			assert.JSONEq(t, want, rec.Body.String())
+		}
+		assert.Equal(t, "Received webhook event: user.created\nUser usr_3 created: c@example.com\n", out.String())
 	})
 }

@@ -1,7 +1,8 @@
 // Command quickstart shows the whole library at work with nothing to set up:
 // it starts a consumer on a free loopback port, sends it signed events, shows
-// a tampered and a stale request being rejected, and a delivery to a flaky
-// endpoint being retried until it succeeds.
+// a repeated delivery acknowledged without being handled twice, a replayed
+// signature refused, a tampered and a stale request rejected, and a delivery
+// to a flaky endpoint retried until it succeeds.
 //
 //	go run ./examples/quickstart
 package main
@@ -9,7 +10,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -45,37 +45,41 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 
-	// The consumer: verify, then handle. Under /flaky it fails the first two
-	// attempts of every message, like an endpoint in the middle of a deploy.
+	// The consumer: webhook.Middleware verifies each delivery, refuses
+	// replays and acknowledges duplicates without running the handler; its
+	// hook shows what it decided, while the caller learns only the status.
+	// Under /flaky the handler fails the first two attempts of every
+	// message, like an endpoint in the middle of a deploy; a failure
+	// releases the message, so the sender's retry runs it.
 	var mu sync.Mutex
 	attempts := map[string]int{}
-	consumer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := verifier.VerifyRequest(r)
-		if err != nil {
-			// The caller learns only the status; the reason stays here.
-			fmt.Fprintf(out, "   consumer rejected a delivery: %v\n", err)
-			code := http.StatusUnauthorized
-			if errors.Is(err, webhook.ErrMissingSignature) || errors.Is(err, webhook.ErrInvalidHeader) {
-				code = http.StatusBadRequest
-			}
-			http.Error(w, http.StatusText(code), code)
-			return
-		}
-		id := r.Header.Get(webhook.IDHeader)
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev, _ := webhook.EventFromContext(r.Context())
 		if r.URL.Path == "/flaky" {
 			mu.Lock()
-			attempts[id]++
-			n := attempts[id]
+			attempts[ev.ID]++
+			n := attempts[ev.ID]
 			mu.Unlock()
 			if n <= 2 {
-				fmt.Fprintf(out, "   flaky consumer fails %s on purpose: HTTP 503\n", id)
+				fmt.Fprintf(out, "   flaky consumer fails %s on purpose: HTTP 503\n", ev.ID)
 				w.WriteHeader(http.StatusServiceUnavailable)
 				return
 			}
 		}
-		fmt.Fprintf(out, "   consumer accepted %s: %s\n", id, body)
-		w.WriteHeader(http.StatusOK)
+		fmt.Fprintf(out, "   consumer accepted %s: %s\n", ev.ID, ev.Payload)
 	})
+	consumer := webhook.Middleware(verifier, &webhook.MiddlewareOptions{
+		OnOutcome: func(_ context.Context, o webhook.Outcome) {
+			switch o.Kind {
+			case webhook.OutcomeRejected:
+				fmt.Fprintf(out, "   consumer rejected a delivery: %v\n", o.Err)
+			case webhook.OutcomeDuplicate:
+				fmt.Fprintf(out, "   consumer acknowledged a duplicate of %s without handling it again\n", o.ID)
+			case webhook.OutcomeReplayed:
+				fmt.Fprintf(out, "   consumer refused a replayed signature (claimed id %s)\n", o.ID)
+			}
+		},
+	})(handler)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -116,8 +120,9 @@ func run(ctx context.Context, out io.Writer) error {
 	defer sender.CloseIdleConnections()
 
 	fmt.Fprintln(out, "3. Sending two signed events:")
+	payment := `{"event":"payment.succeeded","data":{"payment":{"id":"pay_123","amount":2000}}}`
 	for _, m := range []webhook.Message{
-		{Type: "payment.succeeded", Payload: []byte(`{"event":"payment.succeeded","data":{"payment":{"id":"pay_123","amount":2000}}}`)},
+		{ID: "wh_pay_123", Type: "payment.succeeded", Payload: []byte(payment)},
 		{Type: "user.created", Data: map[string]any{"user": map[string]any{"id": "usr_456"}}},
 	} {
 		report, err := sender.Send(ctx, url, m)
@@ -127,8 +132,35 @@ func run(ctx context.Context, out io.Writer) error {
 		fmt.Fprintf(out, "   sender got HTTP %d\n", report.StatusCode())
 	}
 
+	fmt.Fprintln(out, "3b. The payment again (its first response was lost): same id, signed afresh:")
+	req, err := newReq(payment)
+	if err != nil {
+		return err
+	}
+	// A retry comes later, so it carries a later timestamp and a new signature.
+	if err := signer.SignHeaders(req.Header, "wh_pay_123", time.Now().Add(time.Second), []byte(payment)); err != nil {
+		return err
+	}
+	captured := req.Header.Get(webhook.SignatureHeader)
+	status, err := post(req)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   sender got HTTP %d\n", status)
+
+	fmt.Fprintln(out, "3c. An attacker replays that captured request under a new id:")
+	if req, err = newReq(payment); err != nil {
+		return err
+	}
+	req.Header.Set(webhook.SignatureHeader, captured)
+	req.Header.Set(webhook.IDHeader, "wh_forged")
+	if status, err = post(req); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   sender got HTTP %d\n", status)
+
 	fmt.Fprintln(out, "4. A request whose body was changed after signing:")
-	req, err := newReq(`{"event":"payment.succeeded","data":{"payment":{"id":"pay_123","amount":2000}}}`)
+	req, err = newReq(`{"event":"payment.succeeded","data":{"payment":{"id":"pay_123","amount":2000}}}`)
 	if err != nil {
 		return err
 	}
@@ -137,7 +169,7 @@ func run(ctx context.Context, out io.Writer) error {
 	}
 	req.Body = io.NopCloser(bytes.NewReader([]byte(`{"event":"payment.succeeded","data":{"payment":{"id":"pay_123","amount":999999}}}`)))
 	req.ContentLength = -1
-	status, err := post(req)
+	status, err = post(req)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,108 @@
+package capture
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/signedhooks/webhook"
+)
+
+// capture records one delivery and answers the sender.
+func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
+	d := &Delivery{
+		Time:   s.opts.Now(),
+		Method: r.Method,
+		Path:   r.URL.RequestURI(),
+		Source: r.RemoteAddr,
+		Header: r.Header.Clone(),
+		ID:     r.Header.Get(webhook.IDHeader),
+		Status: http.StatusOK,
+	}
+	body, err := readLimited(r.Body, s.opts.MaxBodyBytes)
+	d.Size = len(body)
+	switch {
+	case err != nil:
+		d.Verdict, d.Reason, d.Status = VerdictInvalid, "reading body: "+err.Error(), http.StatusBadRequest
+	case int64(len(body)) > s.opts.MaxBodyBytes:
+		body = body[:s.opts.MaxBodyBytes]
+		d.Truncated = true
+		d.Verdict, d.Reason, d.Status = VerdictInvalid, webhook.ErrBodyTooLarge.Error(), http.StatusRequestEntityTooLarge
+	case s.opts.Verifier != nil:
+		s.verify(d, r, body)
+	default:
+		d.Verdict = VerdictUnchecked
+	}
+	d.setBody(body)
+
+	if s.forward != nil && d.Verdict != VerdictInvalid {
+		d.Forward = s.relay(r, body)
+		d.Status = d.Forward.Status
+		if d.Forward.Status == 0 {
+			d.Status = http.StatusBadGateway
+		}
+	}
+
+	e := s.record(d)
+	s.print(d)
+	respond(w, e.d)
+}
+
+// verify sets the verdict of d. The reason is recorded and printed but never
+// sent back to the sender.
+func (s *Server) verify(d *Delivery, r *http.Request, body []byte) {
+	err := s.opts.Verifier.Verify(r.Header.Get(webhook.SignatureHeader), body)
+	switch {
+	case err == nil:
+		d.Verdict = VerdictValid
+	case errors.Is(err, webhook.ErrMissingSignature), errors.Is(err, webhook.ErrInvalidHeader):
+		d.Verdict, d.Reason, d.Status = VerdictInvalid, err.Error(), http.StatusBadRequest
+	default:
+		d.Verdict, d.Reason, d.Status = VerdictInvalid, err.Error(), http.StatusUnauthorized
+	}
+}
+
+// record adds d to the history and hands it to every live page.
+func (s *Server) record(d *Delivery) *entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.hist.add(d)
+	if len(s.clients) > 0 {
+		s.publish(e)
+	}
+	return e
+}
+
+// respond answers the sender with a small JSON body: the status and the
+// delivery number, never the verification reason.
+func respond(w http.ResponseWriter, d *Delivery) {
+	var b []byte
+	switch d.Status {
+	case http.StatusBadRequest:
+		b = []byte(`{"error":"bad request"}`)
+	case http.StatusUnauthorized:
+		b = []byte(`{"error":"unauthorized"}`)
+	case http.StatusRequestEntityTooLarge:
+		b = []byte(`{"error":"body too large"}`)
+	default:
+		b = make([]byte, 0, 48)
+		b = append(b, `{"status":"captured","seq":`...)
+		b = strconv.AppendInt(b, d.Seq, 10)
+		b = append(b, '}')
+	}
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json"}
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	w.WriteHeader(d.Status)
+	_, _ = w.Write(b)
+}
+
+// readLimited reads at most limit+1 bytes of body, so the caller can tell a
+// body over the limit.
+func readLimited(body io.Reader, limit int64) ([]byte, error) {
+	if body == nil || body == http.NoBody {
+		return nil, nil
+	}
+	return io.ReadAll(io.LimitReader(body, limit+1))
+}

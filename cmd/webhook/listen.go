@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/cmd/webhook/internal/capture"
+)
+
+// defaultAddr is loopback only: captured deliveries may hold private data.
+const defaultAddr = "127.0.0.1:8787"
+
+func runListen(e *env, args []string) error {
+	fs := newFlags(e, "listen", "[-addr A] [-path P] [-secret-env VAR] [-forward URL] [-history N]",
+		`Listen captures every request to the path and prints it: time, source,
+headers, body (indented when JSON) and, with a secret, the verification verdict
+and reason. Repeated message ids are marked as duplicates. The last deliveries
+are kept and served as JSON at /history and /history/{n}, and a live page at /
+lists them as they arrive.
+
+With a secret, deliveries that fail verification are answered 400 or 401 like
+a real receiver (the reason is shown here, never sent back); others get 200.
+With -forward, each verified delivery (each delivery when no secret is given)
+is relayed to the URL with its method, headers and body, and the sender gets
+the local status (502 when the local endpoint cannot be reached).`)
+	addr := fs.String("addr", defaultAddr, "address to listen on")
+	path := fs.String("path", capture.DefaultPath, "path to capture deliveries at (and below)")
+	var sec secretFlags
+	sec.register(fs)
+	forward := fs.String("forward", "", "relay deliveries to this `URL`, e.g. http://localhost:3000/webhook")
+	history := fs.Int("history", capture.DefaultHistory, "number of deliveries to keep")
+	maxBody := fs.Int64("max-body", capture.DefaultMaxBodyBytes, "largest body in bytes; larger ones are truncated and answered 413")
+	tolerance := fs.Duration("tolerance", webhook.DefaultTolerance, "how far a signed time may be from now, either way")
+	noTolerance := fs.Bool("no-tolerance", false, "skip the timestamp check")
+	allowHosts := fs.String("allow-host", "", "comma-separated host `names` under which the page and history may be read,\nbesides IP addresses and localhost (guards against DNS rebinding)")
+	quiet := fs.Bool("quiet", false, "print one line per delivery instead of headers and body")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *history <= 0 || *maxBody <= 0 {
+		return usagef("-history and -max-body must be positive")
+	}
+	if *noTolerance && isSet(fs, "tolerance") {
+		return usagef("-tolerance and -no-tolerance are mutually exclusive")
+	}
+	if *tolerance <= 0 && !*noTolerance {
+		return usagef("-tolerance must be positive; use -no-tolerance to skip the check")
+	}
+	opts := &capture.Options{
+		Path: *path, History: *history, MaxBodyBytes: *maxBody,
+		Forward: *forward, Log: e.stdout, Quiet: *quiet,
+	}
+	for _, h := range strings.Split(*allowHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			opts.AllowedHosts = append(opts.AllowedHosts, h)
+		}
+	}
+	if sec.given(fs) {
+		key, err := sec.load(fs)
+		if err != nil {
+			return err
+		}
+		opts.Verifier, err = webhook.NewVerifier(key, &webhook.VerifierOptions{
+			Tolerance: *tolerance, InsecureSkipTimestampCheck: *noTolerance, MaxBodyBytes: *maxBody,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	s, err := capture.New(opts)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(e.stdout, "Capturing deliveries at %s%s\nLive page: %s/   History: %s/history\n", base, s.Path(), base, base)
+	switch {
+	case opts.Verifier == nil:
+		fmt.Fprintln(e.stdout, "No secret given: signatures are not checked.")
+	case isSet(fs, "secret-env"):
+		fmt.Fprintf(e.stdout, "Verifying signatures with the secret in $%s.\n", sec.env)
+	default:
+		fmt.Fprintln(e.stdout, "Verifying signatures with the secret given by -secret.")
+	}
+	if *forward != "" {
+		fmt.Fprintf(e.stdout, "Forwarding deliveries to %s\n", *forward)
+	}
+	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
+
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	s.Close() // end the live streams so Shutdown need not wait for them
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "Stopped.")
+	return nil
+}

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/signedhooks/webhook/cmd/webhook/internal/capture"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// listener is a running "webhook listen".
+type listener struct {
+	cmd  *exec.Cmd
+	base string // http://127.0.0.1:port
+
+	mu  sync.Mutex
+	out strings.Builder
+	eof chan struct{}
+}
+
+var captureLine = regexp.MustCompile(`Capturing deliveries at (http://[^/]+)/`)
+
+// startListen runs "webhook listen -addr 127.0.0.1:0 args..." and waits for
+// it to print its address. The process is interrupted at cleanup.
+func startListen(t *testing.T, env []string, args ...string) *listener {
+	t.Helper()
+	l := &listener{eof: make(chan struct{})}
+	l.cmd = exec.Command(bin, append([]string{"listen", "-addr", "127.0.0.1:0"}, args...)...)
+	l.cmd.Env = append(os.Environ(), env...)
+	stdout, err := l.cmd.StdoutPipe()
+	require.NoError(t, err)
+	l.cmd.Stderr = l.cmd.Stdout
+	require.NoError(t, l.cmd.Start())
+	started := make(chan string, 1)
+	go func() {
+		defer close(l.eof)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			l.mu.Lock()
+			l.out.WriteString(line + "\n")
+			l.mu.Unlock()
+			if m := captureLine.FindStringSubmatch(line); m != nil {
+				started <- m[1]
+			}
+		}
+	}()
+	select {
+	case l.base = <-started:
+	case <-time.After(20 * time.Second):
+		_ = l.cmd.Process.Kill()
+		t.Fatalf("listen did not start: %s", l.output())
+	}
+	t.Cleanup(func() { l.stop(t) })
+	return l
+}
+
+func (l *listener) output() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.out.String()
+}
+
+// stop interrupts listen and checks that it exits 0.
+func (l *listener) stop(t *testing.T) {
+	if l.cmd.ProcessState != nil {
+		return
+	}
+	require.NoError(t, l.cmd.Process.Signal(syscall.SIGINT))
+	select {
+	case <-l.eof:
+	case <-time.After(20 * time.Second):
+		_ = l.cmd.Process.Kill()
+		t.Error("listen did not stop on interrupt")
+	}
+	assert.NoError(t, l.cmd.Wait(), l.output())
+}
+
+func getHistory(t *testing.T, base string) []capture.Delivery {
+	t.Helper()
+	resp, err := http.Get(base + "/history")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var list []capture.Delivery
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+	return list
+}
+
+func TestSendToListen(t *testing.T) {
+	t.Parallel()
+	secret := newSecret(t)
+	env := []string{"WH_SECRET=" + secret}
+	l := startListen(t, env, "-secret-env", "WH_SECRET")
+
+	send := webhookCmd(t, `{"amount":42}`, env, "send", "-url", l.base+"/webhook",
+		"-secret-env", "WH_SECRET", "-type", "invoice.paid", "-id", "msg_e2e_1")
+	require.Equal(t, 0, send.code, send.output())
+	assert.Contains(t, send.stdout, "attempt 1: 200")
+	assert.Contains(t, send.stdout, "delivered msg_e2e_1")
+
+	// The same message again is marked as a duplicate.
+	again := webhookCmd(t, `{"amount":42}`, env, "send", "-url", l.base+"/webhook",
+		"-secret-env", "WH_SECRET", "-type", "invoice.paid", "-id", "msg_e2e_1")
+	require.Equal(t, 0, again.code, again.output())
+
+	list := getHistory(t, l.base)
+	require.Len(t, list, 2)
+	d := list[0]
+	assert.Equal(t, "msg_e2e_1", d.ID)
+	assert.Equal(t, capture.VerdictValid, d.Verdict)
+	assert.Equal(t, http.StatusOK, d.Status)
+	assert.Equal(t, capture.EncodingJSON, d.BodyEncoding)
+	assert.JSONEq(t, `{"event":"invoice.paid","data":{"amount":42}}`, d.Body)
+	assert.Equal(t, int64(1), list[1].DuplicateOf)
+
+	resp, err := http.Get(l.base + "/history/2")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+	// A delivery signed with another secret is captured, refused and told
+	// nothing more than "unauthorized".
+	bad := webhookCmd(t, `{}`, []string{"WH_OTHER=" + newSecret(t)}, "send", "-url", l.base+"/webhook",
+		"-secret-env", "WH_OTHER", "-attempts", "1")
+	assert.Equal(t, 1, bad.code, bad.output())
+	assert.Contains(t, bad.stdout, "attempt 1: 401")
+	assert.NotContains(t, bad.output(), "no matching signature")
+	list = getHistory(t, l.base)
+	require.Len(t, list, 3)
+	assert.Equal(t, capture.VerdictInvalid, list[2].Verdict)
+	assert.Equal(t, "webhook: no matching signature", list[2].Reason)
+
+	require.Eventually(t, func() bool { return strings.Contains(l.output(), "#3 ") }, 5*time.Second, 10*time.Millisecond)
+	out := l.output()
+	assert.Contains(t, out, "id=msg_e2e_1 valid -> 200")
+	assert.Contains(t, out, "duplicate of #1")
+	assert.Contains(t, out, "invalid (webhook: no matching signature) -> 401")
+	assert.NotContains(t, out, secret)
+}
+
+func TestListenForward(t *testing.T) {
+	t.Parallel()
+	type got struct {
+		header http.Header
+		body   string
+	}
+	relayed := make(chan got, 4)
+	local := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		relayed <- got{r.Header.Clone(), string(b)}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(local.Close)
+
+	env := []string{"WH_SECRET=" + newSecret(t)}
+	l := startListen(t, env, "-secret-env", "WH_SECRET", "-forward", local.URL+"/hooks", "-quiet")
+	send := webhookCmd(t, `{"event":"ping"}`, env, "send", "-url", l.base+"/webhook", "-secret-env", "WH_SECRET", "-id", "msg_fwd")
+	require.Equal(t, 0, send.code, send.output())
+	assert.Contains(t, send.stdout, "attempt 1: 202", "the sender gets the local status")
+
+	select {
+	case g := <-relayed:
+		assert.Equal(t, `{"event":"ping"}`, g.body)
+		assert.Equal(t, "msg_fwd", g.header.Get("X-Webhook-Id"))
+		assert.Regexp(t, `^t=\d+,s=[0-9a-f]{64}$`, g.header.Get("X-Webhook-Signature"))
+		assert.Equal(t, "signedhooks-webhook-cli", g.header.Get("User-Agent"))
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing relayed")
+	}
+
+	list := getHistory(t, l.base)
+	require.Len(t, list, 1)
+	require.NotNil(t, list[0].Forward)
+	assert.Equal(t, http.StatusAccepted, list[0].Forward.Status)
+	require.Eventually(t, func() bool { return strings.Contains(l.output(), "forwarded: local status 202") },
+		5*time.Second, 10*time.Millisecond)
+
+	// Deliveries that fail verification are not relayed.
+	req, err := http.NewRequest("POST", l.base+"/webhook", strings.NewReader(`{}`))
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	select {
+	case <-relayed:
+		t.Fatal("an unsigned delivery was relayed")
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+func TestSecretsNeverPrinted(t *testing.T) {
+	t.Parallel()
+	secret := newSecret(t)
+	raw := "raw-secret-0123456789-abcdef"
+	body := `{"event":"x"}`
+	sign := webhookCmd(t, body, nil, "sign", "-secret", secret)
+	require.Equal(t, 0, sign.code, sign.output())
+	header := strings.TrimSpace(sign.stdout)
+
+	l := startListen(t, nil, "-secret", secret)
+	runs := []result{
+		sign,
+		webhookCmd(t, body, nil, "sign", "-secret", raw),
+		webhookCmd(t, body, nil, "verify", "-secret", secret, "-signature", header),
+		webhookCmd(t, "tampered", nil, "verify", "-secret", secret, "-signature", header),
+		webhookCmd(t, body, nil, "verify", "-secret", raw, "-signature", header),
+		webhookCmd(t, body, nil, "verify", "-secret", secret, "-signature", secret),
+		webhookCmd(t, body, nil, "sign", "-secret", secret, "-timestamp", "nope"),
+		webhookCmd(t, body, nil, "sign", "-secret", secret, "stray", secret),
+		webhookCmd(t, body, nil, "sign", "-secret", "whsec_!!not-base64!!"+secret),
+		webhookCmd(t, body, nil, "sign", "-secret", secret[:10]),
+		webhookCmd(t, body, nil, secret),
+		webhookCmd(t, body, nil, "send", "-url", l.base+"/webhook", "-secret", secret),
+		webhookCmd(t, body, nil, "send", "-url", l.base+"/webhook", "-secret", raw, "-attempts", "1"),
+		webhookCmd(t, body, nil, "send", "-url", "http://127.0.0.1:1/", "-secret", secret, "-attempts", "1"),
+		webhookCmd(t, body, nil, "send", "-secret", secret),
+	}
+	l.stop(t)
+	for i, r := range runs {
+		assert.NotContains(t, r.output(), secret, "run %d", i)
+		assert.NotContains(t, r.output(), strings.TrimPrefix(secret, "whsec_"), "run %d", i)
+		assert.NotContains(t, r.output(), secret[:10], "run %d", i)
+		assert.NotContains(t, r.output(), raw, "run %d", i)
+	}
+	out := l.output()
+	assert.Contains(t, out, "valid -> 200")
+	assert.NotContains(t, out, secret)
+	assert.NotContains(t, out, strings.TrimPrefix(secret, "whsec_"))
+	assert.NotContains(t, out, raw)
+}

@@ -1,0 +1,72 @@
+package durable_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/signedhooks/webhook/durable"
+)
+
+// BenchmarkOutboxEnqueue measures Enqueue alone (8 goroutines, no workers).
+func BenchmarkOutboxEnqueue(b *testing.B) {
+	benchDBs(b, func(b *testing.B, db *testDB) {
+		o := db.newOutbox(b, nil)
+		payload := []byte(`{"event":"order.created","data":{"id":"ord_123","amount":4200}}`)
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		b.ResetTimer()
+		start := time.Now()
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := next.Add(1)
+					if i > int64(b.N) {
+						return
+					}
+					if _, err := o.Enqueue(context.Background(), "http://127.0.0.1:1/", durable.Message{ID: "msg_" + strconv.FormatInt(i, 10), Payload: payload}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "enqueues/s")
+	})
+}
+
+// BenchmarkOutboxDrain measures delivery alone: b.N messages enqueued in
+// one transaction beforehand, then the time to deliver and complete them.
+func BenchmarkOutboxDrain(b *testing.B) {
+	benchDBs(b, func(b *testing.B, db *testDB) {
+		var got atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			got.Add(1)
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		defer srv.Close()
+		enqueueAll(b, db, srv.URL, b.N)
+		w, _ := strconv.Atoi(os.Getenv("BENCH_WORKERS"))
+		o := db.newOutbox(b, &durable.OutboxOptions{Tuning: durable.Tuning{MaxWorkers: w}})
+		b.ResetTimer()
+		start := time.Now()
+		require.NoError(b, o.Start(context.Background()))
+		defer stop(b, o)
+		for got.Load() < int64(b.N) {
+			time.Sleep(time.Millisecond)
+		}
+		waitCompleted(b, db, b.N)
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
+	})
+}

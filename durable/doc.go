@@ -1,0 +1,58 @@
+// Package durable delivers and processes webhooks through a database, so that
+// nothing is lost when a process stops, crashes or restarts.
+//
+// It runs on River (github.com/riverqueue/river) over one of two backends:
+//
+//   - [SQLite], the embedded default: one file, pure Go (modernc.org/sqlite),
+//     nothing to install. Open it with [OpenSQLite].
+//   - [Postgres], over a pgx/v5 pool: any number of worker processes on any
+//     number of machines share the work.
+//
+// Migrations never run implicitly: call [Migrate] once (at deploy or start-up)
+// before anything else.
+//
+// # Providers: the outbox
+//
+// An [Outbox] stores each webhook as a row, if need be in the caller's own
+// transaction ([Outbox.EnqueueTx]), so the webhook exists exactly when the
+// business change committed. Workers deliver it, one signed attempt per job
+// run (fresh timestamp and signature, same message id), and map outcomes
+// onto River: retry after [OutboxOptions.Backoff], snooze for a Retry-After,
+// cancel on a permanent 4xx, and keep a dead letter when every attempt
+// failed. Each attempt is recorded ([Outbox.Attempts]); [Outbox.Replay] sends
+// a finished or dead message again.
+//
+//	db, _ := durable.OpenSQLite("webhooks.db")
+//	backend := durable.SQLite(db)
+//	_ = durable.Migrate(ctx, backend)
+//	signer, _ := webhook.NewSigner(secret, nil)
+//	outbox, _ := durable.NewOutbox(backend, signer, nil)
+//	_ = outbox.Start(ctx)
+//	defer outbox.Stop(shutdownCtx)
+//
+//	tx, _ := db.BeginTx(ctx, nil)
+//	// ... the business change, in tx ...
+//	outbox.EnqueueTx(ctx, tx, "https://example.com/hooks", durable.Message{Payload: body})
+//	tx.Commit()
+//
+// # Consumers: the inbox
+//
+// An [Inbox] is an http.Handler to put behind the verifying middleware: it
+// stores the verified event, unique by message id, answers 202, and its
+// workers run the handler with retries. Replicas behind a load balancer need
+// no other store for dedupe on this path.
+//
+// # Delivery guarantees
+//
+// Both sides are at least once: a worker killed after the receiver answered
+// but before the job was marked done runs that job again after
+// [Tuning.RescueAfter]. The repeat carries the same message id, so a receiver
+// that deduplicates by id (the core middleware does) processes every message
+// exactly once; an inbox handler should key its effects by [Event.ID].
+//
+// # Sharing a database
+//
+// The outbox and the inbox may share one database. River's maintenance
+// discards stuck jobs of kinds it does not know, so other River clients in
+// the same database should use their own PostgreSQL schema or SQLite file.
+package durable
