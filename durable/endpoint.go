@@ -1,0 +1,180 @@
+package durable
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/riverqueue/river"
+	webhook "github.com/signedhooks/webhook"
+)
+
+// EndpointsOptions configures [Endpoints]. The zero value gives the
+// defaults; a nil *EndpointsOptions is the same as the zero value. It is
+// copied by [NewEndpoints].
+type EndpointsOptions struct {
+	// Tuning sets workers, polling, timeouts and retention of deliveries.
+	Tuning
+
+	// MaxAttempts is how many failed attempts a delivery gets before it is
+	// kept as a dead letter. Default: 8.
+	MaxAttempts int
+
+	// Backoff gives the delay after a failed attempt. Default:
+	// Exponential(5*time.Second, time.Hour).
+	Backoff Backoff
+
+	// MaxRetryAfter caps the wait an endpoint can ask for with
+	// Retry-After; MaxSnoozes is how many such waits a delivery gets
+	// without spending an attempt. Defaults: 1 hour and 10.
+	MaxRetryAfter time.Duration
+	MaxSnoozes    int
+
+	// AttemptTimeout bounds one request. Default: 30 s.
+	AttemptTimeout time.Duration
+
+	// MaxPayloadBytes bounds a published payload; larger ones are refused
+	// with [ErrPayloadTooLarge]. Default: 1 MiB.
+	MaxPayloadBytes int
+
+	// MaxEndpointsPerApplication bounds the endpoints of one application,
+	// and so the fan-out of one message; [Endpoints.CreateEndpoint]
+	// refuses more with [ErrTooManyEndpoints]. Default: 1000.
+	MaxEndpointsPerApplication int
+
+	// RotationGrace is how long a replaced secret keeps signing after
+	// [Endpoints.RotateSecret], so that the header carries one "s=" for
+	// the new and one for the old secret until every receiver knows the
+	// new one. Default: 24 hours.
+	RotationGrace time.Duration
+
+	// DisableAfter is how long an endpoint may fail continuously (every
+	// attempt since the first failure failed) before it is disabled.
+	// Default: 5 days.
+	DisableAfter time.Duration
+
+	// OnDisable, if set, is called once when an endpoint is disabled for
+	// failing, so the provider can tell its customer. It runs on the
+	// delivery worker and must be quick.
+	OnDisable func(ctx context.Context, e Endpoint)
+
+	// InsecureAllowPrivateNetworks turns off the guard against
+	// server-side request forgery: endpoint URLs may then name loopback
+	// and private hosts, and deliveries may connect to them. Use it only
+	// in tests and for trusted, internal endpoints. Default: off, so
+	// creation refuses such URLs with [ErrBlockedURL] and the Sender
+	// refuses such addresses at dial time, after DNS.
+	InsecureAllowPrivateNetworks bool
+
+	// AllowNetworks are exempted from the guard (for example an internal
+	// 10.1.0.0/16), while the guard stays on for everything else.
+	AllowNetworks []netip.Prefix
+
+	// Now returns the current time: for signatures, secret expiry and
+	// endpoint health. Default: time.Now.
+	Now func() time.Time
+}
+
+// Endpoints is a provider's webhook service: applications (the provider's
+// customers) register endpoints with event-type filters, and
+// [Endpoints.Publish] fans a message out to every enabled, matching
+// endpoint, one durable delivery each, signed with that endpoint's secrets.
+// Endpoints that fail for [EndpointsOptions.DisableAfter] are disabled;
+// failed deliveries can be resent and recovered; [Endpoints.Handler] serves
+// the JSON management API. Build it with [NewEndpoints] over a backend
+// migrated with [MigrateEndpoints]. It is safe for concurrent use and by
+// several processes sharing one database: all state is in the database,
+// except rate limits, which each delivering process applies on its own.
+//
+// Deliveries run in a River queue of their own ("webhook_endpoints"),
+// beside the [Outbox]'s: each job names an endpoint and a message, and each
+// attempt reads the endpoint's URL, headers and live secrets as they are
+// then, so an update, a rotation or a disable applies to retries at once.
+// The payload is stored once per message, not once per endpoint.
+type Endpoints[TTx any] struct {
+	backend Backend[TTx]
+	db      runner
+	client  *river.Client[TTx]
+	senders *senderCache
+	opts    EndpointsOptions
+}
+
+// NewEndpoints returns an Endpoints over b. It publishes at once; it
+// delivers only between [Endpoints.Start] and [Endpoints.Stop].
+func NewEndpoints[TTx any](b Backend[TTx], opts *EndpointsOptions) (*Endpoints[TTx], error) {
+	if b == nil {
+		return nil, errors.New("durable: NewEndpoints needs a backend")
+	}
+	var o EndpointsOptions
+	if opts != nil {
+		o = *opts
+	}
+	o.Tuning = o.Tuning.withDefaults()
+	o.MaxAttempts = cmp.Or(o.MaxAttempts, 8)
+	if o.Backoff == nil {
+		o.Backoff = Exponential(5*time.Second, time.Hour)
+	}
+	o.MaxRetryAfter = cmp.Or(o.MaxRetryAfter, time.Hour)
+	o.MaxSnoozes = cmp.Or(o.MaxSnoozes, 10)
+	o.AttemptTimeout = cmp.Or(o.AttemptTimeout, 30*time.Second)
+	o.MaxPayloadBytes = cmp.Or(o.MaxPayloadBytes, 1<<20)
+	o.MaxEndpointsPerApplication = cmp.Or(o.MaxEndpointsPerApplication, 1000)
+	o.RotationGrace = cmp.Or(o.RotationGrace, 24*time.Hour)
+	o.DisableAfter = cmp.Or(o.DisableAfter, 5*24*time.Hour)
+	o.AllowNetworks = append([]netip.Prefix(nil), o.AllowNetworks...)
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.JobTimeout < o.AttemptTimeout {
+		o.JobTimeout = o.AttemptTimeout + 15*time.Second
+		o.RescueAfter = max(o.RescueAfter, 2*o.JobTimeout)
+	}
+	db, err := dbRunner(b)
+	if err != nil {
+		return nil, err
+	}
+	e := &Endpoints[TTx]{backend: b, db: db, opts: o, senders: newSenderCache(o)}
+	workers := river.NewWorkers()
+	for _, err := range []error{
+		river.AddWorkerSafely(workers, &endpointWorker[TTx]{e: e}),
+		river.AddWorkerSafely(workers, placeholderWorker[deliveryArgs]{}),
+		river.AddWorkerSafely(workers, placeholderWorker[eventArgs]{}),
+	} {
+		if err != nil {
+			return nil, fmt.Errorf("durable: %w", err)
+		}
+	}
+	c, err := river.NewClient(b.riverDriver(), clientConfig(o.Tuning, endpointQueue, workers, o.Backoff, o.MaxAttempts))
+	if err != nil {
+		return nil, fmt.Errorf("durable: %w", err)
+	}
+	e.client = c
+	return e, nil
+}
+
+// Start starts delivering in the background until [Endpoints.Stop]. ctx is
+// for starting only.
+func (e *Endpoints[TTx]) Start(ctx context.Context) error {
+	return e.client.Start(ctx)
+}
+
+// Stop stops fetching deliveries and waits for those in flight until ctx is
+// done; those still running then are put back in the queue without
+// spending an attempt. It closes idle connections.
+func (e *Endpoints[TTx]) Stop(ctx context.Context) error {
+	err := stopClient(ctx, e.client)
+	e.senders.closeAll()
+	return err
+}
+
+// newEndpointSigner builds the signer of one delivery attempt: the newest live
+// secret first, then the older ones still in their grace period.
+func newEndpointSigner(secrets [][]byte) (*webhook.Signer, error) {
+	if len(secrets) == 0 {
+		return nil, errors.New("durable: endpoint has no live secret")
+	}
+	return webhook.NewSigner(secrets[0], &webhook.SignerOptions{AdditionalSecrets: secrets[1:]})
+}

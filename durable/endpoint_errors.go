@@ -1,0 +1,44 @@
+package durable
+
+import "errors"
+
+// Errors returned by [Endpoints] and its management API; match them with
+// [errors.Is]. The API answers each with a 4xx and the machine-readable code
+// in parentheses.
+var (
+	// ErrUnknownApplication means no application has this id
+	// ("unknown_application", 404).
+	ErrUnknownApplication = errors.New("durable: unknown application")
+
+	// ErrUnknownEndpoint means the application has no endpoint with this id
+	// ("unknown_endpoint", 404).
+	ErrUnknownEndpoint = errors.New("durable: unknown endpoint")
+
+	// ErrUnknownMessage means the application has no message with this id
+	// ("unknown_message", 404).
+	ErrUnknownMessage = errors.New("durable: unknown message")
+
+	// ErrBlockedURL means an endpoint URL names a loopback, private,
+	// link-local or otherwise internal host ("blocked_url", 422). The
+	// Sender's guard checks every resolved address again at dial time.
+	ErrBlockedURL = errors.New("durable: endpoint URL points to a private network")
+
+	// ErrInvalidFilter means an event-type filter is malformed: each entry
+	// is an event type such as "invoice.paid", or a prefix such as
+	// "invoice.*" ("invalid_filter", 422).
+	ErrInvalidFilter = errors.New("durable: invalid event-type filter")
+
+	// ErrInvalidField means a field is malformed, out of range or too long:
+	// an application or message id, an event type, a description, a header
+	// or a rate limit ("invalid_field", 422).
+	ErrInvalidField = errors.New("durable: invalid field")
+
+	// ErrTooManyEndpoints means the application has
+	// [EndpointsOptions.MaxEndpointsPerApplication] endpoints already
+	// ("too_many_endpoints", 409).
+	ErrTooManyEndpoints = errors.New("durable: too many endpoints")
+
+	// ErrDuplicateApplication means an application with this id exists
+	// ("duplicate_application", 409).
+	ErrDuplicateApplication = errors.New("durable: application exists")
+)

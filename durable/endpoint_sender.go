@@ -1,0 +1,110 @@
+package durable
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	webhook "github.com/signedhooks/webhook"
+	"golang.org/x/time/rate"
+)
+
+// maxCachedSenders bounds the per-endpoint Senders kept by one process.
+const maxCachedSenders = 4096
+
+// senderCache keeps one [webhook.Sender] per endpoint, so each endpoint
+// has its own rate limiter, signer and kept-alive connections, and the
+// Sender's guard against server-side request forgery checks every dial.
+// An entry is rebuilt when the endpoint changes (its version) or a secret
+// leaves its grace period (the set of live secrets).
+type senderCache struct {
+	opts EndpointsOptions
+	mu   sync.Mutex
+	m    map[string]cachedSender
+}
+
+type cachedSender struct {
+	key    string
+	sender *webhook.Sender
+}
+
+func newSenderCache(o EndpointsOptions) *senderCache {
+	return &senderCache{opts: o, m: make(map[string]cachedSender)}
+}
+
+func (c *senderCache) get(ep *Endpoint, secrets []storedSecret) (*webhook.Sender, error) {
+	var kb strings.Builder
+	fmt.Fprintf(&kb, "%d", ep.version)
+	for _, s := range secrets {
+		fmt.Fprintf(&kb, ",%d", s.info.ID)
+	}
+	key := kb.String()
+	c.mu.Lock()
+	if cs, ok := c.m[ep.ID]; ok && cs.key == key {
+		c.mu.Unlock()
+		return cs.sender, nil
+	}
+	c.mu.Unlock()
+
+	keys := make([][]byte, len(secrets))
+	for i, s := range secrets {
+		keys[i] = s.key
+	}
+	signer, err := newEndpointSigner(keys)
+	if err != nil {
+		return nil, err
+	}
+	h := make(http.Header, len(ep.Headers))
+	for k, v := range ep.Headers {
+		h.Set(k, v)
+	}
+	s, err := webhook.NewSender(&webhook.SenderOptions{
+		Signer:               headerSigner{signer: signer, extra: h},
+		AttemptTimeout:       c.opts.AttemptTimeout,
+		RateLimit:            webhook.RateLimit{Rate: rate.Limit(ep.RateLimit), Burst: ep.Burst},
+		BlockPrivateNetworks: !c.opts.InsecureAllowPrivateNetworks,
+		AllowNetworks:        c.opts.AllowNetworks,
+		MaxResponseBytes:     512,
+		Now:                  c.opts.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[ep.ID]; ok {
+		old.sender.CloseIdleConnections()
+	} else if len(c.m) >= maxCachedSenders {
+		for id, old := range c.m { // evict one at random
+			old.sender.CloseIdleConnections()
+			delete(c.m, id)
+			break
+		}
+	}
+	c.m[ep.ID] = cachedSender{key: key, sender: s}
+	return s, nil
+}
+
+func (c *senderCache) closeAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, cs := range c.m {
+		cs.sender.CloseIdleConnections()
+		delete(c.m, id)
+	}
+}
+
+// headerSigner adds an endpoint's extra headers, then signs.
+type headerSigner struct {
+	signer *webhook.Signer
+	extra  http.Header
+}
+
+func (s headerSigner) SignHeaders(h http.Header, id string, ts time.Time, body []byte) error {
+	for k, v := range s.extra {
+		h[k] = v
+	}
+	return s.signer.SignHeaders(h, id, ts, body)
+}

@@ -1,0 +1,279 @@
+package durable
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	webhook "github.com/signedhooks/webhook"
+)
+
+// CreateEndpoint registers an endpoint for application appID and returns it
+// with its first signing secret in "whsec_" form: the only time the secret
+// is shown. Errors: [ErrUnknownApplication], [ErrTooManyEndpoints], [ErrInvalidURL],
+// [ErrBlockedURL], [ErrInvalidFilter], [ErrInvalidField].
+func (e *Endpoints[TTx]) CreateEndpoint(ctx context.Context, appID string, in EndpointInput) (Endpoint, string, error) {
+	patterns, headers, err := checkInput(&in, &e.opts)
+	if err != nil {
+		return Endpoint{}, "", err
+	}
+	secret, err := webhook.NewSecret()
+	if err != nil {
+		return Endpoint{}, "", err
+	}
+	id := "ep_" + strings.TrimPrefix(webhook.NewMessageID(), "msg_")
+	now := e.opts.Now().UnixMicro()
+	hdr, _ := json.Marshal(headers)
+	flt, _ := json.Marshal(patterns)
+	err = inTx(ctx, e.backend, func(_ TTx, r runner) error {
+		// Lock the application's row so concurrent creations count right.
+		if n, err := r.exec(ctx, `UPDATE webhook_application SET name = name WHERE app_id = ?`, appID); err != nil || n == 0 {
+			return orErr(err, ErrUnknownApplication)
+		}
+		if ok, err := exists(ctx, r, `SELECT 1 FROM webhook_endpoint WHERE app_id = ? LIMIT 1 OFFSET ?`,
+			appID, e.opts.MaxEndpointsPerApplication-1); err != nil || ok {
+			return orErr(err, ErrTooManyEndpoints)
+		}
+		if _, err := r.exec(ctx, `INSERT INTO webhook_endpoint (endpoint_id, app_id, url, description, enabled, filter, rate, burst,
+	headers, version, failing_since_us, disabled_reason, created_us, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, ?, ?, ?)`,
+			id, appID, in.URL, in.Description, boolInt(!in.Disabled), string(flt), in.RateLimit, in.Burst, string(hdr),
+			reasonFor(in.Disabled), now, now); err != nil {
+			return err
+		}
+		if err := insertPatterns(ctx, r, appID, id, patterns); err != nil {
+			return err
+		}
+		_, err := r.exec(ctx, `INSERT INTO webhook_endpoint_secret (endpoint_id, secret, created_us, expires_us) VALUES (?, ?, ?, 0)`,
+			id, webhook.FormatSecret(secret), now)
+		return err
+	})
+	if err != nil {
+		return Endpoint{}, "", wrapStore("create endpoint", err)
+	}
+	ep, err := e.GetEndpoint(ctx, appID, id)
+	return ep, webhook.FormatSecret(secret), err
+}
+
+func insertPatterns(ctx context.Context, r runner, appID, id string, patterns []string) error {
+	for _, p := range patterns {
+		if _, err := r.exec(ctx, `INSERT INTO webhook_subscription (app_id, pattern, endpoint_id) VALUES (?, ?, ?)`, appID, p, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const endpointColumns = `endpoint_id, app_id, url, description, enabled, filter, rate, burst, headers, version,
+	failing_since_us, disabled_reason, created_us, updated_us`
+
+func scanEndpoint(r rows, ep *Endpoint) error {
+	var enabled int
+	var flt, hdr string
+	var failing, created, updated int64
+	if err := r.Scan(&ep.ID, &ep.ApplicationID, &ep.URL, &ep.Description, &enabled, &flt, &ep.RateLimit, &ep.Burst,
+		&hdr, &ep.version, &failing, &ep.DisabledReason, &created, &updated); err != nil {
+		return err
+	}
+	ep.Enabled = enabled == 1
+	var ps []string
+	_ = json.Unmarshal([]byte(flt), &ps)
+	ep.Filter = filterFromPatterns(ps)
+	ep.Headers = map[string]string{}
+	_ = json.Unmarshal([]byte(hdr), &ep.Headers)
+	if failing != 0 {
+		t := time.UnixMicro(failing)
+		ep.FailingSince = &t
+	}
+	ep.CreatedAt, ep.UpdatedAt = time.UnixMicro(created), time.UnixMicro(updated)
+	return nil
+}
+
+// GetEndpoint returns an endpoint of application appID, or
+// [ErrUnknownEndpoint].
+func (e *Endpoints[TTx]) GetEndpoint(ctx context.Context, appID, endpointID string) (Endpoint, error) {
+	ep, err := loadEndpoint(ctx, e.db, endpointID)
+	if err == nil && ep.ApplicationID != appID {
+		err = ErrUnknownEndpoint
+	}
+	if err != nil {
+		return Endpoint{}, err
+	}
+	secrets, err := liveSecrets(ctx, e.db, endpointID, e.opts.Now())
+	if err != nil {
+		return Endpoint{}, err
+	}
+	for _, s := range secrets {
+		ep.Secrets = append(ep.Secrets, s.info)
+	}
+	return ep, nil
+}
+
+func loadEndpoint(ctx context.Context, r runner, endpointID string) (Endpoint, error) {
+	var ep Endpoint
+	found := false
+	err := queryEach(ctx, r, `SELECT `+endpointColumns+` FROM webhook_endpoint WHERE endpoint_id = ?`, []any{endpointID},
+		func(r rows) error { found = true; return scanEndpoint(r, &ep) })
+	if err != nil {
+		return Endpoint{}, fmt.Errorf("durable: get endpoint: %w", err)
+	}
+	if !found {
+		return Endpoint{}, ErrUnknownEndpoint
+	}
+	return ep, nil
+}
+
+// ListEndpoints returns the endpoints of application appID, oldest first,
+// or [ErrUnknownApplication].
+func (e *Endpoints[TTx]) ListEndpoints(ctx context.Context, appID string) ([]Endpoint, error) {
+	if _, err := e.GetApplication(ctx, appID); err != nil {
+		return nil, err
+	}
+	out := []Endpoint{}
+	err := queryEach(ctx, e.db, `SELECT `+endpointColumns+` FROM webhook_endpoint WHERE app_id = ? ORDER BY created_us, endpoint_id`,
+		[]any{appID}, func(r rows) error {
+			var ep Endpoint
+			err := scanEndpoint(r, &ep)
+			out = append(out, ep)
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("durable: list endpoints: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateEndpoint changes the fields of upd that are set. Errors are those
+// of [Endpoints.CreateEndpoint], and [ErrUnknownEndpoint].
+func (e *Endpoints[TTx]) UpdateEndpoint(ctx context.Context, appID, endpointID string, upd EndpointUpdate) (Endpoint, error) {
+	cur, err := e.GetEndpoint(ctx, appID, endpointID)
+	if err != nil {
+		return Endpoint{}, err
+	}
+	in := EndpointInput{URL: cur.URL, Description: cur.Description, Filter: cur.Filter, RateLimit: cur.RateLimit, Burst: cur.Burst, Headers: cur.Headers}
+	apply(&in.URL, upd.URL)
+	apply(&in.Description, upd.Description)
+	apply(&in.Filter, upd.Filter)
+	apply(&in.RateLimit, upd.RateLimit)
+	apply(&in.Burst, upd.Burst)
+	apply(&in.Headers, upd.Headers)
+	patterns, headers, err := checkInput(&in, &e.opts)
+	if err != nil {
+		return Endpoint{}, err
+	}
+	hdr, _ := json.Marshal(headers)
+	flt, _ := json.Marshal(patterns)
+	err = inTx(ctx, e.backend, func(_ TTx, r runner) error {
+		n, err := r.exec(ctx, `UPDATE webhook_endpoint SET url = ?, description = ?, filter = ?, rate = ?, burst = ?, headers = ?,
+	version = version + 1, updated_us = ? WHERE endpoint_id = ? AND app_id = ?`,
+			in.URL, in.Description, string(flt), in.RateLimit, in.Burst, string(hdr), e.opts.Now().UnixMicro(), endpointID, appID)
+		if err != nil || n == 0 {
+			return orErr(err, ErrUnknownEndpoint)
+		}
+		if upd.Filter == nil {
+			return nil
+		}
+		if _, err := r.exec(ctx, `DELETE FROM webhook_subscription WHERE endpoint_id = ?`, endpointID); err != nil {
+			return err
+		}
+		return insertPatterns(ctx, r, appID, endpointID, patterns)
+	})
+	if err != nil {
+		return Endpoint{}, wrapStore("update endpoint", err)
+	}
+	return e.GetEndpoint(ctx, appID, endpointID)
+}
+
+func apply[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// DeleteEndpoint removes an endpoint, its subscriptions and secrets. Its
+// queued deliveries are cancelled when their turn comes. It returns
+// [ErrUnknownEndpoint] for an unknown endpoint.
+func (e *Endpoints[TTx]) DeleteEndpoint(ctx context.Context, appID, endpointID string) error {
+	err := inTx(ctx, e.backend, func(_ TTx, r runner) error {
+		n, err := r.exec(ctx, `DELETE FROM webhook_endpoint WHERE endpoint_id = ? AND app_id = ?`, endpointID, appID)
+		if err != nil || n == 0 {
+			return orErr(err, ErrUnknownEndpoint)
+		}
+		if _, err := r.exec(ctx, `DELETE FROM webhook_subscription WHERE endpoint_id = ?`, endpointID); err != nil {
+			return err
+		}
+		_, err = r.exec(ctx, `DELETE FROM webhook_endpoint_secret WHERE endpoint_id = ?`, endpointID)
+		return err
+	})
+	return wrapStore("delete endpoint", err)
+}
+
+// EnableEndpoint enables an endpoint (after a manual or automatic
+// disable) and forgets its failures. DisableEndpoint disables it: its
+// deliveries are cancelled when their turn comes, and [Endpoints.Recover]
+// re-enqueues them once it is enabled again. Both return
+// [ErrUnknownEndpoint] for an unknown endpoint.
+func (e *Endpoints[TTx]) EnableEndpoint(ctx context.Context, appID, endpointID string) (Endpoint, error) {
+	return e.setEnabled(ctx, appID, endpointID, true)
+}
+
+// DisableEndpoint: see [Endpoints.EnableEndpoint].
+func (e *Endpoints[TTx]) DisableEndpoint(ctx context.Context, appID, endpointID string) (Endpoint, error) {
+	return e.setEnabled(ctx, appID, endpointID, false)
+}
+
+func (e *Endpoints[TTx]) setEnabled(ctx context.Context, appID, endpointID string, on bool) (Endpoint, error) {
+	n, err := e.db.exec(ctx, `UPDATE webhook_endpoint SET enabled = ?, disabled_reason = ?, failing_since_us = 0,
+	version = version + 1, updated_us = ? WHERE endpoint_id = ? AND app_id = ?`,
+		boolInt(on), reasonFor(!on), e.opts.Now().UnixMicro(), endpointID, appID)
+	if err != nil || n == 0 {
+		return Endpoint{}, wrapStore("enable endpoint", orErr(err, ErrUnknownEndpoint))
+	}
+	return e.GetEndpoint(ctx, appID, endpointID)
+}
+
+func reasonFor(disabled bool) string {
+	if disabled {
+		return "manual"
+	}
+	return ""
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func exists(ctx context.Context, r runner, q string, args ...any) (bool, error) {
+	found := false
+	err := queryEach(ctx, r, q, args, func(rows) error { found = true; return nil })
+	return found, err
+}
+
+// orErr returns err, or def when err is nil.
+func orErr(err, def error) error {
+	if err != nil {
+		return err
+	}
+	return def
+}
+
+// wrapStore adds context to database errors and leaves this package's
+// sentinels bare.
+func wrapStore(op string, err error) error {
+	if err == nil || isEndpointSentinel(err) {
+		return err
+	}
+	return fmt.Errorf("durable: %s: %w", op, err)
+}
+
+func isEndpointSentinel(err error) bool {
+	switch err {
+	case ErrUnknownApplication, ErrUnknownEndpoint, ErrUnknownMessage, ErrDuplicateApplication, ErrTooManyEndpoints:
+		return true
+	}
+	return false
+}

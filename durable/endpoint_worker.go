@@ -1,0 +1,147 @@
+package durable
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/riverqueue/river"
+	webhook "github.com/signedhooks/webhook"
+	"github.com/tidwall/gjson"
+)
+
+// endpointWorker makes one delivery attempt per job run, with the
+// endpoint's settings and live secrets as they are at that moment.
+type endpointWorker[TTx any] struct {
+	river.WorkerDefaults[endpointArgs]
+	e *Endpoints[TTx]
+}
+
+func (w *endpointWorker[TTx]) NextRetry(job *river.Job[endpointArgs]) time.Time {
+	return time.Now().Add(w.e.opts.Backoff(job.Attempt))
+}
+
+func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointArgs]) error {
+	e, args := w.e, job.Args
+	ep, err := loadEndpoint(ctx, e.db, args.EndpointID)
+	if errors.Is(err, ErrUnknownEndpoint) {
+		return river.JobCancel(errors.New("durable: endpoint deleted"))
+	}
+	if err != nil {
+		return err
+	}
+	if !ep.Enabled {
+		return river.JobCancel(errors.New("durable: endpoint disabled"))
+	}
+	msg, err := loadMessage(ctx, e.db, args.AppID, args.MessageID)
+	if errors.Is(err, ErrUnknownMessage) {
+		return river.JobCancel(errors.New("durable: message deleted"))
+	}
+	if err != nil {
+		return err
+	}
+	secrets, err := liveSecrets(ctx, e.db, ep.ID, e.opts.Now())
+	if err != nil {
+		return err
+	}
+	sender, err := e.senders.get(&ep, secrets)
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	snoozes := int(gjson.GetBytes(job.Metadata, "snoozes").Int())
+	a, _ := sender.Attempt(ctx, ep.URL, webhook.Message{ID: msg.ID, Type: msg.EventType, Payload: msg.Payload}, job.Attempt+snoozes)
+	rec := EndpointAttempt{EndpointID: ep.ID, MessageID: msg.ID, Number: a.Number, At: a.Start, Latency: a.Latency,
+		StatusCode: a.StatusCode, Outcome: a.Class.String(), Response: string(a.Response)}
+	if a.Start.IsZero() {
+		rec.At = e.opts.Now()
+	}
+	if a.Err != nil {
+		rec.Error = a.Err.Error()
+	}
+	aborted := ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled)
+	if aborted {
+		rec.Outcome = string(outcomeAborted) // stopping: River requeues the job
+	}
+	// Record and judge health even when stopping, with a context of its own.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := e.recordAttempt(rctx, args.AppID, job.ID, &rec); err != nil {
+		e.opts.Logger.Error("durable: recording attempt", "message_id", msg.ID, "endpoint_id", ep.ID, "error", err)
+	}
+	if aborted {
+		return ctx.Err()
+	}
+	disabled, err := e.judgeHealth(rctx, &ep, a.Class == webhook.ClassDelivered)
+	if err != nil {
+		e.opts.Logger.Error("durable: endpoint health", "endpoint_id", ep.ID, "error", err)
+	}
+	switch {
+	case a.Class == webhook.ClassDelivered:
+		return nil
+	case disabled:
+		return river.JobCancel(errors.New("durable: endpoint disabled for failing: " + rec.Error))
+	case a.Class != webhook.ClassRetry:
+		return river.JobCancel(errors.New(rec.Error))
+	case a.RetryAfter > 0 && snoozes < e.opts.MaxSnoozes:
+		return river.JobSnooze(min(a.RetryAfter, e.opts.MaxRetryAfter))
+	}
+	return errors.New(rec.Error)
+}
+
+// judgeHealth keeps the start of an endpoint's current run of failures and
+// disables the endpoint once the run is DisableAfter long. It reports
+// whether this call disabled it; the OnDisable hook is called then, once.
+func (e *Endpoints[TTx]) judgeHealth(ctx context.Context, ep *Endpoint, ok bool) (bool, error) {
+	now := e.opts.Now()
+	switch {
+	case ok && ep.FailingSince == nil:
+		return false, nil
+	case ok:
+		_, err := e.db.exec(ctx, `UPDATE webhook_endpoint SET failing_since_us = 0 WHERE endpoint_id = ?`, ep.ID)
+		return false, err
+	case ep.FailingSince == nil:
+		_, err := e.db.exec(ctx, `UPDATE webhook_endpoint SET failing_since_us = ? WHERE endpoint_id = ? AND failing_since_us = 0`,
+			now.UnixMicro(), ep.ID)
+		return false, err
+	case now.Sub(*ep.FailingSince) < e.opts.DisableAfter:
+		return false, nil
+	}
+	n, err := e.db.exec(ctx, `UPDATE webhook_endpoint SET enabled = 0, disabled_reason = 'failing', version = version + 1,
+	updated_us = ? WHERE endpoint_id = ? AND enabled = 1`, now.UnixMicro(), ep.ID)
+	if err != nil || n == 0 {
+		return false, err
+	}
+	if e.opts.OnDisable != nil {
+		d := *ep
+		d.Enabled, d.DisabledReason, d.UpdatedAt = false, "failing", now
+		e.opts.OnDisable(ctx, d)
+	}
+	return true, nil
+}
+
+func (e *Endpoints[TTx]) recordAttempt(ctx context.Context, appID string, jobID int64, a *EndpointAttempt) error {
+	_, err := e.db.exec(ctx, `INSERT INTO webhook_endpoint_attempt (app_id, endpoint_id, message_id, job_id, attempt,
+	attempted_at_us, latency_us, status_code, outcome, error, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		appID, a.EndpointID, a.MessageID, jobID, a.Number, a.At.UnixMicro(), a.Latency.Microseconds(), a.StatusCode,
+		a.Outcome, cleanText(a.Error), cleanText(a.Response))
+	return err
+}
+
+func loadMessage(ctx context.Context, r runner, appID, messageID string) (MessageRecord, error) {
+	var m MessageRecord
+	var us int64
+	found := false
+	err := queryEach(ctx, r, `SELECT id, message_id, event_type, payload, created_us FROM webhook_message
+	WHERE app_id = ? AND message_id = ?`, []any{appID, messageID}, func(r rows) error {
+		found = true
+		return r.Scan(&m.seq, &m.ID, &m.EventType, (*[]byte)(&m.Payload), &us)
+	})
+	if err != nil {
+		return MessageRecord{}, err
+	}
+	if !found {
+		return MessageRecord{}, ErrUnknownMessage
+	}
+	m.CreatedAt = time.UnixMicro(us)
+	return m, nil
+}

@@ -1,0 +1,151 @@
+package durable_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	webhook "github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/durable"
+)
+
+// consumer is a customer's receiver. Once the customer has its secret
+// (shown when the endpoint is created), the core middleware verifies each
+// delivery with it, then the handler reports what arrived.
+type consumer struct {
+	*httptest.Server
+	h   atomic.Pointer[http.Handler]
+	got chan string
+}
+
+func newConsumer() *consumer {
+	c := &consumer{got: make(chan string, 4)}
+	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*c.h.Load()).ServeHTTP(w, r)
+	}))
+	return c
+}
+
+func (c *consumer) useSecret(secret string) {
+	key, err := webhook.ParseSecret(secret)
+	if err != nil {
+		panic(err)
+	}
+	v, err := webhook.NewVerifier(key, nil)
+	if err != nil {
+		panic(err)
+	}
+	var h http.Handler = webhook.Middleware(v, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev, _ := webhook.EventFromContext(r.Context())
+		sigs := strings.Count(r.Header.Get(webhook.SignatureHeader), "s=")
+		c.got <- fmt.Sprintf("%s (%s, %d signatures)", ev.Type, ev.ID, sigs)
+	}))
+	c.h.Store(&h)
+}
+
+// Example_endpoints runs a provider with two customers. Acme takes invoice
+// events and is rotating its secret (its receiver still has the old one);
+// Globex takes customer events on one endpoint and has a second endpoint
+// that always fails, which is disabled automatically.
+func Example_endpoints() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "endpoints")
+	defer os.RemoveAll(dir)
+	db, err := durable.OpenSQLite(filepath.Join(dir, "webhooks.db"))
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	backend := durable.SQLite(db)
+	if err := durable.MigrateEndpoints(ctx, backend); err != nil {
+		panic(err)
+	}
+	disabled := make(chan string, 1)
+	svc, err := durable.NewEndpoints(backend, &durable.EndpointsOptions{
+		InsecureAllowPrivateNetworks: true, // the receivers of this example run on loopback
+		Backoff:                      durable.Schedule(10 * time.Millisecond),
+		DisableAfter:                 time.Millisecond, // days in production
+		OnDisable: func(_ context.Context, e durable.Endpoint) {
+			disabled <- fmt.Sprintf("disabled %s endpoint %q: %s", e.ApplicationID, e.Description, e.DisabledReason)
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	api := svc.Handler(nil) // mount behind the provider's own authentication
+
+	for _, app := range []string{"acme", "globex"} {
+		if _, err := svc.CreateApplication(ctx, app, strings.ToUpper(app)); err != nil {
+			panic(err)
+		}
+	}
+	// Acme registers an endpoint for invoice events and keeps its secret.
+	acme := newConsumer()
+	defer acme.Close()
+	ep, secret, err := svc.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: acme.URL + "/hooks", Filter: []string{"invoice.*"}})
+	if err != nil {
+		panic(err)
+	}
+	acme.useSecret(secret)
+	// Acme rotates through the API: the new secret is shown once, and the
+	// old one keeps signing for 24 hours, so Acme's receiver, which still
+	// has the old secret, keeps verifying until it switches.
+	rec := httptest.NewRecorder()
+	api.ServeHTTP(rec, httptest.NewRequest("POST", "/applications/acme/endpoints/"+ep.ID+"/secret/rotate", nil))
+	var rotated struct{ Secret string }
+	_ = json.NewDecoder(rec.Body).Decode(&rotated)
+	fmt.Println("rotate:", rec.Code, strings.HasPrefix(rotated.Secret, "whsec_"))
+
+	// Globex: one endpoint for customer events, one that always fails.
+	globex := newConsumer()
+	defer globex.Close()
+	_, secret, err = svc.CreateEndpoint(ctx, "globex", durable.EndpointInput{URL: globex.URL + "/crm", Filter: []string{"customer.created"}})
+	if err != nil {
+		panic(err)
+	}
+	globex.useSecret(secret)
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer broken.Close()
+	if _, _, err := svc.CreateEndpoint(ctx, "globex", durable.EndpointInput{URL: broken.URL, Description: "legacy"}); err != nil {
+		panic(err)
+	}
+
+	if err := svc.Start(ctx); err != nil {
+		panic(err)
+	}
+	defer svc.Stop(ctx)
+	for _, p := range []struct{ app, typ, id string }{
+		{"acme", "invoice.paid", "msg_1"},
+		{"acme", "customer.created", "msg_2"},
+		{"globex", "customer.created", "msg_3"},
+		{"globex", "customer.created", "msg_3"}, // same id: not delivered twice
+	} {
+		body := fmt.Sprintf(`{"event":%q,"data":{}}`, p.typ)
+		res, err := svc.Publish(ctx, p.app, p.typ, []byte(body), p.id)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("publish %s %s to %s: %d deliveries, duplicate %v\n", p.id, p.typ, p.app, res.Deliveries, res.Duplicate)
+	}
+	fmt.Println("acme received", <-acme.got)
+	fmt.Println("globex received", <-globex.got)
+	fmt.Println(<-disabled)
+	// Output:
+	// rotate: 200 true
+	// publish msg_1 invoice.paid to acme: 1 deliveries, duplicate false
+	// publish msg_2 customer.created to acme: 0 deliveries, duplicate false
+	// publish msg_3 customer.created to globex: 2 deliveries, duplicate false
+	// publish msg_3 customer.created to globex: 0 deliveries, duplicate true
+	// acme received invoice.paid (msg_1, 2 signatures)
+	// globex received customer.created (msg_3, 1 signatures)
+	// disabled globex endpoint "legacy": failing
+}
