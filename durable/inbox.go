@@ -97,6 +97,11 @@ func NewInbox[TTx any](b Backend[TTx], handle HandlerFunc, opts *InboxOptions) (
 	if err := river.AddWorkerSafely(workers, placeholderWorker[deliveryArgs]{}); err != nil {
 		return nil, fmt.Errorf("durable: %w", err)
 	}
+	// Endpoint deliveries share the database: a leader's rescuer must know
+	// their kind, or it would discard a stuck one instead of retrying it.
+	if err := river.AddWorkerSafely(workers, placeholderWorker[endpointArgs]{}); err != nil {
+		return nil, fmt.Errorf("durable: %w", err)
+	}
 	c, err := river.NewClient(b.riverDriver(), clientConfig(o.Tuning, inboxQueue, workers, o.Backoff, o.MaxAttempts))
 	if err != nil {
 		return nil, fmt.Errorf("durable: %w", err)

@@ -121,6 +121,11 @@ func NewOutbox[TTx any](b Backend[TTx], sender *webhook.Sender, opts *OutboxOpti
 	if err := river.AddWorkerSafely(workers, placeholderWorker[eventArgs]{}); err != nil {
 		return nil, fmt.Errorf("durable: %w", err)
 	}
+	// Endpoint deliveries share the database: a leader's rescuer must know
+	// their kind, or it would discard a stuck one instead of retrying it.
+	if err := river.AddWorkerSafely(workers, placeholderWorker[endpointArgs]{}); err != nil {
+		return nil, fmt.Errorf("durable: %w", err)
+	}
 	c, err := river.NewClient(b.riverDriver(), clientConfig(o.Tuning, outboxQueue, workers, o.Backoff, o.MaxAttempts))
 	if err != nil {
 		return nil, fmt.Errorf("durable: %w", err)
