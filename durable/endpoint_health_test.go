@@ -40,7 +40,7 @@ func TestRotationSignsWithBothSecretsDuringGrace(t *testing.T) {
 		deliver := func(id string) *http.Request {
 			_, err := env.e.Publish(ctx, "acme", "a.b", []byte(`{"n":1}`), id)
 			require.NoError(t, err)
-			require.Eventually(t, func() bool { return contains(rc.ids("/r"), id) }, 10*time.Second, 10*time.Millisecond)
+			require.Eventually(t, func() bool { return contains(rc.ids("/r"), id) }, 30*time.Second, 10*time.Millisecond)
 			return rc.last("/r")
 		}
 		during := deliver("msg_during")
@@ -90,7 +90,7 @@ func TestFailingEndpointIsDisabledAndRecovered(t *testing.T) {
 		require.Eventually(t, func() bool {
 			got, err := env.e.GetEndpoint(ctx, app, ep.ID)
 			return err == nil && got.FailingSince != nil
-		}, 10*time.Second, 10*time.Millisecond)
+		}, 30*time.Second, 10*time.Millisecond)
 		got, err := env.e.GetEndpoint(ctx, app, ep.ID)
 		require.NoError(t, err)
 		assert.True(t, got.Enabled, "failing for less than DisableAfter")
@@ -99,7 +99,7 @@ func TestFailingEndpointIsDisabledAndRecovered(t *testing.T) {
 		require.Eventually(t, func() bool {
 			got, err = env.e.GetEndpoint(ctx, app, ep.ID)
 			return err == nil && !got.Enabled
-		}, 10*time.Second, 10*time.Millisecond)
+		}, 30*time.Second, 10*time.Millisecond)
 		assert.Equal(t, "failing", got.DisabledReason)
 		mu.Lock()
 		var told []string
@@ -115,7 +115,7 @@ func TestFailingEndpointIsDisabledAndRecovered(t *testing.T) {
 		res, err := env.e.Publish(ctx, app, "a.b", []byte(`{}`), "msg_2")
 		require.NoError(t, err)
 		assert.Equal(t, 1, res.Deliveries)
-		require.Eventually(t, func() bool { return len(rc.ids("/up")) == 2 }, 10*time.Second, 10*time.Millisecond)
+		require.Eventually(t, func() bool { return len(rc.ids("/up")) == 2 }, 30*time.Second, 10*time.Millisecond)
 		got, err = env.e.GetEndpoint(ctx, app, healthy.ID)
 		require.NoError(t, err)
 		assert.True(t, got.Enabled)
@@ -157,7 +157,7 @@ func TestResend(t *testing.T) {
 		require.Len(t, rc.ids("/r"), 1)
 
 		require.NoError(t, env.e.Resend(ctx, "acme", ep.ID, "msg_1"))
-		require.Eventually(t, func() bool { return len(rc.ids("/r")) == 2 }, 10*time.Second, 10*time.Millisecond)
+		require.Eventually(t, func() bool { return len(rc.ids("/r")) == 2 }, 30*time.Second, 10*time.Millisecond)
 		assert.Equal(t, []string{"msg_1", "msg_1"}, rc.ids("/r"))
 
 		require.ErrorIs(t, env.e.Resend(ctx, "acme", ep.ID, "msg_nope"), durable.ErrUnknownMessage)

@@ -50,7 +50,7 @@ func TestPublishFansOutByFilter(t *testing.T) {
 			for _, path := range []string{"/all", "/exact", "/prefix", "/two", "/disabled", "/other-app"} {
 				want := contains(tc.want, path)
 				if want {
-					require.Eventually(t, func() bool { return contains(rc.ids(path), "msg_"+tc.eventType) }, 10*time.Second, 10*time.Millisecond,
+					require.Eventually(t, func() bool { return contains(rc.ids(path), "msg_"+tc.eventType) }, 30*time.Second, 10*time.Millisecond,
 						"%s should receive %s", path, tc.eventType)
 				}
 			}
@@ -95,7 +95,7 @@ func TestPublishIsIdempotent(t *testing.T) {
 		assert.True(t, env.publishTx(t, "acme", "order.created", "msg_tx", true).Duplicate)
 
 		env.start(t)
-		require.Eventually(t, func() bool { return len(rc.ids("/a")) == 2 && len(rc.ids("/b")) == 2 }, 10*time.Second, 10*time.Millisecond)
+		require.Eventually(t, func() bool { return len(rc.ids("/a")) == 2 && len(rc.ids("/b")) == 2 }, 30*time.Second, 10*time.Millisecond)
 		time.Sleep(100 * time.Millisecond) // a second delivery would show by now
 		assert.ElementsMatch(t, []string{"msg_1", "msg_tx"}, rc.ids("/a"))
 		assert.ElementsMatch(t, []string{"msg_1", "msg_tx"}, rc.ids("/b"))
