@@ -6,28 +6,16 @@ import (
 	"time"
 
 	"github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/internal/sigheader"
 )
 
-// MaxTimestampDigits bounds a unix timestamp in seconds: 12 digits reach the
-// year 33658, well inside int64 and what time.Unix handles.
-const MaxTimestampDigits = 12
+// MaxTimestampDigits bounds a unix timestamp in seconds, as in the native
+// format's parser.
+const MaxTimestampDigits = sigheader.MaxTimestampDigits
 
 // ParseUnix parses a unix timestamp in seconds written as 1 to
 // MaxTimestampDigits ASCII digits, without sign or spaces.
-func ParseUnix(s string) (int64, bool) {
-	if len(s) == 0 || len(s) > MaxTimestampDigits {
-		return 0, false
-	}
-	var n int64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
-}
+func ParseUnix(s string) (int64, bool) { return sigheader.ParseUnix(s) }
 
 // Clock is the timestamp rule shared by every scheme with a signed
 // timestamp: tolerance both ways, an injectable clock, and an explicit switch

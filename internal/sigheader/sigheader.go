@@ -23,9 +23,9 @@ const (
 	// SigSize is the size of a decoded HMAC-SHA256 signature.
 	SigSize = 32
 
-	// maxTimestampDigits keeps the timestamp well inside int64 and inside the
-	// range time.Unix handles without overflow.
-	maxTimestampDigits = 12
+	// MaxTimestampDigits keeps the timestamp well inside int64 and inside the
+	// range time.Unix handles without overflow: 12 digits reach the year 33658.
+	MaxTimestampDigits = 12
 )
 
 // Errors returned by Parse. The root package maps them onto its exported
@@ -93,7 +93,7 @@ func Parse(v string, h *Header) error {
 				return ErrDupTimestamp
 			}
 			seenT = true
-			n, ok := parseUnix(val)
+			n, ok := ParseUnix(val)
 			if !ok {
 				return ErrBadTimestamp
 			}
@@ -117,8 +117,10 @@ func Parse(v string, h *Header) error {
 	return nil
 }
 
-func parseUnix(s string) (int64, bool) {
-	if len(s) == 0 || len(s) > maxTimestampDigits {
+// ParseUnix parses a unix timestamp in seconds written as 1 to
+// MaxTimestampDigits ASCII digits, without sign or spaces.
+func ParseUnix(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > MaxTimestampDigits {
 		return 0, false
 	}
 	var n int64

@@ -88,7 +88,7 @@ func FuzzParse(f *testing.F) {
 		if h.N < 1 || h.N > MaxSignatures {
 			t.Fatalf("N = %d", h.N)
 		}
-		if len(h.TS) == 0 || len(h.TS) > maxTimestampDigits {
+		if len(h.TS) == 0 || len(h.TS) > MaxTimestampDigits {
 			t.Fatalf("TS = %q", h.TS)
 		}
 		if n, err := strconv.ParseInt(h.TS, 10, 64); err != nil || n != h.Unix || n < 0 {
