@@ -22,10 +22,10 @@ pg_start_throwaway() {
 	PG_CI_DIR=$(mktemp -d /tmp/pgci.XXXXXX)
 	chown postgres:postgres "$PG_CI_DIR"
 	chmod 700 "$PG_CI_DIR"
-	su postgres -s /bin/sh -c "'$bin/initdb' -D '$PG_CI_DIR/data' -U postgres --auth=trust -E UTF8 --no-sync" >"$PG_CI_DIR/initdb.log" 2>&1 || { cat "$PG_CI_DIR/initdb.log" >&2; return 1; }
+	su postgres -s /bin/sh -c "cd / && '$bin/initdb' -D '$PG_CI_DIR/data' -U postgres --auth=trust -E UTF8 --no-sync" >"$PG_CI_DIR/initdb.log" 2>&1 || { cat "$PG_CI_DIR/initdb.log" >&2; return 1; }
 	# Throwaway cluster: durability off makes the tests fast; enough
 	# connections for two worker processes and the test itself.
-	su postgres -s /bin/sh -c "'$bin/pg_ctl' -D '$PG_CI_DIR/data' -l '$PG_CI_DIR/server.log' -w -t 60 \
+	su postgres -s /bin/sh -c "cd / && '$bin/pg_ctl' -D '$PG_CI_DIR/data' -l '$PG_CI_DIR/server.log' -w -t 60 \
 		-o \"-c listen_addresses=127.0.0.1 -p $port -k '$PG_CI_DIR' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300\" start" >/dev/null || { cat "$PG_CI_DIR/server.log" >&2; return 1; }
 	PG_CI_BIN=$bin
 	export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
@@ -34,7 +34,7 @@ pg_start_throwaway() {
 
 pg_stop_throwaway() {
 	if [ -n "${PG_CI_DIR:-}" ] && [ -d "$PG_CI_DIR/data" ]; then
-		su postgres -s /bin/sh -c "'$PG_CI_BIN/pg_ctl' -D '$PG_CI_DIR/data' -m immediate -w stop" >/dev/null 2>&1 || true
+		su postgres -s /bin/sh -c "cd / && '$PG_CI_BIN/pg_ctl' -D '$PG_CI_DIR/data' -m immediate -w stop" >/dev/null 2>&1 || true
 		rm -rf "$PG_CI_DIR"
 	fi
 }
