@@ -68,6 +68,7 @@ type Inbox[TTx any] struct {
 	client  *river.Client[TTx]
 	handle  HandlerFunc
 	opts    InboxOptions
+	batch   insertBatcher[TTx] // Store's inserts
 }
 
 // NewInbox returns an Inbox over b (migrated with [Migrate]) that processes
@@ -107,6 +108,7 @@ func NewInbox[TTx any](b Backend[TTx], handle HandlerFunc, opts *InboxOptions) (
 		return nil, fmt.Errorf("durable: %w", err)
 	}
 	in.client = c
+	in.batch.client = c
 	return in, nil
 }
 
@@ -123,7 +125,8 @@ func (in *Inbox[TTx]) Stop(ctx context.Context) error { return stopClient(ctx, i
 // whether an event with this id was already stored (then nothing changed).
 // An empty ev.ID is replaced by a generated one.
 func (in *Inbox[TTx]) Store(ctx context.Context, ev webhook.Event) (duplicate bool, err error) {
-	res, err := in.client.Insert(ctx, newEventArgs(ev), nil)
+	args := newEventArgs(ev)
+	res, err := in.batch.insert(ctx, args.ID, args)
 	if err != nil {
 		return false, fmt.Errorf("durable: storing event: %w", err)
 	}

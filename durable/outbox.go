@@ -85,6 +85,7 @@ type Outbox[TTx any] struct {
 	sender  *webhook.Sender
 	opts    OutboxOptions
 	log     *attemptLog[TTx]
+	batch   insertBatcher[TTx] // Enqueue's inserts
 
 	mu      sync.Mutex
 	running bool
@@ -131,6 +132,7 @@ func NewOutbox[TTx any](b Backend[TTx], sender *webhook.Sender, opts *OutboxOpti
 		return nil, fmt.Errorf("durable: %w", err)
 	}
 	ob.client = c
+	ob.batch.client = c
 	return ob, nil
 }
 
@@ -175,7 +177,7 @@ func (o *Outbox[TTx]) Enqueue(ctx context.Context, target string, msg Message) (
 	if err != nil {
 		return Delivery{}, err
 	}
-	res, err := o.client.Insert(ctx, args, nil)
+	res, err := o.batch.insert(ctx, args.ID, args)
 	return delivery(args.ID, res, err)
 }
 
