@@ -16,10 +16,12 @@ import (
 // ended during the wait; every other failure is in the report.
 func (s *Sender) attempt(ctx context.Context, dest *target, msg *Message, body []byte, n int, prev time.Time) (AttemptReport, time.Time, error) {
 	a := AttemptReport{MessageID: msg.ID, Type: msg.Type, URL: dest.redacted, Number: n}
-	if d, undo := s.limits.reserve(dest.raw, s.now()); d > 0 {
-		if err := s.sleep(ctx, d); err != nil {
-			undo()
-			return a, time.Time{}, err
+	if s.limits != nil {
+		if d, undo := s.limits.reserve(dest.raw, s.now()); d > 0 {
+			if err := s.sleep(ctx, d); err != nil {
+				undo()
+				return a, time.Time{}, err
+			}
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -30,19 +32,28 @@ func (s *Sender) attempt(ctx context.Context, dest *target, msg *Message, body [
 	defer cancel()
 	req := dest.tmpl.WithContext(actx)
 	req.Header = make(http.Header, 8)
+	// One allocation holds the header values and the body's reader.
+	sc := new(attemptScratch)
 	req.ContentLength = int64(len(body))
-	req.Body = io.NopCloser(bytes.NewReader(body))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	if len(body) == 0 {
-		req.Body, req.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
+		req.Body, req.GetBody = http.NoBody, noBody
+	} else {
+		// io.NopCloser of a *bytes.Reader is a body net/http knows is in
+		// memory: it writes the headers and the body in one go.
+		sc.body.Reset(body)
+		req.Body = io.NopCloser(&sc.body)
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
-	req.Header.Set("User-Agent", s.userAgent)
 	a.Start = s.now()
 	ts := a.Start
 	if !prev.IsZero() && ts.Unix() <= prev.Unix() {
 		ts = time.Unix(prev.Unix()+1, 0)
 	}
-	if err := s.signer.SignHeaders(req.Header, msg.ID, ts, body); err != nil {
+	sc.vals[4] = s.userAgent
+	req.Header["User-Agent"] = sc.vals[4:5:5]
+	if s.native != nil {
+		s.native.setHeaders(req.Header, &sc.vals, msg.ID, ts, body)
+	} else if err := s.signer.SignHeaders(req.Header, msg.ID, ts, body); err != nil {
 		// Not the endpoint's fault, and not something a retry would fix.
 		a.Err = fmt.Errorf("webhook: signing: %w", err)
 		a.Class = ClassPermanent
@@ -76,6 +87,16 @@ func (s *Sender) attempt(ctx context.Context, dest *target, msg *Message, body [
 	}
 	return a, ts, nil
 }
+
+// attemptScratch is the per-attempt memory that does not need an
+// allocation of its own.
+type attemptScratch struct {
+	vals headerValues // index 4 is the User-Agent; see Signer.setHeaders
+	body bytes.Reader
+}
+
+// noBody is the GetBody of an empty request.
+func noBody() (io.ReadCloser, error) { return http.NoBody, nil }
 
 // readResponse keeps the first maxResp bytes of the body, reads and
 // discards up to maxDrainBytes more so the connection can be reused, and
