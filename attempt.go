@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 )
 
@@ -114,12 +115,35 @@ func (s *Sender) readResponse(resp *http.Response) []byte {
 		n, err = io.ReadFull(resp.Body, snippet)
 		snippet = snippet[:n]
 	default:
-		snippet, err = io.ReadAll(io.LimitReader(resp.Body, int64(s.maxResp)))
+		snippet, err = readSnippet(resp.Body, s.maxResp)
 	}
 	if err == nil {
 		io.CopyN(io.Discard, resp.Body, maxDrainBytes)
 	}
 	return snippet
+}
+
+// snippetBufs holds buffers for reading bodies of unknown length, so that
+// a snippet is allocated once, at its final size.
+var snippetBufs = sync.Pool{New: func() any { return new([DefaultMaxResponseBytes]byte) }}
+
+// readSnippet reads up to limit bytes of a body of unknown length. Its error
+// is nil when it read limit bytes or the whole body.
+func readSnippet(r io.Reader, limit int) ([]byte, error) {
+	buf := snippetBufs.Get().(*[DefaultMaxResponseBytes]byte)
+	n, err := io.ReadFull(r, buf[:min(limit, len(buf))])
+	snippet := make([]byte, n)
+	copy(snippet, buf[:n])
+	snippetBufs.Put(buf)
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		return snippet, nil
+	case err != nil || n == limit:
+		return snippet, err
+	}
+	// A limit above the buffer's size: read the rest as it comes.
+	rest, err := io.ReadAll(io.LimitReader(r, int64(limit-n)))
+	return append(snippet, rest...), err
 }
 
 // location describes the redirect target of a 3xx response, redacted and
