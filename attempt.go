@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 )
 
@@ -16,10 +17,12 @@ import (
 // ended during the wait; every other failure is in the report.
 func (s *Sender) attempt(ctx context.Context, dest *target, msg *Message, body []byte, n int, prev time.Time) (AttemptReport, time.Time, error) {
 	a := AttemptReport{MessageID: msg.ID, Type: msg.Type, URL: dest.redacted, Number: n}
-	if d, undo := s.limits.reserve(dest.raw, s.now()); d > 0 {
-		if err := s.sleep(ctx, d); err != nil {
-			undo()
-			return a, time.Time{}, err
+	if s.limits != nil {
+		if d, undo := s.limits.reserve(dest.raw, s.now()); d > 0 {
+			if err := s.sleep(ctx, d); err != nil {
+				undo()
+				return a, time.Time{}, err
+			}
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -30,19 +33,28 @@ func (s *Sender) attempt(ctx context.Context, dest *target, msg *Message, body [
 	defer cancel()
 	req := dest.tmpl.WithContext(actx)
 	req.Header = make(http.Header, 8)
+	// One allocation holds the header values and the body's reader.
+	sc := new(attemptScratch)
 	req.ContentLength = int64(len(body))
-	req.Body = io.NopCloser(bytes.NewReader(body))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	if len(body) == 0 {
-		req.Body, req.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
+		req.Body, req.GetBody = http.NoBody, noBody
+	} else {
+		// io.NopCloser of a *bytes.Reader is a body net/http knows is in
+		// memory: it writes the headers and the body in one go.
+		sc.body.Reset(body)
+		req.Body = io.NopCloser(&sc.body)
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
-	req.Header.Set("User-Agent", s.userAgent)
 	a.Start = s.now()
 	ts := a.Start
 	if !prev.IsZero() && ts.Unix() <= prev.Unix() {
 		ts = time.Unix(prev.Unix()+1, 0)
 	}
-	if err := s.signer.SignHeaders(req.Header, msg.ID, ts, body); err != nil {
+	sc.vals[4] = s.userAgent
+	req.Header["User-Agent"] = sc.vals[4:5:5]
+	if s.native != nil {
+		s.native.setHeaders(req.Header, &sc.vals, msg.ID, ts, body)
+	} else if err := s.signer.SignHeaders(req.Header, msg.ID, ts, body); err != nil {
 		// Not the endpoint's fault, and not something a retry would fix.
 		a.Err = fmt.Errorf("webhook: signing: %w", err)
 		a.Class = ClassPermanent
@@ -77,6 +89,16 @@ func (s *Sender) attempt(ctx context.Context, dest *target, msg *Message, body [
 	return a, ts, nil
 }
 
+// attemptScratch is the per-attempt memory that does not need an
+// allocation of its own.
+type attemptScratch struct {
+	vals headerValues // index 4 is the User-Agent; see Signer.setHeaders
+	body bytes.Reader
+}
+
+// noBody is the GetBody of an empty request.
+func noBody() (io.ReadCloser, error) { return http.NoBody, nil }
+
 // readResponse keeps the first maxResp bytes of the body, reads and
 // discards up to maxDrainBytes more so the connection can be reused, and
 // closes it. A longer body, or one that fails, closes the connection instead.
@@ -93,12 +115,35 @@ func (s *Sender) readResponse(resp *http.Response) []byte {
 		n, err = io.ReadFull(resp.Body, snippet)
 		snippet = snippet[:n]
 	default:
-		snippet, err = io.ReadAll(io.LimitReader(resp.Body, int64(s.maxResp)))
+		snippet, err = readSnippet(resp.Body, s.maxResp)
 	}
 	if err == nil {
 		io.CopyN(io.Discard, resp.Body, maxDrainBytes)
 	}
 	return snippet
+}
+
+// snippetBufs holds buffers for reading bodies of unknown length, so that
+// a snippet is allocated once, at its final size.
+var snippetBufs = sync.Pool{New: func() any { return new([DefaultMaxResponseBytes]byte) }}
+
+// readSnippet reads up to limit bytes of a body of unknown length. Its error
+// is nil when it read limit bytes or the whole body.
+func readSnippet(r io.Reader, limit int) ([]byte, error) {
+	buf := snippetBufs.Get().(*[DefaultMaxResponseBytes]byte)
+	n, err := io.ReadFull(r, buf[:min(limit, len(buf))])
+	snippet := make([]byte, n)
+	copy(snippet, buf[:n])
+	snippetBufs.Put(buf)
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		return snippet, nil
+	case err != nil || n == limit:
+		return snippet, err
+	}
+	// A limit above the buffer's size: read the rest as it comes.
+	rest, err := io.ReadAll(io.LimitReader(r, int64(limit-n)))
+	return append(snippet, rest...), err
 }
 
 // location describes the redirect target of a 3xx response, redacted and

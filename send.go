@@ -129,9 +129,9 @@ func cancelled(ctxErr error, rep *Report) error {
 
 // target is a checked destination.
 type target struct {
-	raw      string        // as given; the rate limiters' key
-	redacted string        // safe to log: see redactURL
-	tmpl     *http.Request // a POST to the URL without headers or body
+	raw      string       // as given; the rate limiters' key
+	redacted string       // safe to log: see redactURL
+	tmpl     http.Request // a POST to the URL without headers or body
 }
 
 // newTarget checks that raw is an absolute http or https URL with a host.
@@ -152,7 +152,7 @@ func newTarget(raw string) (target, error) {
 		return t, fmt.Errorf("%w: want an http or https URL with a host", ErrInvalidURL)
 	}
 	u.Host = strings.TrimSuffix(u.Host, ":") // as http.NewRequest does
-	t.tmpl = &http.Request{
+	t.tmpl = http.Request{
 		Method:     http.MethodPost,
 		URL:        u,
 		Proto:      "HTTP/1.1",

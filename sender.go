@@ -109,6 +109,7 @@ type SenderOptions struct {
 // no per-delivery state.
 type Sender struct {
 	signer    HeaderSigner
+	native    *Signer // signer, when it is this package's, for its fast path
 	retry     RetryPolicy
 	timeout   time.Duration
 	limits    *limiters
@@ -151,6 +152,7 @@ func NewSender(opts *SenderOptions) (*Sender, error) {
 		}
 		s.signer = signer
 	}
+	s.native, _ = s.signer.(*Signer)
 	if o.AttemptTimeout < 0 || o.MaxResponseBytes < 0 {
 		return nil, errors.New("webhook: negative AttemptTimeout or MaxResponseBytes")
 	}

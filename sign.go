@@ -49,9 +49,9 @@ type SignerOptions struct {
 type Signer struct {
 	macs      *macPool
 	now       func() time.Time
-	sigHeader string
-	tsHeader  string
-	idHeader  string
+	sigHeader string // canonical form, so headers are set without Header.Set
+	tsHeader  string // canonical form
+	idHeader  string // canonical form
 }
 
 // NewSigner returns a Signer for secret and, optionally, the secrets in
@@ -69,9 +69,9 @@ func NewSigner(secret []byte, opts *SignerOptions) (*Signer, error) {
 	s := &Signer{
 		macs:      newMACPool(secrets),
 		now:       o.Now,
-		sigHeader: orDefault(o.SignatureHeader, SignatureHeader),
-		tsHeader:  orDefault(o.TimestampHeader, TimestampHeader),
-		idHeader:  orDefault(o.IDHeader, IDHeader),
+		sigHeader: http.CanonicalHeaderKey(orDefault(o.SignatureHeader, SignatureHeader)),
+		tsHeader:  http.CanonicalHeaderKey(orDefault(o.TimestampHeader, TimestampHeader)),
+		idHeader:  http.CanonicalHeaderKey(orDefault(o.IDHeader, IDHeader)),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -82,8 +82,14 @@ func NewSigner(secret []byte, opts *SignerOptions) (*Signer, error) {
 // Sign returns the signature header value for body signed at ts:
 // "t=<ts unix seconds>,s=<hex>" with one "s=" per secret.
 func (s *Signer) Sign(ts time.Time, body []byte) string {
-	return string(s.AppendSign(make([]byte, 0, s.headerLen()), ts, body))
+	// Signing into a stack buffer leaves one allocation, the string.
+	var buf [signBufLen]byte
+	return string(s.AppendSign(buf[:0], ts, body))
 }
+
+// signBufLen fits the signature header value of a Signer with up to three
+// secrets; more spill to the heap.
+const signBufLen = len("t=") + 20 + 3*(len(",s=")+2*32)
 
 // AppendSign appends the signature header value for body signed at ts to dst
 // and returns the extended slice. With enough capacity in dst it does not
@@ -101,10 +107,6 @@ func (s *Signer) AppendSign(dst []byte, ts time.Time, body []byte) []byte {
 		dst = hex.AppendEncode(dst, sum)
 	}
 	return dst
-}
-
-func (s *Signer) headerLen() int {
-	return len("t=") + 12 + len(s.macs.secrets)*(len(",s=")+2*32)
 }
 
 // SignRequest signs r for delivery now: it reads and restores r.Body, and sets
@@ -138,13 +140,31 @@ func (s *Signer) SignRequest(r *http.Request, id string) error {
 // and id headers in h for body signed at ts, and Content-Type to
 // application/json unless h already has one. It never fails.
 func (s *Signer) SignHeaders(h http.Header, id string, ts time.Time, body []byte) error {
-	h.Set(s.sigHeader, s.Sign(ts, body))
-	h.Set(s.tsHeader, strconv.FormatInt(ts.Unix(), 10))
-	h.Set(s.idHeader, id)
-	if h.Get("Content-Type") == "" {
-		h.Set("Content-Type", "application/json")
-	}
+	s.setHeaders(h, new(headerValues), id, ts, body)
 	return nil
+}
+
+// headerValues backs the values of the headers a Signer sets, and the
+// Sender's User-Agent, so that they cost one allocation instead of one each.
+type headerValues [5]string
+
+// setHeaders does the work of SignHeaders, with the header values stored in
+// vals. The keys are canonical already, so it assigns to the map directly,
+// as Header.Set would after canonicalising; each value slice has capacity
+// one, so appending to it does not touch the others.
+func (s *Signer) setHeaders(h http.Header, vals *headerValues, id string, ts time.Time, body []byte) {
+	sig := s.Sign(ts, body)
+	vals[0] = sig
+	// The timestamp header repeats the "t" of the signature: share its bytes.
+	vals[1] = sig[len("t="):strings.IndexByte(sig, ',')]
+	vals[2] = id
+	h[s.sigHeader] = vals[0:1:1]
+	h[s.tsHeader] = vals[1:2:2]
+	h[s.idHeader] = vals[2:3:3]
+	if v := h["Content-Type"]; len(v) == 0 || v[0] == "" {
+		vals[3] = "application/json"
+		h["Content-Type"] = vals[3:4:4]
+	}
 }
 
 // HeaderSigner signs one delivery attempt by setting headers. [Signer]
