@@ -53,7 +53,10 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ev.Type == "" {
 		ev.Type, _ = jsonfield.Find(body, m.typeFields)
 	}
-	fp := bodyFingerprint(body)
+	var fp string
+	if ev.ID != "" { // without a key there is no claim to store it with
+		fp = bodyFingerprint(body)
+	}
 	window := a.ReplayWindow
 	if window <= 0 {
 		window = m.replayWindow
