@@ -65,8 +65,8 @@ type MemoryStore struct {
 	shards  []memShard
 	mask    uint64
 	seed    maphash.Seed
-	prefix  string // random, so tokens of another store never match
-	now     func() time.Time
+	prefix  string           // random, so tokens of another store never match
+	now     func() time.Time // nil: the real clock, read monotonic only
 	start   time.Time
 	evicted atomic.Uint64
 }
@@ -84,9 +84,6 @@ func NewMemoryStore(opts *MemoryStoreOptions) (*MemoryStore, error) {
 	if o.MaxEntries == 0 {
 		o.MaxEntries = DefaultMaxEntries
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
 	n := memShards
 	for n > 1 && o.MaxEntries/n < 64 {
 		n /= 2
@@ -101,7 +98,10 @@ func NewMemoryStore(opts *MemoryStoreOptions) (*MemoryStore, error) {
 		seed:   maphash.MakeSeed(),
 		prefix: hex.EncodeToString(rnd[:]),
 		now:    o.Now,
-		start:  o.Now(),
+		start:  time.Now(),
+	}
+	if o.Now != nil {
+		s.start = o.Now()
 	}
 	for i := range s.shards {
 		s.shards[i].keys = make(map[string]memEntry)
@@ -228,7 +228,15 @@ func (s *MemoryStore) Len() int {
 	return n
 }
 
-func (s *MemoryStore) clock() int64 { return int64(s.now().Sub(s.start)) }
+// clock returns the time since the store's start. With the real clock it
+// reads only the monotonic clock, which costs about half of time.Now and
+// gives the same difference.
+func (s *MemoryStore) clock() int64 {
+	if s.now == nil {
+		return int64(time.Since(s.start))
+	}
+	return int64(s.now().Sub(s.start))
+}
 
 func (s *MemoryStore) shard(key string) *memShard {
 	return &s.shards[maphash.String(s.seed, key)&s.mask]

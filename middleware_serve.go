@@ -31,7 +31,10 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// stops a body at its declared length.
 		r.Body = http.MaxBytesReader(w, r.Body, m.maxBody)
 	}
-	body, err := readBody(r, m.maxBody)
+	// One allocation for the per-request state, the re-readable body
+	// included.
+	st := new(served)
+	body, err := readBodyInto(r, m.maxBody, &st.body)
 	if err != nil {
 		m.reject(ctx, w, &o, err, true, start)
 		return
@@ -42,8 +45,7 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// One allocation for the per-request state the next handler needs.
-	st := &served{ev: Event{ID: a.ID, Type: a.Type, Timestamp: a.Timestamp, Payload: body}}
+	st.ev = Event{ID: a.ID, Type: a.Type, Timestamp: a.Timestamp, Payload: body}
 	ev := &st.ev
 	if m.idField != nil {
 		ev.ID, _ = jsonfield.Find(body, m.idField)
@@ -51,7 +53,10 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ev.Type == "" {
 		ev.Type, _ = jsonfield.Find(body, m.typeFields)
 	}
-	fp := bodyFingerprint(body)
+	var fp string
+	if ev.ID != "" { // without a key there is no claim to store it with
+		fp = bodyFingerprint(body)
+	}
 	window := a.ReplayWindow
 	if window <= 0 {
 		window = m.replayWindow
@@ -147,6 +152,7 @@ func (m *middleware) duplicate(ctx context.Context, w http.ResponseWriter, o *Ou
 
 // served is the per-request state of a claimed delivery, in one allocation.
 type served struct {
+	body     replayBody // r.Body for the next handler
 	ev       Event
 	sw       statusWriter
 	ctx      eventContext    // the next handler's context

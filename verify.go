@@ -1,12 +1,10 @@
 package webhook
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -241,56 +239,6 @@ func (v *Verifier) check(h *sigheader.Header, body []byte) (int, error) {
 	}
 	return match, nil
 }
-
-// readBody reads r.Body up to limit bytes, restores r.Body over the bytes
-// read, and returns them. It reads at most limit+1 bytes.
-func readBody(r *http.Request, limit int64) ([]byte, error) {
-	if r.Body == nil || r.Body == http.NoBody {
-		r.Body = http.NoBody
-		return []byte{}, nil
-	}
-	if r.ContentLength > limit {
-		return nil, fmt.Errorf("%w: Content-Length %d, limit %d", ErrBodyTooLarge, r.ContentLength, limit)
-	}
-	size := int64(512)
-	if r.ContentLength >= 0 {
-		size = r.ContentLength + 1 // +1 so reading EOF needs no growth
-	}
-	buf := make([]byte, 0, size)
-	lr := io.LimitReader(r.Body, limit+1)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := lr.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return nil, fmt.Errorf("%w: limit %d", ErrBodyTooLarge, mbe.Limit)
-			}
-			return nil, fmt.Errorf("webhook: reading body: %w", err)
-		}
-	}
-	if int64(len(buf)) > limit {
-		return nil, fmt.Errorf("%w: limit %d", ErrBodyTooLarge, limit)
-	}
-	r.Body.Close()
-	rb := &replayBody{}
-	rb.Reset(buf)
-	r.Body = rb
-	return buf, nil
-}
-
-// replayBody serves a body already read; one allocation where
-// io.NopCloser(bytes.NewReader(b)) takes two.
-type replayBody struct{ bytes.Reader }
-
-// Close does nothing.
-func (*replayBody) Close() error { return nil }
 
 // String describes v without revealing its secrets.
 func (v *Verifier) String() string {
