@@ -101,13 +101,18 @@ func TestFailingEndpointIsDisabledAndRecovered(t *testing.T) {
 			return err == nil && !got.Enabled
 		}, 30*time.Second, 10*time.Millisecond)
 		assert.Equal(t, "failing", got.DisabledReason)
-		mu.Lock()
-		var told []string
-		for _, d := range disabled {
-			told = append(told, d.ID)
-		}
-		mu.Unlock()
-		assert.Contains(t, told, ep.ID, "the hook is told")
+		// The hook runs after the disable is committed, so it may trail the
+		// state a reader sees by a moment.
+		require.Eventually(t, func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, d := range disabled {
+				if d.ID == ep.ID {
+					return true
+				}
+			}
+			return false
+		}, 30*time.Second, 10*time.Millisecond, "the hook is told")
 
 		env.waitDelivery(t, app, ep.ID, "msg_1", durable.StateCancelled)
 
