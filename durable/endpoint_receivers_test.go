@@ -106,3 +106,29 @@ func (rc *receivers) last(path string) *http.Request {
 	}
 	return rs[len(rs)-1]
 }
+
+// badCount returns how many requests on path failed verification.
+func (rc *receivers) badCount(path string) int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.bad[path]
+}
+
+// distinct returns ids without repeats, in first-seen order.
+func distinct(ids []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// noT lets assert's comparison helpers serve as conditions for Eventually
+// without reporting each unmet poll as a failure.
+type noT struct{}
+
+func (noT) Errorf(string, ...any) {}
