@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -95,7 +96,7 @@ the local status (502 when the local endpoint cannot be reached).`)
 		fmt.Fprintln(e.stdout, "Verifying signatures with the secret given by -secret.")
 	}
 	if *forward != "" {
-		fmt.Fprintf(e.stdout, "Forwarding deliveries to %s\n", *forward)
+		fmt.Fprintf(e.stdout, "Forwarding deliveries to %s\n", redactURL(*forward))
 	}
 	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
 
@@ -122,4 +123,19 @@ the local status (502 when the local endpoint cannot be reached).`)
 	}
 	fmt.Fprintln(e.stdout, "Stopped.")
 	return nil
+}
+
+// redactURL returns u without its user information and query, which may
+// hold credentials; capture.New has checked that it parses.
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	hidden := p.User != nil || p.RawQuery != ""
+	p.User, p.RawQuery, p.ForceQuery, p.Fragment, p.RawFragment = nil, "", false, "", ""
+	if hidden {
+		return p.String() + " (credentials and query not shown)"
+	}
+	return p.String()
 }
