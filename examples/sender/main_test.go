@@ -37,10 +37,13 @@ func TestSender(t *testing.T) {
 		// What the reference consumer reads: "event" (or "type") and the
 		// id header.
 		var e struct {
+			ID    string
 			Event string
 			Data  json.RawMessage
 		}
 		assert.NoError(t, json.Unmarshal(body, &e))
+		// The id is in the signed body too, not only in the header.
+		assert.Equal(t, r.Header.Get(webhook.IDHeader), e.ID)
 		mu.Lock()
 		got = append(got, e.Event+" id="+r.Header.Get(webhook.IDHeader))
 		data = append(data, string(e.Data))
