@@ -85,6 +85,9 @@ the local status (502 when the local endpoint cannot be reached).`)
 	if err != nil {
 		return err
 	}
+	// Catch the interrupt before saying how to send it.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(e.stdout, "Capturing deliveries at %s%s\nLive page: %s/   History: %s/history\n", base, s.Path(), base, base)
 	switch {
@@ -106,8 +109,6 @@ the local status (502 when the local endpoint cannot be reached).`)
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {

@@ -96,6 +96,7 @@ func TestMisplacedSecretNeverPrinted(t *testing.T) {
 	t.Run("forward URL credentials and query", func(t *testing.T) {
 		t.Parallel()
 		l := startListen(t, nil, "-forward", "http://user:"+word+"@127.0.0.1:1/hook?token="+word)
+		l.waitFor(t, "Press Ctrl-C to stop.")
 		l.stop(t)
 		out := l.output()
 		require.Contains(t, out, "Forwarding deliveries to http://127.0.0.1:1/hook (credentials and query not shown)")
