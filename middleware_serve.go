@@ -105,8 +105,18 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if o.Status >= 200 && o.Status < 300 {
 		o.Kind = OutcomeProcessed
+		if n := st.ctx.note; n.kind != 0 { // a Mux said ignored or unprocessable
+			o.Kind = n.kind
+		}
 		if res.Token != "" {
 			o.Err = m.store.Complete(dctx, ev.ID, res.Token, m.doneTTL)
+		}
+		if o.Kind == OutcomeUnprocessable { // the handler's error first
+			if o.Err == nil {
+				o.Err = st.ctx.note.err
+			} else {
+				o.Err = errors.Join(st.ctx.note.err, o.Err)
+			}
 		}
 	} else {
 		o.Kind = OutcomeFailed
@@ -152,9 +162,9 @@ func (m *middleware) duplicate(ctx context.Context, w http.ResponseWriter, o *Ou
 
 // served is the per-request state of a claimed delivery, in one allocation.
 type served struct {
-	body     replayBody // r.Body for the next handler
-	ev       Event
-	sw       statusWriter
+	body      replayBody // r.Body for the next handler
+	ev        Event
+	sw        statusWriter
 	ctx      eventContext    // the next handler's context
 	detached detachedContext // for marking done or releasing
 }
