@@ -48,10 +48,11 @@ type MiddlewareOptions struct {
 
 	// ClaimTTL is how long a delivery's claim on its id lasts without being
 	// renewed. While the next handler runs, the middleware renews the claim
-	// every ClaimTTL/3 with [Store.Extend], so a handler may run for longer
-	// and still marks the id done, and no retry runs beside it; if the
-	// process dies, a retry can run ClaimTTL after the last renewal. A 409
-	// in flight asks for a retry after at most ClaimTTL/3.
+	// with [Store.Extend] (first after ClaimTTL/4 to ClaimTTL/2, then every
+	// ClaimTTL/4), so a handler may run for longer and still marks the id
+	// done, and no retry runs beside it; if the process dies, a retry can
+	// run ClaimTTL after the last renewal. A 409 in flight asks for a retry
+	// after at most ClaimTTL/4.
 	// Default: [DefaultClaimTTL].
 	ClaimTTL time.Duration
 
@@ -147,7 +148,7 @@ type middleware struct {
 	store          Store
 	maxBody        int64
 	claimTTL       time.Duration
-	keepAliveEvery time.Duration // keepAliveInterval(claimTTL)
+	keeper         *keeper // renews claims while next runs
 	doneTTL        time.Duration
 	replayWindow   time.Duration
 	idField        []string // nil: the authenticator's id
@@ -182,7 +183,6 @@ func newMiddleware(auth Authenticator, opts *MiddlewareOptions) *middleware {
 		logger:         o.Logger,
 		logPayload:     o.LogPayload,
 	}
-	m.keepAliveEvery = keepAliveInterval(m.claimTTL)
 	if m.store == nil {
 		s, err := NewMemoryStore(nil)
 		if err != nil {
@@ -190,6 +190,7 @@ func newMiddleware(auth Authenticator, opts *MiddlewareOptions) *middleware {
 		}
 		m.store = s
 	}
+	m.keeper = newKeeper(m.store, m.claimTTL, m.logger)
 	if m.maxBody == 0 {
 		m.maxBody = DefaultMaxBodyBytes
 		if l, ok := auth.(interface{ MaxBodyBytes() int64 }); ok && l.MaxBodyBytes() > 0 {

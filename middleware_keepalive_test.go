@@ -19,7 +19,7 @@ import (
 )
 
 // shortClaimTTL is the ClaimTTL of the keep-alive tests: the middleware
-// extends claims every 100 ms.
+// checks every 75 ms and renews claims at least every 150 ms.
 const shortClaimTTL = 300 * time.Millisecond
 
 // extendStore wraps a MemoryStore, counts Extend calls, and lets a test
@@ -149,7 +149,7 @@ func TestMiddlewareKeepAliveStops(t *testing.T) {
 			store := newExtendStore(t, nil)
 			next := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 				if tc.slow {
-					time.Sleep(shortClaimTTL) // three keep-alive intervals
+					time.Sleep(shortClaimTTL) // four keep-alive ticks
 				}
 			})
 			h := webhook.Middleware(f.verifier, &webhook.MiddlewareOptions{Store: store, ClaimTTL: shortClaimTTL})(next)
@@ -161,7 +161,7 @@ func TestMiddlewareKeepAliveStops(t *testing.T) {
 			if tc.slow {
 				assert.Positive(t, after, "a slow handler's claim was extended")
 			}
-			time.Sleep(shortClaimTTL) // three intervals in which nothing may run
+			time.Sleep(shortClaimTTL) // four ticks in which nothing may run
 			assert.Equal(t, after, store.count(), "Extend calls after the middleware returned")
 		})
 	}
@@ -202,7 +202,9 @@ func TestMiddlewareKeepAliveFailures(t *testing.T) {
 			var logs syncBuffer
 			next := newBlocking()
 			h := webhook.Middleware(f.verifier, &webhook.MiddlewareOptions{
-				Store: store, ClaimTTL: shortClaimTTL,
+				// A longer TTL than the other tests: after one failed
+				// renewal the claim has a quarter of it left.
+				Store: store, ClaimTTL: time.Second,
 				Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
 			})(next)
 			first := serveAsync(h, f.request(eventBody, "msg_1", mwNow))
@@ -210,7 +212,7 @@ func TestMiddlewareKeepAliveFailures(t *testing.T) {
 			require.Eventually(t, func() bool { return strings.Contains(logs.String(), tc.log) },
 				5*time.Second, 5*time.Millisecond, "the failure was logged")
 			n := store.count()
-			time.Sleep(shortClaimTTL) // three more intervals, the handler still running
+			time.Sleep(time.Second) // four more ticks, the handler still running
 			if tc.retried {
 				assert.Greater(t, store.count(), n, "Extend retried after a store error")
 				rec := serve(h, f.request(eventBody, "msg_1", mwNow.Add(time.Second)))
@@ -251,4 +253,65 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestMiddlewareKeepAliveConcurrent runs fast and slow handlers side by side
+// (so leases join and leave the keeper while it renews others), and a slow
+// one that panics: every slow claim survives past ClaimTTL, so each delivery
+// marks its id done or, for the panic, releases it without ErrClaimLost.
+func TestMiddlewareKeepAliveConcurrent(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	hook := &recorder{}
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev, _ := webhook.EventFromContext(r.Context())
+		if strings.HasPrefix(ev.ID, "slow") || ev.ID == "panic" {
+			time.Sleep(2 * shortClaimTTL)
+		}
+		if ev.ID == "panic" {
+			panic("after the claim's TTL")
+		}
+	})
+	h := webhook.Middleware(f.verifier, &webhook.MiddlewareOptions{
+		ClaimTTL: shortClaimTTL, OnOutcome: hook.hook,
+	})(next)
+	var ids []string
+	for i := range 8 {
+		ids = append(ids, "slow"+strconv.Itoa(i), "fast"+strconv.Itoa(i))
+	}
+	ids = append(ids, "panic")
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { _ = recover() }() // the "panic" delivery's
+			time.Sleep(time.Duration(i) * 10 * time.Millisecond)
+			serve(h, f.request(eventBody, id, mwNow.Add(time.Duration(i)*time.Second)))
+		}()
+	}
+	wg.Wait()
+
+	hook.mu.Lock()
+	outcomes := append([]webhook.Outcome(nil), hook.outcomes...)
+	hook.mu.Unlock()
+	require.Len(t, outcomes, len(ids))
+	for _, o := range outcomes {
+		if o.ID == "panic" {
+			assert.Equal(t, webhook.OutcomePanicked, o.Kind)
+			assert.NotErrorIs(t, o.Err, webhook.ErrClaimLost, "the claim was alive when released")
+			continue
+		}
+		assert.Equal(t, webhook.OutcomeProcessed, o.Kind, o.ID)
+		assert.NoError(t, o.Err, "%s marked done", o.ID)
+	}
+	for i, id := range ids {
+		r := f.request(eventBody, id, mwNow.Add(time.Duration(100+i)*time.Second))
+		if id == "panic" {
+			assert.PanicsWithValue(t, "after the claim's TTL", func() { serve(h, r) }, "the released id runs again at once")
+			continue
+		}
+		rec := serve(h, r)
+		assert.Equal(t, map[string]string{"status": "already_processed"}, jsonBody(t, rec), id)
+	}
 }

@@ -81,10 +81,8 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st.ctx = eventContext{Context: ctx, ev: ev}
 	st.detached = detachedContext{parent: ctx}
 	dctx := &st.detached
-	ka := &st.keepAlive
 	if res.Token != "" {
-		ka.m, ka.ctx, ka.key, ka.token, ka.interval = m, dctx, ev.ID, res.Token, m.keepAliveEvery
-		ka.start()
+		m.keeper.start(&st.lease, dctx, ev.ID, res.Token)
 	}
 	done := false
 	defer func() {
@@ -95,7 +93,7 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// retry and let the panic continue.
 		o.Kind, o.Err = OutcomePanicked, ErrHandlerPanic
 		if res.Token != "" {
-			ka.stop()
+			m.keeper.stop(&st.lease)
 			if err := m.store.Release(dctx, ev.ID, res.Token); err != nil {
 				o.Err = errors.Join(ErrHandlerPanic, err)
 			}
@@ -105,7 +103,7 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.next.ServeHTTP(sw, r.WithContext(&st.ctx))
 	done = true
 	if res.Token != "" {
-		ka.stop()
+		m.keeper.stop(&st.lease)
 	}
 
 	o.Status = sw.status
@@ -158,7 +156,7 @@ func (m *middleware) duplicate(ctx context.Context, w http.ResponseWriter, o *Ou
 		writeError(w, o.Status, errFingerprint)
 	case res.Status == InFlight:
 		o.Kind, o.Status = OutcomeInFlight, http.StatusConflict
-		writeRetry(w, o.Status, errInFlight, min(res.RetryAfter, m.keepAliveEvery))
+		writeRetry(w, o.Status, errInFlight, min(res.RetryAfter, m.keeper.interval))
 	case res.Status == Done:
 		o.Kind, o.Status = OutcomeDuplicate, http.StatusOK
 		writeStatus(w, o.Status, statusAlreadyProcessed)
@@ -171,12 +169,12 @@ func (m *middleware) duplicate(ctx context.Context, w http.ResponseWriter, o *Ou
 
 // served is the per-request state of a claimed delivery, in one allocation.
 type served struct {
-	body      replayBody // r.Body for the next handler
-	ev        Event
-	sw        statusWriter
-	ctx       eventContext    // the next handler's context
-	detached  detachedContext // for marking done or releasing
-	keepAlive keepAlive       // extends the claim while next runs
+	body     replayBody // r.Body for the next handler
+	ev       Event
+	sw       statusWriter
+	ctx      eventContext    // the next handler's context
+	detached detachedContext // for marking done or releasing
+	lease    lease           // keeps the claim alive while next runs
 }
 
 // statusWriter records the status the next handler sends.

@@ -16,13 +16,13 @@ import (
 func TestMiddlewareInFlightRetryAfter(t *testing.T) {
 	t.Parallel()
 	// Another delivery holds the id for left; the middleware's ClaimTTL is
-	// the default minute, renewed every 20 s while its handler runs.
+	// the default minute, renewed every 15 s while its handler runs.
 	for _, tc := range []struct {
 		name string
 		left time.Duration
 		want string
 	}{
-		{"a renewed claim: one keep-alive interval", time.Minute, "20"},
+		{"a renewed claim: one keep-alive interval", time.Minute, "15"},
 		{"a claim about to expire: what is left", 4 * time.Second, "4"},
 		{"less than a second left: rounded up", 300 * time.Millisecond, "1"},
 	} {
