@@ -21,16 +21,14 @@ func ExampleUnprocessable() {
 	verifier, _ := webhook.NewVerifier(secret, nil)
 	mux := webhook.NewMux(nil)
 	mux.HandleFunc("payment.succeeded", func(ctx context.Context, ev webhook.Event) error {
-		var p struct {
-			Data struct {
-				Currency string `json:"currency"`
-			} `json:"data"`
-		}
-		if err := ev.Decode(&p); err != nil {
+		p, err := webhook.DecodeData[struct {
+			Currency string `json:"currency"`
+		}](ev)
+		if err != nil {
 			return webhook.Unprocessable(err) // retrying cannot fix the bytes
 		}
-		if p.Data.Currency != "EUR" {
-			return webhook.Unprocessable(fmt.Errorf("currency %q not supported", p.Data.Currency))
+		if p.Currency != "EUR" {
+			return webhook.Unprocessable(fmt.Errorf("currency %q not supported", p.Currency))
 		}
 		return nil
 	})
