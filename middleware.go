@@ -96,9 +96,10 @@ type MiddlewareOptions struct {
 	// Logger, when set, receives one line per request: "webhook delivery"
 	// with the outcome, status, id, type, latency and error. Processed,
 	// ignored and duplicate deliveries log at Info, rejected, replayed,
-	// unprocessable and mismatched ones at Warn, failures at Error; a claim
-	// the keep-alive could not extend is logged too. Secrets are never logged, and
-	// payloads only through LogPayload. Default: nil, which logs nothing.
+	// unprocessable and mismatched ones at Warn, failures at Error. A claim
+	// that could not be renewed gets its own line (Warn, or Error when it
+	// was lost). Secrets are never logged, and payloads only through
+	// LogPayload. Default: nil, which logs nothing.
 	Logger *slog.Logger
 
 	// LogPayload, when set with Logger, is called for the Warn and Error

@@ -41,7 +41,7 @@ const (
 	OutcomeStoreError
 	// OutcomeIgnored: the next handler is a [Mux] without a handler for the
 	// event's type; it answered 200 {"status":"ignored"} and the id was
-	// marked done, so a redelivery is not ignored again.
+	// marked done, so a redelivery is answered already_processed.
 	OutcomeIgnored
 	// OutcomeUnprocessable: the [Mux] handler for the event's type returned
 	// an error wrapping [ErrUnprocessable] (a poison message); answered 200
