@@ -91,3 +91,15 @@ end
 redis.call('DEL', KEYS[1])
 return 1
 `)
+
+// forgetScript deletes a replay key, if the token recorded it: the undo of
+// replayScript for a Claim that failed.
+// KEYS[1] replay key; ARGV[1] token.
+// Returns 1 when deleted, 0 when another claim recorded the key or none did.
+var forgetScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+redis.call('DEL', KEYS[1])
+return 1
+`)

@@ -57,14 +57,17 @@ func TestHungRedisIsBoundedByDeadlines(t *testing.T) {
 		ctxTimeout  time.Duration
 		timeout     time.Duration
 		readTimeout time.Duration
+		ctxEnabled  bool // the client's ContextTimeoutEnabled
 	}{
-		{"context deadline", 100 * time.Millisecond, 0, time.Minute},
-		{"store timeout", time.Minute, 100 * time.Millisecond, time.Minute},
+		{"context deadline", 100 * time.Millisecond, 0, time.Minute, true},
+		{"store timeout", time.Minute, 100 * time.Millisecond, time.Minute, true},
+		{"context deadline, client ignores it", 100 * time.Millisecond, 0, time.Minute, false},
+		{"store timeout, client ignores it", time.Minute, 100 * time.Millisecond, time.Minute, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			client := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: tc.readTimeout, ContextTimeoutEnabled: true})
+			client := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: tc.readTimeout, ContextTimeoutEnabled: tc.ctxEnabled})
 			t.Cleanup(func() { _ = client.Close() })
 			s := redisstore.New(client, &redisstore.Options{Timeout: tc.timeout})
 			calls := map[string]func(ctx context.Context) error{
