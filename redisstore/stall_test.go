@@ -127,7 +127,7 @@ func TestRedisStallDuringClaim(t *testing.T) {
 	}
 }
 
-// The same stall below the middleware: Claim, Complete and Release
+// The same stall below the middleware: Claim, Complete, Release and Extend
 // each return an error matching context.DeadlineExceeded within the
 // Timeout, whichever way the client was built.
 func TestRedisStallBoundedByTimeout(t *testing.T) {
@@ -156,6 +156,7 @@ func TestRedisStallBoundedByTimeout(t *testing.T) {
 					_, err := s.Claim(ctx, webhook.ClaimRequest{Key: "k", TTL: time.Minute, ReplayKey: "r", ReplayTTL: time.Minute})
 					return err
 				}},
+				{"extend", func() error { return s.Extend(ctx, "held", held.Token, time.Minute) }},
 				{"complete", func() error { return s.Complete(ctx, "held", held.Token, time.Minute) }},
 				{"release", func() error { return s.Release(ctx, "held", held.Token) }},
 			}

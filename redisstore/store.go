@@ -146,6 +146,31 @@ func (s *Store) Complete(ctx context.Context, key, token string, ttl time.Durati
 	return nil
 }
 
+// Extend implements [webhook.Store.Extend] in one round trip: if token owns
+// key, its claim now expires ttl from now. It returns [webhook.ErrClaimLost]
+// when token does not own key, or an error wrapping the client's error (and
+// ctx.Err() when ctx is done).
+func (s *Store) Extend(ctx context.Context, key, token string, ttl time.Duration) error {
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return wrap("extend", ctx, err)
+	}
+	defer cancel()
+	if !validToken(token) {
+		return webhook.ErrClaimLost
+	}
+	n, err := bounded(ctx, func() (int, error) {
+		return extendScript.Run(ctx, s.client, []string{s.idPrefix + key}, token, millis(ttl)).Int()
+	})
+	if err != nil {
+		return wrap("extend", ctx, err)
+	}
+	if n == 0 {
+		return webhook.ErrClaimLost
+	}
+	return nil
+}
+
 // Release implements [webhook.Store.Release] in one round trip. It returns
 // [webhook.ErrClaimLost] when token does not own key, or an error wrapping
 // the client's error (and ctx.Err() when ctx is done).

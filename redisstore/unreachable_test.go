@@ -81,6 +81,9 @@ func TestHungRedisIsBoundedByDeadlines(t *testing.T) {
 				"release": func(ctx context.Context) error {
 					return s.Release(ctx, "k", "0123456789abcdef0123456789abcdef")
 				},
+				"extend": func(ctx context.Context) error {
+					return s.Extend(ctx, "k", "0123456789abcdef0123456789abcdef", time.Minute)
+				},
 			}
 			for name, call := range calls {
 				ctx, cancel := context.WithTimeout(context.Background(), tc.ctxTimeout)
