@@ -10,8 +10,8 @@ import (
 )
 
 // undoBackoff and maxUndoBackoff space the attempts of an undo (see
-// [Store.undo]); firstUndoTimeout bounds the attempt Claim makes before it
-// returns, when its caller set no deadline.
+// [Store.undo]); firstUndoTimeout bounds the attempt to release the id that
+// Claim makes before it returns, when nothing can end its caller's context.
 const (
 	undoBackoff      = 50 * time.Millisecond
 	maxUndoBackoff   = time.Second
@@ -91,7 +91,7 @@ func (s *Store) Claim(ctx context.Context, req webhook.ClaimRequest) (webhook.Cl
 // background; when first is set it tries the most urgent one before it
 // returns. The calls compare the claim's token, so running them late or
 // twice is harmless, and they are sent after the claim's own commands, which
-// Redis runs first. When [MaxPendingUndos] undos are running already, it
+// Redis runs first. When maxPendingUndos undos are running already, it
 // gives up: the claim expires after its TTL.
 func (s *Store) undo(ctx context.Context, window time.Duration, first bool, calls []call) {
 	ctx = context.WithoutCancel(ctx) // the caller is gone; the undo is not

@@ -35,13 +35,15 @@
 // (a stalled Redis runs what it received once it wakes). So that it does not
 // hold the id for the whole claim TTL, Claim then undoes its writes: it
 // releases its claim and forgets the replay key it recorded, with a script
-// that compares its token, sent after the claim (Redis runs the commands it
-// received in order) and retried until Redis answers or the claim's TTL
-// ends. A sender's retry after a failed Claim carries a new signature, so
+// that compares its token, sent after the claim (a stalled Redis, once
+// awake, runs what it received in the order it arrived) and retried until
+// Redis answers or the claim's TTL ends. Only a claim that the network, not
+// Redis, holds back until after its undo still holds its id until its TTL,
+// as a crashed worker's would. A sender's retry after a failed Claim carries a new signature, so
 // the replay key never stood in its way; it is forgotten so that the failed
-// request leaves no trace at all. Undos run in the background, at most
-// [MaxPendingUndos] per Store at a time; past that, a failed claim holds its
-// id until its TTL, like a crashed worker's.
+// request leaves no trace at all. Undos run in the background, at most 64
+// per Store at a time; past that, a failed claim holds its id until its TTL,
+// like a crashed worker's.
 //
 // Processed ids survive a Redis restart only if Redis persists them (AOF) or
 // a replica takes over (Sentinel, Cluster).
@@ -61,9 +63,9 @@ import (
 // DefaultPrefix is the key prefix used when [Options.Prefix] is empty.
 const DefaultPrefix = "webhook:"
 
-// MaxPendingUndos is how many undos of failed claims (see Failures in the
+// maxPendingUndos is how many undos of failed claims (see Failures in the
 // package doc) one Store runs at a time.
-const MaxPendingUndos = 64
+const maxPendingUndos = 64
 
 // Options configures a [Store]. The zero value gives the defaults.
 type Options struct {
@@ -115,7 +117,7 @@ func New(client redis.UniversalClient, opts *Options) *Store {
 		idPrefix: o.Prefix + "id:",
 		rpPrefix: o.Prefix + "replay:",
 		timeout:  o.Timeout,
-		undos:    make(chan struct{}, MaxPendingUndos),
+		undos:    make(chan struct{}, maxPendingUndos),
 	}
 }
 
