@@ -50,6 +50,7 @@ func (s *Sender) attempt(ctx context.Context, dest *target, msg *Message, body [
 	if !prev.IsZero() && ts.Unix() <= prev.Unix() {
 		ts = time.Unix(prev.Unix()+1, 0)
 	}
+	a.SignedAt = ts
 	sc.vals[4] = s.userAgent
 	req.Header["User-Agent"] = sc.vals[4:5:5]
 	if s.native != nil {

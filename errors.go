@@ -80,6 +80,10 @@ var (
 	// Data are set, Data cannot be marshalled to JSON, or a single attempt
 	// was asked for a message without an id.
 	ErrInvalidMessage = errors.New("webhook: invalid message")
+
+	// ErrNoData is wrapped by the error of [DecodeData] when the payload
+	// has no top-level "data" field.
+	ErrNoData = errors.New("webhook: event payload has no data field")
 )
 
 // ErrStoreFull is returned by [MemoryStore.Claim] when the store holds

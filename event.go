@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/signedhooks/webhook/internal/jsonfield"
 )
 
 // Event is one verified webhook delivery, as the middleware hands it to the
@@ -28,7 +30,9 @@ type Event struct {
 	Payload json.RawMessage
 }
 
-// Decode unmarshals the payload into v with encoding/json.
+// Decode unmarshals the whole payload into v with encoding/json. For the
+// envelope that this package's Sender and the reference format send,
+// {"event": ..., "data": {...}}, use [DecodeData] to get the data.
 func (e Event) Decode(v any) error {
 	if err := json.Unmarshal(e.Payload, v); err != nil {
 		return fmt.Errorf("webhook: decoding %q event payload: %w", e.Type, err)
@@ -36,13 +40,34 @@ func (e Event) Decode(v any) error {
 	return nil
 }
 
-// DecodeEvent unmarshals the payload of e into a new T:
+// Data returns the raw value of the payload's top-level "data" field, as
+// signed, and whether there is one. The envelopes of the reference format,
+// of this package's [Sender] ([Message.Data]), of Standard Webhooks and of
+// Stripe all carry the event's data there.
+func (e Event) Data() (json.RawMessage, bool) {
+	raw, ok := jsonfield.Raw(e.Payload, "data")
+	return raw, ok
+}
+
+// DecodeData unmarshals the payload's top-level "data" field into a new T
+// with encoding/json:
 //
-//	p, err := webhook.DecodeEvent[PaymentSucceeded](ev)
-func DecodeEvent[T any](e Event) (T, error) {
+//	p, err := webhook.DecodeData[PaymentSucceeded](ev)
+//
+// The error wraps [ErrNoData] when the payload has no "data" field (use
+// [Event.Decode] for payloads without an envelope, such as GitHub's), or
+// is encoding/json's when the data does not fit T. It never returns a zero
+// T with a nil error for a body that lacks the data.
+func DecodeData[T any](e Event) (T, error) {
 	var v T
-	err := e.Decode(&v)
-	return v, err
+	raw, ok := e.Data()
+	if !ok {
+		return v, fmt.Errorf("%w in %q event payload", ErrNoData, e.Type)
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, fmt.Errorf("webhook: decoding %q event data: %w", e.Type, err)
+	}
+	return v, nil
 }
 
 // eventKey is the context key of the verified event.

@@ -87,15 +87,13 @@ func ExampleMux() {
 	verifier, _ := webhook.NewVerifier(secret, nil)
 	mux := webhook.NewMux(nil)
 	mux.HandleFunc("payment.succeeded", func(ctx context.Context, ev webhook.Event) error {
-		p, err := webhook.DecodeEvent[struct {
-			Data struct {
-				Payment struct{ Amount int } `json:"payment"`
-			} `json:"data"`
+		p, err := webhook.DecodeData[struct {
+			Payment struct{ Amount int } `json:"payment"`
 		}](ev)
 		if err != nil {
 			return err
 		}
-		fmt.Println("payment of", p.Data.Payment.Amount)
+		fmt.Println("payment of", p.Payment.Amount)
 		return nil
 	})
 	h := webhook.Middleware(verifier, nil)(mux)

@@ -104,9 +104,10 @@ func ExampleSender_Attempt() {
 	policy := webhook.Schedule{time.Minute, 5 * time.Minute, 30 * time.Minute}
 
 	// The id was stored with the job, so it is the same on every run.
-	msg := webhook.Message{ID: "msg_0001", Type: "user.created", Payload: []byte(`{"event":"user.created"}`)}
-	attempt := 2 // this job's run number
-	a, _ := sender.Attempt(context.Background(), srv.URL, msg, attempt)
+	msg := webhook.Message{ID: "msg_0001", Type: "user.created", Data: map[string]string{"user": "u_1"}}
+	attempt := 2                                    // this job's run number
+	prev := time.Now().Add(-300 * time.Millisecond) // attempt 1's SignedAt, stored with the job
+	a, _ := sender.Attempt(context.Background(), srv.URL, msg, webhook.AttemptOptions{Number: attempt, After: prev})
 	switch a.Class {
 	case webhook.ClassDelivered:
 		fmt.Println("done")

@@ -56,11 +56,11 @@ func TestMiddlewareLogPayload(t *testing.T) {
 	opts := &webhook.MiddlewareOptions{
 		Logger: slog.New(slog.NewJSONHandler(&buf, nil)),
 		LogPayload: func(ev webhook.Event) slog.Value {
-			p, err := webhook.DecodeEvent[paymentEvent](ev)
+			p, err := webhook.DecodeData[paymentData](ev)
 			if err != nil {
 				return slog.StringValue("undecodable")
 			}
-			return slog.GroupValue(slog.String("payment_id", p.Data.Payment.ID)) // amount left out
+			return slog.GroupValue(slog.String("payment_id", p.Payment.ID)) // amount left out
 		},
 	}
 	h := webhook.Middleware(f.verifier, opts)(&counting{status: http.StatusBadGateway})

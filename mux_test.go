@@ -17,14 +17,12 @@ import (
 	"github.com/signedhooks/webhook"
 )
 
-type paymentEvent struct {
-	Event string `json:"event"`
-	Data  struct {
-		Payment struct {
-			ID     string `json:"id"`
-			Amount int    `json:"amount"`
-		} `json:"payment"`
-	} `json:"data"`
+// paymentData is the data of the fixtures' payment.succeeded events.
+type paymentData struct {
+	Payment struct {
+		ID     string `json:"id"`
+		Amount int    `json:"amount"`
+	} `json:"payment"`
 }
 
 func TestMuxThroughMiddleware(t *testing.T) {
@@ -47,11 +45,11 @@ func TestMuxThroughMiddleware(t *testing.T) {
 			name: "handled",
 			body: eventBody,
 			handler: func(ctx context.Context, ev webhook.Event) error {
-				p, err := webhook.DecodeEvent[paymentEvent](ev)
+				p, err := webhook.DecodeData[paymentData](ev)
 				if err != nil {
 					return err
 				}
-				if p.Data.Payment.Amount != 1200 {
+				if p.Payment.Amount != 1200 {
 					return errors.New("wrong amount")
 				}
 				return nil
@@ -192,14 +190,22 @@ func TestMuxWithoutMiddleware(t *testing.T) {
 	assert.False(t, ran, "an unverified request runs nothing")
 }
 
-func TestEventDecode(t *testing.T) {
+func TestDecodeData(t *testing.T) {
 	t.Parallel()
 	ev := webhook.Event{Type: "x", Payload: []byte(`{"event":"x","data":{"payment":{"amount":5}}}`)}
-	p, err := webhook.DecodeEvent[paymentEvent](ev)
+	p, err := webhook.DecodeData[paymentData](ev)
 	require.NoError(t, err)
-	assert.Equal(t, 5, p.Data.Payment.Amount)
-	_, err = webhook.DecodeEvent[paymentEvent](webhook.Event{Payload: []byte(`{`)})
+	assert.Equal(t, 5, p.Payment.Amount)
+	_, err = webhook.DecodeData[paymentData](webhook.Event{Payload: []byte(`{`)})
+	require.ErrorIs(t, err, webhook.ErrNoData)
+	_, err = webhook.DecodeData[paymentData](webhook.Event{Payload: []byte(`{"payment":{"amount":5}}`)})
+	require.ErrorIs(t, err, webhook.ErrNoData, "a body without an envelope is not silently zero")
+	_, err = webhook.DecodeData[paymentData](webhook.Event{Payload: []byte(`{"data":{"payment":{"amount":"5"}}}`)})
 	require.Error(t, err)
+	require.NotErrorIs(t, err, webhook.ErrNoData)
+	var whole struct{ Event string }
+	require.NoError(t, ev.Decode(&whole))
+	assert.Equal(t, "x", whole.Event)
 	_, ok := webhook.EventFromContext(context.Background())
 	assert.False(t, ok)
 }

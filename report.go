@@ -61,6 +61,12 @@ type AttemptReport struct {
 	Start   time.Time
 	Latency time.Duration
 
+	// SignedAt is the timestamp the attempt was signed with: Start, or a
+	// later second when the previous attempt was signed in the same second
+	// (see [Sender.Send] and [AttemptOptions.After]). Zero when the attempt
+	// was never signed.
+	SignedAt time.Time
+
 	// StatusCode is the response status, or 0 when there was no response.
 	StatusCode int
 

@@ -33,11 +33,14 @@ const (
 	// DefaultMultiplier grows the largest wait after each attempt.
 	DefaultMultiplier = 2.0
 
-	// DefaultMaxDelay caps every wait, Retry-After included.
-	DefaultMaxDelay = 30 * time.Second
+	// DefaultMaxDelay caps every wait, Retry-After included. It is above
+	// every Retry-After that [Middleware] answers with its defaults (at most
+	// [DefaultClaimTTL] while a delivery of the same id is in flight), so a
+	// default Sender waits as long as a default receiver asks.
+	DefaultMaxDelay = 5 * time.Minute
 
 	// DefaultMaxAttempts is the number of attempts, the first included.
-	DefaultMaxAttempts = 5
+	DefaultMaxAttempts = 8
 )
 
 // Backoff is exponential backoff with full jitter: the wait after attempt n
@@ -45,8 +48,10 @@ const (
 // Full jitter spreads the retries of many deliveries that failed together
 // (an endpoint that was down) instead of sending them back in waves.
 //
-// The zero value is ready to use: 5 attempts, waits of up to 1 s, 2 s, 4 s
-// and 8 s. A Backoff is a value; it is safe for concurrent use as long as
+// The zero value is ready to use: 8 attempts, waits of up to 1 s, 2 s, 4 s,
+// 8 s, 16 s, 32 s and 64 s (a horizon of about a minute on average and two
+// at most), and a Retry-After honoured up to 5 minutes, so seven answers of
+// 409 with Retry-After: 60 are waited out for seven minutes. A Backoff is a value; it is safe for concurrent use as long as
 // Rand is.
 type Backoff struct {
 	// InitialDelay is the largest wait after the first attempt.
@@ -58,11 +63,11 @@ type Backoff struct {
 	Multiplier float64
 
 	// MaxDelay caps every wait, including one asked for with Retry-After.
-	// Default: [DefaultMaxDelay] (30 s).
+	// Default: [DefaultMaxDelay] (5 min).
 	MaxDelay time.Duration
 
 	// MaxAttempts is the number of attempts including the first.
-	// Default: [DefaultMaxAttempts] (5). Use 1 for no retry at all.
+	// Default: [DefaultMaxAttempts] (8). Use 1 for no retry at all.
 	MaxAttempts int
 
 	// Rand returns a number in [0, 1) that picks the wait within its range.

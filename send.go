@@ -32,7 +32,7 @@ func (s *Sender) Send(ctx context.Context, rawURL string, msg Message) (*Report,
 	if err != nil {
 		return rep, fail(rep, PermanentFailure, err)
 	}
-	body, err := msg.body()
+	body, err := msg.body(s.typeField)
 	if err != nil {
 		return rep, fail(rep, PermanentFailure, err)
 	}
@@ -70,17 +70,35 @@ func (s *Sender) Send(ctx context.Context, rawURL string, msg Message) (*Report,
 	}
 }
 
-// Attempt makes attempt number attempt (counted from 1) of delivering msg
-// to rawURL: one signed request, after any rate-limit wait, and no retry.
-// It is for callers that schedule retries themselves, such as a durable
-// queue running one attempt per job: the report's Class says whether to
-// retry, and a [RetryPolicy] given its RetryAfter says when. msg.ID must be
-// set, since every attempt must carry the same id. OnAttempt is not called.
+// AttemptOptions says which attempt [Sender.Attempt] makes.
+type AttemptOptions struct {
+	// Number counts the message's attempts from 1. Values below 1 mean 1.
+	Number int
+
+	// After is the signed time of the message's previous attempt
+	// ([AttemptReport.SignedAt]), or an upper bound of it; zero for the
+	// first attempt. The attempt is signed at least one second after it,
+	// as [Sender.Send] does between its attempts, so that a retry made
+	// within the same second still carries a new signature and a
+	// receiver's replay guard does not refuse it. A bound later than the
+	// real signed time is safe as long as it stays within the receiver's
+	// timestamp tolerance of now.
+	After time.Time
+}
+
+// Attempt makes one attempt of delivering msg to rawURL: one signed
+// request, after any rate-limit wait, and no retry. It is for callers that
+// schedule retries themselves, such as a durable queue running one attempt
+// per job: the report's Class says whether to retry, and a [RetryPolicy]
+// given its RetryAfter says when. msg.ID must be set, since every attempt
+// must carry the same id, and opts.After should be the previous attempt's
+// [AttemptReport.SignedAt]. OnAttempt is not called.
 //
 // The error is nil when the attempt delivered, and otherwise a
 // [*DeliveryError] whose Err is the attempt's error ([AttemptReport.Err]),
 // or matches [ErrInvalidURL], [ErrInvalidMessage] or the context's error.
-func (s *Sender) Attempt(ctx context.Context, rawURL string, msg Message, attempt int) (AttemptReport, error) {
+func (s *Sender) Attempt(ctx context.Context, rawURL string, msg Message, opts AttemptOptions) (AttemptReport, error) {
+	attempt := max(opts.Number, 1)
 	a := AttemptReport{MessageID: msg.ID, Type: msg.Type, Number: attempt, Class: ClassPermanent}
 	dest, err := newTarget(rawURL)
 	a.URL = dest.redacted
@@ -89,10 +107,10 @@ func (s *Sender) Attempt(ctx context.Context, rawURL string, msg Message, attemp
 	}
 	var body []byte
 	if err == nil {
-		body, err = msg.body()
+		body, err = msg.body(s.typeField)
 	}
 	if err == nil {
-		a, _, err = s.attempt(ctx, &dest, &msg, body, attempt, time.Time{})
+		a, _, err = s.attempt(ctx, &dest, &msg, body, attempt, opts.After)
 		if err != nil {
 			a.Class = ClassRetry
 		}

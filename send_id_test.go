@@ -40,7 +40,7 @@ func TestSendSameIDFreshSignature(t *testing.T) {
 			return
 		}
 		processed[r.Header.Get(webhook.IDHeader)]++
-		assert.JSONEq(t, `{"event":"payment.succeeded","data":{"id":"pay_123"}}`, string(body))
+		assert.Equal(t, `{"id":"wh_001","event":"payment.succeeded","data":{"id":"pay_123"}}`, string(body), "the envelope, id first, byte for byte")
 		w.WriteHeader(http.StatusOK)
 	})
 	// Rand 0: the retries come at once, within the same second.

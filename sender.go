@@ -38,8 +38,8 @@ type SenderOptions struct {
 	Secret []byte
 
 	// Retry decides whether and when a failed attempt is retried.
-	// Default: the zero [Backoff] (5 attempts, full jitter, waits of up to
-	// 1 s, 2 s, 4 s and 8 s).
+	// Default: the zero [Backoff] (8 attempts, full jitter, waits of up to
+	// 1 s, 2 s, … 64 s; a Retry-After is honoured up to 5 minutes).
 	Retry RetryPolicy
 
 	// AttemptTimeout bounds one attempt. Default: [DefaultAttemptTimeout]
@@ -110,6 +110,7 @@ type SenderOptions struct {
 type Sender struct {
 	signer    HeaderSigner
 	native    *Signer // signer, when it is this package's, for its fast path
+	typeField string  // the envelope's event-type field; see TypeFielder
 	retry     RetryPolicy
 	timeout   time.Duration
 	limits    *limiters
@@ -153,6 +154,10 @@ func NewSender(opts *SenderOptions) (*Sender, error) {
 		s.signer = signer
 	}
 	s.native, _ = s.signer.(*Signer)
+	s.typeField = defaultTypeField
+	if tf, ok := s.signer.(TypeFielder); ok && tf.TypeField() != "" {
+		s.typeField = tf.TypeField()
+	}
 	if o.AttemptTimeout < 0 || o.MaxResponseBytes < 0 {
 		return nil, errors.New("webhook: negative AttemptTimeout or MaxResponseBytes")
 	}

@@ -148,7 +148,7 @@ func TestAttempt(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			a, err := s.Attempt(context.Background(), srv.URL+tc.path, tc.msg, 4)
+			a, err := s.Attempt(context.Background(), srv.URL+tc.path, tc.msg, webhook.AttemptOptions{Number: 4})
 			assert.Equal(t, tc.wantClass, a.Class)
 			assert.Equal(t, 4, a.Number)
 			assert.Equal(t, tc.wantRetryAfter, a.RetryAfter)

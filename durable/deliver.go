@@ -58,7 +58,7 @@ func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[deliveryA
 		payload = []byte{}
 	}
 	msg := webhook.Message{ID: job.Args.ID, Payload: payload}
-	rep, _ := o.sender.Attempt(ctx, job.Args.URL, msg, job.Attempt+snoozes)
+	rep, _ := o.sender.Attempt(ctx, job.Args.URL, msg, webhook.AttemptOptions{Number: job.Attempt + snoozes})
 	a := Attempt{
 		MessageID:  job.Args.ID,
 		JobID:      job.ID,

@@ -49,7 +49,7 @@ func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointA
 		return river.JobCancel(err)
 	}
 	snoozes := int(gjson.GetBytes(job.Metadata, "snoozes").Int())
-	a, _ := sender.Attempt(ctx, ep.URL, webhook.Message{ID: msg.ID, Type: msg.EventType, Payload: msg.Payload}, job.Attempt+snoozes)
+	a, _ := sender.Attempt(ctx, ep.URL, webhook.Message{ID: msg.ID, Type: msg.EventType, Payload: msg.Payload}, webhook.AttemptOptions{Number: job.Attempt + snoozes})
 	rec := EndpointAttempt{EndpointID: ep.ID, MessageID: msg.ID, Number: a.Number, At: a.Start, Latency: a.Latency,
 		StatusCode: a.StatusCode, Outcome: a.Class.String(), Response: string(a.Response)}
 	if a.Start.IsZero() {

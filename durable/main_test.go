@@ -140,7 +140,7 @@ func newWorkerService[TTx any](b durable.Backend[TTx], sender *webhook.Sender, n
 		return durable.NewOutbox(b, sender, workerOptions(name))
 	}
 	forward := func(ctx context.Context, ev webhook.Event) error {
-		_, err := sender.Attempt(ctx, sink, webhook.Message{ID: ev.ID, Payload: ev.Payload}, durable.AttemptFromContext(ctx))
+		_, err := sender.Attempt(ctx, sink, webhook.Message{ID: ev.ID, Payload: ev.Payload}, webhook.AttemptOptions{Number: durable.AttemptFromContext(ctx)})
 		return err
 	}
 	return durable.NewInbox(b, forward, &durable.InboxOptions{

@@ -146,6 +146,11 @@ func (s *Signer) SignHeaders(h http.Header, id string, ts time.Time, body []byte
 	return nil
 }
 
+// TypeField implements [webhook.TypeFielder]: a [webhook.Sender] using s
+// sends [webhook.Message.Data] as {"id": ..., "type": ..., "data": ...},
+// the payload shape the Standard Webhooks specification describes.
+func (s *Signer) TypeField() string { return "type" }
+
 // String describes s without revealing its keys.
 func (s *Signer) String() string {
 	return fmt.Sprintf("standardwebhooks.Signer{secrets: %d, privateKeys: %d}", s.macs.Len(), len(s.privs))

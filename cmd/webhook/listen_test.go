@@ -123,7 +123,7 @@ func TestSendToListen(t *testing.T) {
 	assert.Equal(t, capture.VerdictValid, d.Verdict)
 	assert.Equal(t, http.StatusOK, d.Status)
 	assert.Equal(t, capture.EncodingJSON, d.BodyEncoding)
-	assert.JSONEq(t, `{"event":"invoice.paid","data":{"amount":42}}`, d.Body)
+	assert.JSONEq(t, `{"id":"msg_e2e_1","event":"invoice.paid","data":{"amount":42}}`, d.Body)
 	assert.Equal(t, int64(1), list[1].DuplicateOf)
 
 	resp, err := http.Get(l.base + "/history/2")

@@ -104,23 +104,21 @@ func (a *app) routes() http.Handler {
 }
 
 type paymentSucceeded struct {
-	Data struct {
-		Payment struct {
-			ID       string `json:"id"`
-			Customer string `json:"customer"`
-			Amount   int64  `json:"amount"`
-		} `json:"payment"`
-	} `json:"data"`
+	Payment struct {
+		ID       string `json:"id"`
+		Customer string `json:"customer"`
+		Amount   int64  `json:"amount"`
+	} `json:"payment"`
 }
 
 // paymentSucceeded credits the customer. It is not idempotent by itself;
 // the middleware makes sure it runs once per message.
 func (a *app) paymentSucceeded(ctx context.Context, ev webhook.Event) error {
-	p, err := webhook.DecodeEvent[paymentSucceeded](ev)
+	p, err := webhook.DecodeData[paymentSucceeded](ev)
 	if err != nil {
 		return err
 	}
-	pay := p.Data.Payment
+	pay := p.Payment
 	if pay.Customer == "" || pay.Amount <= 0 {
 		return fmt.Errorf("payment %q: missing customer or amount", pay.ID)
 	}
@@ -131,24 +129,22 @@ func (a *app) paymentSucceeded(ctx context.Context, ev webhook.Event) error {
 }
 
 type userCreated struct {
-	Data struct {
-		User struct {
-			ID    string `json:"id"`
-			Email string `json:"email"`
-		} `json:"user"`
-	} `json:"data"`
+	User struct {
+		ID    string `json:"id"`
+		Email string `json:"email"`
+	} `json:"user"`
 }
 
 func (a *app) userCreated(ctx context.Context, ev webhook.Event) error {
-	u, err := webhook.DecodeEvent[userCreated](ev)
+	u, err := webhook.DecodeData[userCreated](ev)
 	if err != nil {
 		return err
 	}
-	if u.Data.User.ID == "" {
+	if u.User.ID == "" {
 		return errors.New("user.created without a user id")
 	}
 	a.mu.Lock()
-	a.users[u.Data.User.ID] = u.Data.User.Email
+	a.users[u.User.ID] = u.User.Email
 	a.mu.Unlock()
 	return nil
 }

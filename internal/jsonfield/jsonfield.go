@@ -193,3 +193,44 @@ func isNumStart(c byte) bool { return c == '-' || c >= '0' && c <= '9' }
 func isNumByte(c byte) bool {
 	return isNumStart(c) || c == '.' || c == 'e' || c == 'E' || c == '+'
 }
+
+// Raw returns the value of the first top-level field of the JSON object
+// data named name, of any kind, as written (a sub-slice of data, not a
+// copy). It reports false when there is no such field or data is not a
+// well-formed JSON object up to where the scan stopped. It does not
+// validate the value it returns beyond finding its end: decode it with
+// encoding/json, which does.
+func Raw(data []byte, name string) ([]byte, bool) {
+	s := scanner{data: data}
+	s.ws()
+	if !s.eat('{') {
+		return nil, false
+	}
+	s.ws()
+	if s.eat('}') {
+		return nil, false
+	}
+	for {
+		s.ws()
+		key, ok := s.str()
+		if !ok {
+			return nil, false
+		}
+		s.ws()
+		if !s.eat(':') {
+			return nil, false
+		}
+		s.ws()
+		start := s.pos
+		if !s.skip() {
+			return nil, false
+		}
+		if string(key) == name {
+			return data[start:s.pos], true
+		}
+		s.ws()
+		if !s.eat(',') {
+			return nil, false
+		}
+	}
+}
