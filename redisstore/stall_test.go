@@ -129,7 +129,8 @@ func TestRedisStallDuringClaim(t *testing.T) {
 
 // The same stall below the middleware: Claim, Complete, Release and Extend
 // each return an error matching context.DeadlineExceeded within the
-// Timeout, whichever way the client was built.
+// Timeout, whichever way the client was built, and the stalled Claim leaves
+// nothing behind once Redis wakes.
 func TestRedisStallBoundedByTimeout(t *testing.T) {
 	t.Parallel()
 	const (
@@ -142,18 +143,20 @@ func TestRedisStallBoundedByTimeout(t *testing.T) {
 			srv := needDebugRedis(t)
 			client := redis.NewClient(kind.opts(srv.addr))
 			t.Cleanup(func() { _ = client.Close() })
-			s := redisstore.New(client, &redisstore.Options{Prefix: uniquePrefix(), Timeout: timeout})
+			prefix := uniquePrefix()
+			s := redisstore.New(client, &redisstore.Options{Prefix: prefix, Timeout: timeout})
 			ctx := context.Background()
 			held, err := s.Claim(ctx, webhook.ClaimRequest{Key: "held", TTL: time.Minute})
 			require.NoError(t, err)
 			require.Equal(t, webhook.Claimed, held.Status)
 
+			stalled := webhook.ClaimRequest{Key: "k", TTL: time.Minute, ReplayKey: "r", ReplayTTL: time.Minute}
 			calls := []struct {
 				name string
 				call func() error
 			}{
 				{"claim", func() error {
-					_, err := s.Claim(ctx, webhook.ClaimRequest{Key: "k", TTL: time.Minute, ReplayKey: "r", ReplayTTL: time.Minute})
+					_, err := s.Claim(ctx, stalled)
 					return err
 				}},
 				{"extend", func() error { return s.Extend(ctx, "held", held.Token, time.Minute) }},
@@ -169,6 +172,18 @@ func TestRedisStallBoundedByTimeout(t *testing.T) {
 			took := time.Since(start)
 			assert.Less(t, took, sleep, "%d calls took %v", len(calls), took)
 			wait()
+
+			// The stalled claim ran once Redis woke, and its undo right
+			// after: it left neither its id claimed nor its replay key
+			// recorded, so even this very request is new again.
+			keys := []string{prefix + "id:" + stalled.Key, prefix + "replay:" + stalled.ReplayKey}
+			require.Eventually(t, func() bool {
+				n, err := client.Exists(ctx, keys...).Result()
+				return err == nil && n == 0
+			}, 2*time.Second, 10*time.Millisecond, "the stalled claim's keys are still there")
+			res, err := s.Claim(ctx, stalled)
+			require.NoError(t, err)
+			assert.Equal(t, webhook.Claimed, res.Status)
 		})
 	}
 }
