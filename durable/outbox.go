@@ -3,6 +3,7 @@ package durable
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -38,12 +39,14 @@ type OutboxOptions struct {
 	// answer counts as an ordinary failed attempt. Default: 10.
 	MaxSnoozes int
 
-	// MaxPayloadBytes bounds a message's payload; [Outbox.Enqueue] refuses
-	// larger ones with [ErrPayloadTooLarge]. Default: 1 MiB.
+	// MaxPayloadBytes bounds a message's Payload, or its Data once
+	// marshalled; [Outbox.Enqueue] refuses larger ones with
+	// [ErrPayloadTooLarge]. Default: 1 MiB.
 	MaxPayloadBytes int
 }
 
-// Message is one webhook to deliver.
+// Message is one webhook to deliver, like a [webhook.Message]: set Data or
+// Payload, not both.
 type Message struct {
 	// ID is the message id sent as X-Webhook-Id on every attempt, the
 	// receiver's idempotency key. Enqueueing an id that the outbox already
@@ -51,7 +54,20 @@ type Message struct {
 	// [webhook.NewMessageID].
 	ID string
 
-	// Payload is the request body, sent byte for byte.
+	// Type is the event type, for example "order.created", at most 255
+	// bytes. With Data it is sent in the signed body; with Payload it is
+	// only recorded in the attempt reports.
+	Type string
+
+	// Data is marshalled with encoding/json when the message is enqueued
+	// and sent in the envelope the Sender's signer builds around it,
+	// {"id": ID, "event": Type, "data": Data} (Standard Webhooks:
+	// "type" in place of "event"), so the id and the type reach the
+	// receiver inside the signed bytes.
+	Data any
+
+	// Payload is the request body, sent byte for byte: it carries the id
+	// and the type only if the caller put them in.
 	Payload []byte
 }
 
@@ -170,8 +186,11 @@ func (o *Outbox[TTx]) Stop(ctx context.Context) error {
 }
 
 // Enqueue stores msg for delivery to target. It returns [ErrInvalidURL] for
-// a target that is not an absolute http or https URL and
-// [ErrPayloadTooLarge] for a payload over the limit.
+// a target that is not an absolute http or https URL, [ErrInvalidID] for an
+// id over 255 bytes, [ErrInvalidMessage] for a message with neither or both
+// of Data and Payload (or Data that does not marshal, or a type over 255
+// bytes), and [ErrPayloadTooLarge] for a payload (or marshalled Data) over
+// the limit.
 func (o *Outbox[TTx]) Enqueue(ctx context.Context, target string, msg Message) (Delivery, error) {
 	args, err := o.args(target, msg)
 	if err != nil {
@@ -199,16 +218,32 @@ func (o *Outbox[TTx]) args(target string, msg Message) (deliveryArgs, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(target) > 2048 {
 		return deliveryArgs{}, ErrInvalidURL
 	}
-	if len(msg.Payload) > o.opts.MaxPayloadBytes {
-		return deliveryArgs{}, ErrPayloadTooLarge
-	}
 	if len(msg.ID) > 255 {
 		return deliveryArgs{}, ErrInvalidID
 	}
-	if msg.ID == "" {
-		msg.ID = webhook.NewMessageID()
+	if len(msg.Type) > 255 {
+		return deliveryArgs{}, fmt.Errorf("%w: type longer than 255 bytes", ErrInvalidMessage)
 	}
-	return deliveryArgs{ID: msg.ID, URL: target, Payload: msg.Payload}, nil
+	args := deliveryArgs{ID: msg.ID, URL: target, Type: msg.Type}
+	switch {
+	case msg.Payload != nil && msg.Data != nil:
+		return deliveryArgs{}, fmt.Errorf("%w: both Data and Payload are set", ErrInvalidMessage)
+	case msg.Payload != nil:
+		args.Payload = msg.Payload
+	case msg.Data != nil:
+		if args.Data, err = json.Marshal(msg.Data); err != nil {
+			return deliveryArgs{}, fmt.Errorf("%w: marshalling Data: %w", ErrInvalidMessage, err)
+		}
+	default:
+		return deliveryArgs{}, fmt.Errorf("%w: neither Data nor Payload is set", ErrInvalidMessage)
+	}
+	if len(args.Payload) > o.opts.MaxPayloadBytes || len(args.Data) > o.opts.MaxPayloadBytes {
+		return deliveryArgs{}, ErrPayloadTooLarge
+	}
+	if args.ID == "" {
+		args.ID = webhook.NewMessageID()
+	}
+	return args, nil
 }
 
 func delivery(id string, res *rivertype.JobInsertResult, err error) (Delivery, error) {

@@ -1,0 +1,98 @@
+package durable
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	webhook "github.com/signedhooks/webhook"
+)
+
+// legacyDeliveryArgs is an outbox job as queued before messages had a type
+// and data: id, URL and the raw payload.
+type legacyDeliveryArgs struct {
+	ID      string `json:"id"`
+	URL     string `json:"url"`
+	Payload []byte `json:"payload"`
+}
+
+func (legacyDeliveryArgs) Kind() string { return deliveryKind }
+
+// A job queued by the previous version still delivers its payload byte for
+// byte.
+func TestDeliverLegacyJob(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	payload := []byte(`{"event":"order.created",  "data":{"id":"ord_1"}}`)
+
+	var (
+		mu       sync.Mutex
+		statuses []int
+		bodies   [][]byte
+	)
+	v, err := webhook.NewVerifier(secret, nil)
+	require.NoError(t, err)
+	first := false // the retry comes with the next commit
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		bodies = append(bodies, body)
+		if first {
+			first = false
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	mw := webhook.Middleware(v, nil)(next)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		mw.ServeHTTP(rec, r)
+		mu.Lock()
+		statuses = append(statuses, rec.Code)
+		mu.Unlock()
+		w.WriteHeader(rec.Code)
+	}))
+	defer srv.Close()
+
+	db, err := OpenSQLite(filepath.Join(t.TempDir(), "legacy.db"))
+	require.NoError(t, err)
+	defer db.Close()
+	b := SQLite(db)
+	require.NoError(t, Migrate(ctx, b))
+	sender, err := webhook.NewSender(&webhook.SenderOptions{Secret: secret})
+	require.NoError(t, err)
+	o, err := NewOutbox(b, sender, &OutboxOptions{Backoff: Schedule(10 * time.Millisecond)})
+	require.NoError(t, err)
+	_, err = o.client.Insert(ctx, legacyDeliveryArgs{ID: "msg_legacy", URL: srv.URL, Payload: payload},
+		&river.InsertOpts{Queue: outboxQueue})
+	require.NoError(t, err)
+	require.NoError(t, o.Start(ctx))
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		require.NoError(t, o.Stop(stopCtx))
+	}()
+
+	require.Eventually(t, func() bool {
+		it, err := o.Lookup(ctx, "msg_legacy")
+		return err == nil && it.State == StateDone
+	}, 20*time.Second, 10*time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []int{http.StatusOK}, statuses)
+	for _, body := range bodies {
+		assert.Equal(t, string(payload), string(body))
+	}
+}
