@@ -74,7 +74,11 @@ func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[deliveryA
 	o := w.o
 	snoozes := int(gjson.GetBytes(job.Metadata, "snoozes").Int())
 	run := job.Attempt + snoozes
-	rep, _ := o.sender.Attempt(ctx, job.Args.URL, job.Args.message(), webhook.AttemptOptions{Number: run})
+	rep, _ := o.sender.Attempt(ctx, job.Args.URL, job.Args.message(), webhook.AttemptOptions{
+		Number: run,
+		After:  signedBefore(job.Metadata, job.ScheduledAt, run),
+	})
+	markSigned(ctx, run, rep.SignedAt)
 	a := Attempt{
 		MessageID:  job.Args.ID,
 		JobID:      job.ID,

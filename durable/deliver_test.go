@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/tidwall/gjson"
 
 	webhook "github.com/signedhooks/webhook"
 )
@@ -28,7 +29,8 @@ type legacyDeliveryArgs struct {
 func (legacyDeliveryArgs) Kind() string { return deliveryKind }
 
 // A job queued by the previous version still delivers its payload byte for
-// byte.
+// byte, and its retry within the same second passes the consumer's replay
+// guard.
 func TestDeliverLegacyJob(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -39,15 +41,18 @@ func TestDeliverLegacyJob(t *testing.T) {
 		mu       sync.Mutex
 		statuses []int
 		bodies   [][]byte
+		signed   []int64
 	)
 	v, err := webhook.NewVerifier(secret, nil)
 	require.NoError(t, err)
-	first := false // the retry comes with the next commit
+	first := true
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		mu.Lock()
 		defer mu.Unlock()
 		bodies = append(bodies, body)
+		ev, _ := webhook.EventFromContext(r.Context())
+		signed = append(signed, ev.Timestamp.Unix())
 		if first {
 			first = false
 			w.WriteHeader(http.StatusInternalServerError)
@@ -91,8 +96,16 @@ func TestDeliverLegacyJob(t *testing.T) {
 	}, 20*time.Second, 10*time.Millisecond)
 	mu.Lock()
 	defer mu.Unlock()
-	assert.Equal(t, []int{http.StatusOK}, statuses)
+	assert.Equal(t, []int{http.StatusInternalServerError, http.StatusOK}, statuses)
 	for _, body := range bodies {
 		assert.Equal(t, string(payload), string(body))
 	}
+	require.Len(t, signed, 2)
+	assert.Greater(t, signed[1], signed[0], "the retry is signed after its attempt")
+
+	// The job now records its last signature for the next run.
+	job, err := findJob(ctx, o.client, b.dialect(), deliveryKind, "msg_legacy")
+	require.NoError(t, err)
+	assert.Equal(t, signed[1], gjson.GetBytes(job.Metadata, metaSigned+".at").Int())
+	assert.Equal(t, int64(2), gjson.GetBytes(job.Metadata, metaSigned+".run").Int())
 }
