@@ -1,13 +1,35 @@
 #!/usr/bin/env bash
-# Runs every module's tests with the race detector. Tests that need a
-# service (Redis, PostgreSQL, Chromium) start it themselves or read its URL
-# from the environment; they skip when it is missing, unless CI is set.
-set -euo pipefail
+# Runs every module's tests with the race detector, printing a line per
+# package as it finishes and, at the end, a summary of what passed, failed
+# and was skipped, with each skip's reason.
+#
+# Services: the Redis and Chromium tests start their own servers. For the
+# PostgreSQL tests this script starts a throwaway cluster on a free loopback
+# port when DATABASE_URL is unset and PostgreSQL's binaries are installed
+# (apt-get install postgresql; it runs the server as the postgres user, so
+# it needs root); otherwise set DATABASE_URL to a database you can write.
+# Without CI set, a test whose service is missing skips, and the summary
+# says so; with CI set it fails.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-status=0
+
+if [ -z "${DATABASE_URL:-}" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+	source .ci/postgres.sh
+fi
+[ -n "${DATABASE_URL:-}" ] || echo "test.sh: DATABASE_URL is not set and no PostgreSQL could be started: the PostgreSQL tests will skip (fail under CI)"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/testreport" ./scripts/testreport || exit 1
+
 for mod in $(git ls-files '*go.mod' 2>/dev/null || find . -name go.mod -not -path '*/vendor/*'); do
 	dir=$(dirname "$mod")
 	echo "== go test -race ./... in $dir"
-	(cd "$dir" && go test -race -count=1 ./...) || status=1
-done
+	(cd "$dir" && go test -race -count=1 -json ./...) || echo "$dir" >>"$tmp/failed"
+done 2>&1 | "$tmp/testreport"
+status=$?
+if [ -s "$tmp/failed" ]; then
+	echo "go test failed in: $(tr '\n' ' ' <"$tmp/failed")"
+	status=1
+fi
 exit $status
