@@ -2,11 +2,13 @@ package durable
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -108,4 +110,33 @@ func TestDeliverLegacyJob(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, signed[1], gjson.GetBytes(job.Metadata, metaSigned+".at").Int())
 	assert.Equal(t, int64(2), gjson.GetBytes(job.Metadata, metaSigned+".run").Int())
+}
+
+// envelopeSize is the length of the body the Sender sends for Data.
+func TestEnvelopeSize(t *testing.T) {
+	t.Parallel()
+	var got atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got.Store(int64(len(body)))
+	}))
+	defer srv.Close()
+	sender, err := webhook.NewSender(&webhook.SenderOptions{Secret: []byte("0123456789abcdef0123456789abcdef")})
+	require.NoError(t, err)
+	tests := []struct {
+		name, id, typ string
+		data          json.RawMessage
+	}{
+		{"plain", "msg_1", "order.created", json.RawMessage(`{"n":1}`)},
+		{"empty type", "msg_2", "", json.RawMessage(`null`)},
+		{"escaped", "msg_<3>", "a\"b\\c&\u00e9\n", json.RawMessage(`"x"`)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := sender.Attempt(context.Background(), srv.URL, webhook.Message{ID: tc.id, Type: tc.typ, Data: tc.data},
+				webhook.AttemptOptions{Number: 1})
+			require.NoError(t, err)
+			assert.Equal(t, int64(envelopeSize(tc.id, tc.typ, len(tc.data))), got.Load())
+		})
+	}
 }

@@ -36,8 +36,10 @@ type EndpointsOptions struct {
 	// AttemptTimeout bounds one request. Default: 30 s.
 	AttemptTimeout time.Duration
 
-	// MaxPayloadBytes bounds a published payload; larger ones are refused
-	// with [ErrPayloadTooLarge]. Default: 1 MiB.
+	// MaxPayloadBytes bounds the body a published message is sent as, the
+	// envelope around its payload; larger ones are refused with
+	// [ErrPayloadTooLarge]. Default: 1 MiB, the default body limit of the
+	// consumer's middleware.
 	MaxPayloadBytes int
 
 	// MaxEndpointsPerApplication bounds the endpoints of one application,

@@ -71,17 +71,17 @@ func (e *Endpoints[TTx]) publish(ctx context.Context, tx TTx, r runner, appID, e
 	if err := checkEventType(eventType); err != nil {
 		return PublishResult{}, err
 	}
-	if len(payload) > e.opts.MaxPayloadBytes {
-		return PublishResult{}, ErrPayloadTooLarge
-	}
-	if !json.Valid(payload) {
-		return PublishResult{}, fmt.Errorf("%w: payload must be JSON", ErrInvalidField)
-	}
 	if len(id) > 255 {
 		return PublishResult{}, ErrInvalidID
 	}
 	if id == "" {
 		id = webhook.NewMessageID()
+	}
+	if envelopeSize(id, eventType, len(payload)) > e.opts.MaxPayloadBytes {
+		return PublishResult{}, ErrPayloadTooLarge
+	}
+	if !json.Valid(payload) {
+		return PublishResult{}, fmt.Errorf("%w: payload must be JSON", ErrInvalidField)
 	}
 	res := PublishResult{MessageID: id}
 	ok, err := exists(ctx, r, `SELECT 1 FROM webhook_application WHERE app_id = ?`, appID)

@@ -39,9 +39,10 @@ type OutboxOptions struct {
 	// answer counts as an ordinary failed attempt. Default: 10.
 	MaxSnoozes int
 
-	// MaxPayloadBytes bounds a message's Payload, or its Data once
-	// marshalled; [Outbox.Enqueue] refuses larger ones with
-	// [ErrPayloadTooLarge]. Default: 1 MiB.
+	// MaxPayloadBytes bounds the body of a message as sent: its Payload,
+	// or the envelope around its marshalled Data; [Outbox.Enqueue] refuses
+	// larger ones with [ErrPayloadTooLarge]. Default: 1 MiB, the default
+	// body limit of the consumer's middleware.
 	MaxPayloadBytes int
 }
 
@@ -189,8 +190,8 @@ func (o *Outbox[TTx]) Stop(ctx context.Context) error {
 // a target that is not an absolute http or https URL, [ErrInvalidID] for an
 // id over 255 bytes, [ErrInvalidMessage] for a message with neither or both
 // of Data and Payload (or Data that does not marshal, or a type over 255
-// bytes), and [ErrPayloadTooLarge] for a payload (or marshalled Data) over
-// the limit.
+// bytes), and [ErrPayloadTooLarge] for a body (the payload, or the envelope
+// around Data) over the limit.
 func (o *Outbox[TTx]) Enqueue(ctx context.Context, target string, msg Message) (Delivery, error) {
 	args, err := o.args(target, msg)
 	if err != nil {
@@ -237,13 +238,34 @@ func (o *Outbox[TTx]) args(target string, msg Message) (deliveryArgs, error) {
 	default:
 		return deliveryArgs{}, fmt.Errorf("%w: neither Data nor Payload is set", ErrInvalidMessage)
 	}
-	if len(args.Payload) > o.opts.MaxPayloadBytes || len(args.Data) > o.opts.MaxPayloadBytes {
-		return deliveryArgs{}, ErrPayloadTooLarge
-	}
 	if args.ID == "" {
 		args.ID = webhook.NewMessageID()
 	}
+	size := len(args.Payload)
+	if args.Data != nil {
+		size = envelopeSize(args.ID, args.Type, len(args.Data))
+	}
+	if size > o.opts.MaxPayloadBytes {
+		return deliveryArgs{}, ErrPayloadTooLarge
+	}
 	return args, nil
+}
+
+// envelopeSize returns the length of the body a Sender builds around data
+// of length n, {"id":id,"event":typ,"data":...}, so that MaxPayloadBytes
+// bounds what the receiver reads: a receiver that takes as much as the
+// provider allows (1 MiB on both sides by default) must not refuse a body
+// for the few bytes the envelope adds. "event" is the longer of the two
+// field names ("type" for Standard Webhooks).
+func envelopeSize(id, typ string, n int) int {
+	return len(`{"id":,"event":,"data":}`) + jsonStringLen(id) + jsonStringLen(typ) + n
+}
+
+// jsonStringLen returns the length of s encoded as a JSON string by
+// encoding/json, as the Sender encodes the envelope's id and type.
+func jsonStringLen(s string) int {
+	b, _ := json.Marshal(s) // a string always marshals
+	return len(b)
 }
 
 func delivery(id string, res *rivertype.JobInsertResult, err error) (Delivery, error) {

@@ -190,6 +190,7 @@ func TestOutboxEnqueueErrors(t *testing.T) {
 		{"data that does not marshal", "http://127.0.0.1/hook", durable.Message{Data: func() {}}, durable.ErrInvalidMessage},
 		{"type too long", "http://127.0.0.1/hook", durable.Message{Type: string(make([]byte, 256)), Data: 1}, durable.ErrInvalidMessage},
 		{"data too large", "http://127.0.0.1/hook", durable.Message{Data: "1234567"}, durable.ErrPayloadTooLarge},
+		{"envelope too large", "http://127.0.0.1/hook", durable.Message{ID: "m", Data: 1}, durable.ErrPayloadTooLarge},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
