@@ -42,7 +42,8 @@ func (endpointArgs) InsertOpts() river.InsertOpts {
 // ("type" in place of "event" with a Standard Webhooks signer), so the id
 // and the type are signed with it; a consumer decodes the data with
 // [webhook.DecodeData]. Messages published before this envelope existed
-// are sent in it too.
+// are sent in it too; a payload that is itself an envelope is wrapped
+// again, so publish the data only.
 //
 // Errors: [ErrUnknownApplication], [ErrInvalidField] (event type, or a
 // payload that is not JSON), [ErrInvalidID], [ErrPayloadTooLarge].
