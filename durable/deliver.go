@@ -2,6 +2,7 @@ package durable
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -25,13 +26,32 @@ var allStates = []rivertype.JobState{
 	rivertype.JobStateRunning, rivertype.JobStateScheduled,
 }
 
-// deliveryArgs is an outbox message as stored in River. The payload is a
-// byte slice (base64 in JSON) so that it is sent byte for byte: PostgreSQL's
-// jsonb would reorder a JSON payload's keys.
+// deliveryArgs is an outbox message as stored in River: a raw Payload, or
+// Data (the message's Data, marshalled at enqueue) that the Sender puts in
+// its envelope with Type. Both are byte slices (base64 in JSON) so that
+// they are sent byte for byte: PostgreSQL's jsonb would reorder a JSON
+// payload's keys. Jobs queued before Type and Data existed carry only a
+// payload and are sent as before.
 type deliveryArgs struct {
 	ID      string `json:"id" river:"unique"`
 	URL     string `json:"url"`
-	Payload []byte `json:"payload"`
+	Type    string `json:"type,omitempty"`
+	Data    []byte `json:"data,omitempty"`
+	Payload []byte `json:"payload,omitempty"`
+}
+
+// message returns the webhook.Message that a run of a job sends.
+func (a *deliveryArgs) message() webhook.Message {
+	m := webhook.Message{ID: a.ID, Type: a.Type}
+	switch {
+	case a.Data != nil:
+		m.Data = json.RawMessage(a.Data)
+	case a.Payload != nil:
+		m.Payload = a.Payload
+	default:
+		m.Payload = []byte{} // an old job with an empty payload
+	}
+	return m
 }
 
 func (deliveryArgs) Kind() string { return deliveryKind }
@@ -53,16 +73,16 @@ func (w *deliveryWorker[TTx]) NextRetry(job *river.Job[deliveryArgs]) time.Time 
 func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
 	o := w.o
 	snoozes := int(gjson.GetBytes(job.Metadata, "snoozes").Int())
-	payload := job.Args.Payload
-	if payload == nil {
-		payload = []byte{}
-	}
-	msg := webhook.Message{ID: job.Args.ID, Payload: payload}
-	rep, _ := o.sender.Attempt(ctx, job.Args.URL, msg, webhook.AttemptOptions{Number: job.Attempt + snoozes})
+	run := job.Attempt + snoozes
+	rep, _ := o.sender.Attempt(ctx, job.Args.URL, job.Args.message(), webhook.AttemptOptions{
+		Number: run,
+		After:  signedBefore(job.Metadata, job.ScheduledAt, run),
+	})
+	markSigned(ctx, run, rep.SignedAt)
 	a := Attempt{
 		MessageID:  job.Args.ID,
 		JobID:      job.ID,
-		Number:     job.Attempt + snoozes,
+		Number:     run,
 		At:         rep.Start,
 		Latency:    rep.Latency,
 		StatusCode: rep.StatusCode,

@@ -22,6 +22,15 @@
 // failed. Each attempt is recorded ([Outbox.Attempts]); [Outbox.Replay] sends
 // a finished or dead message again.
 //
+// A [Message] with a Type and Data is sent in the Sender's envelope,
+// {"id": ID, "event": Type, "data": Data} ("type" in place of "event" with
+// a Standard Webhooks signer), so the receiver finds the id and the type in
+// the signed bytes and decodes the data with [webhook.DecodeData]; a raw
+// Payload is sent byte for byte instead. Every attempt is signed at least
+// one second after the previous one, even when a retry comes sooner or
+// runs in another process, so no retry repeats an earlier attempt's
+// signature and a receiver's replay guard lets it through.
+//
 //	db, _ := durable.OpenSQLite("webhooks.db")
 //	backend := durable.SQLite(db)
 //	_ = durable.Migrate(ctx, backend)
@@ -32,7 +41,10 @@
 //
 //	tx, _ := db.BeginTx(ctx, nil)
 //	// ... the business change, in tx ...
-//	outbox.EnqueueTx(ctx, tx, "https://example.com/hooks", durable.Message{Payload: body})
+//	outbox.EnqueueTx(ctx, tx, "https://example.com/hooks", durable.Message{
+//		Type: "order.created",
+//		Data: order, // any value encoding/json marshals
+//	})
 //	tx.Commit()
 //
 // # Consumers: the inbox
@@ -42,6 +54,15 @@
 // workers run the handler (a [webhook.Mux]'s Dispatch) with retries.
 // Replicas behind a load balancer need no other store for dedupe on this
 // path.
+//
+// # Providers: endpoints
+//
+// [Endpoints] keeps customers' endpoints and fans each published message
+// out to the matching ones. [Endpoints.Publish] takes the event's data as
+// JSON and sends it like an outbox message with Type and Data: the body is
+// {"id": id, "event": eventType, "data": payload}, signed with the
+// endpoint's secrets (this module's scheme by default, Standard Webhooks
+// with [EndpointsOptions.NewSigner]).
 //
 //	mux := webhook.NewMux(nil)
 //	mux.HandleFunc("invoice.paid", handleInvoicePaid)

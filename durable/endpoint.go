@@ -36,8 +36,10 @@ type EndpointsOptions struct {
 	// AttemptTimeout bounds one request. Default: 30 s.
 	AttemptTimeout time.Duration
 
-	// MaxPayloadBytes bounds a published payload; larger ones are refused
-	// with [ErrPayloadTooLarge]. Default: 1 MiB.
+	// MaxPayloadBytes bounds the body a published message is sent as, the
+	// envelope around its payload; larger ones are refused with
+	// [ErrPayloadTooLarge]. Default: 1 MiB, the default body limit of the
+	// consumer's middleware.
 	MaxPayloadBytes int
 
 	// MaxEndpointsPerApplication bounds the endpoints of one application,
@@ -72,6 +74,18 @@ type EndpointsOptions struct {
 	// AllowNetworks are exempted from the guard (for example an internal
 	// 10.1.0.0/16), while the guard stays on for everything else.
 	AllowNetworks []netip.Prefix
+
+	// NewSigner builds the signer of an endpoint's deliveries from its
+	// live secrets, newest first, in "whsec_" form; it is called again
+	// when the endpoint or its secrets change. Default: this module's
+	// scheme, a [webhook.Signer] with the newest secret and the others as
+	// AdditionalSecrets. For Standard Webhooks (Svix-compatible
+	// receivers):
+	//
+	//	NewSigner: func(secrets []string) (webhook.HeaderSigner, error) {
+	//		return standardwebhooks.NewSigner(secrets, nil)
+	//	},
+	NewSigner func(secrets []string) (webhook.HeaderSigner, error)
 
 	// Now returns the current time: for signatures, secret expiry and
 	// endpoint health. Default: time.Now.
@@ -128,6 +142,9 @@ func NewEndpoints[TTx any](b Backend[TTx], opts *EndpointsOptions) (*Endpoints[T
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.NewSigner == nil {
+		o.NewSigner = nativeSigner
+	}
 	if o.JobTimeout < o.AttemptTimeout {
 		o.JobTimeout = o.AttemptTimeout + 15*time.Second
 		o.RescueAfter = max(o.RescueAfter, 2*o.JobTimeout)
@@ -170,11 +187,16 @@ func (e *Endpoints[TTx]) Stop(ctx context.Context) error {
 	return err
 }
 
-// newEndpointSigner builds the signer of one delivery attempt: the newest live
-// secret first, then the older ones still in their grace period.
-func newEndpointSigner(secrets [][]byte) (*webhook.Signer, error) {
-	if len(secrets) == 0 {
-		return nil, errors.New("durable: endpoint has no live secret")
+// nativeSigner is the default [EndpointsOptions.NewSigner]: the newest
+// live secret first, then the older ones still in their grace period.
+func nativeSigner(secrets []string) (webhook.HeaderSigner, error) {
+	keys := make([][]byte, len(secrets))
+	for i, s := range secrets {
+		k, err := webhook.ParseSecret(s)
+		if err != nil {
+			return nil, err
+		}
+		keys[i] = k
 	}
-	return webhook.NewSigner(secrets[0], &webhook.SignerOptions{AdditionalSecrets: secrets[1:]})
+	return webhook.NewSigner(keys[0], &webhook.SignerOptions{AdditionalSecrets: keys[1:]})
 }

@@ -63,8 +63,12 @@ func TestFailingEndpointIsDisabledAndRecovered(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	var disabled []durable.Endpoint
+	// DisableAfter stays inside the receivers' timestamp tolerance (5 min):
+	// the failing endpoint is retried all along, so an attempt signed just
+	// before the clock jumps past DisableAfter may be verified just after,
+	// and a jump beyond the tolerance would refuse it as too old.
 	opts := &durable.EndpointsOptions{
-		DisableAfter: time.Hour,
+		DisableAfter: 2 * time.Minute,
 		MaxAttempts:  50,
 		OnDisable: func(_ context.Context, e durable.Endpoint) {
 			mu.Lock()
@@ -95,7 +99,7 @@ func TestFailingEndpointIsDisabledAndRecovered(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, got.Enabled, "failing for less than DisableAfter")
 
-		env.clock.Advance(time.Hour + time.Second)
+		env.clock.Advance(2*time.Minute + time.Second)
 		require.Eventually(t, func() bool {
 			got, err = env.e.GetEndpoint(ctx, app, ep.ID)
 			return err == nil && !got.Enabled

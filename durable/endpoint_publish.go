@@ -37,11 +37,16 @@ func (endpointArgs) InsertOpts() river.InsertOpts {
 // one); publishing an id the application already used stores and queues
 // nothing and reports [PublishResult.Duplicate].
 //
-// payload is the JSON body sent to every endpoint, byte for byte.
+// payload is the event's data, JSON. Each endpoint receives it in the
+// Sender's envelope, {"id": id, "event": eventType, "data": payload}
+// ("type" in place of "event" with a Standard Webhooks signer), so the id
+// and the type are signed with it; a consumer decodes the data with
+// [webhook.DecodeData]. Messages published before this envelope existed
+// are sent in it too; a payload that is itself an envelope is wrapped
+// again, so publish the data only.
 //
 // Errors: [ErrUnknownApplication], [ErrInvalidField] (event type, or a
-// payload that is not JSON),
-// [ErrInvalidID], [ErrPayloadTooLarge].
+// payload that is not JSON), [ErrInvalidID], [ErrPayloadTooLarge].
 func (e *Endpoints[TTx]) Publish(ctx context.Context, appID, eventType string, payload []byte, id string) (PublishResult, error) {
 	var res PublishResult
 	err := inTx(ctx, e.backend, func(tx TTx, r runner) error {
@@ -67,17 +72,17 @@ func (e *Endpoints[TTx]) publish(ctx context.Context, tx TTx, r runner, appID, e
 	if err := checkEventType(eventType); err != nil {
 		return PublishResult{}, err
 	}
-	if len(payload) > e.opts.MaxPayloadBytes {
-		return PublishResult{}, ErrPayloadTooLarge
-	}
-	if !json.Valid(payload) {
-		return PublishResult{}, fmt.Errorf("%w: payload must be JSON", ErrInvalidField)
-	}
 	if len(id) > 255 {
 		return PublishResult{}, ErrInvalidID
 	}
 	if id == "" {
 		id = webhook.NewMessageID()
+	}
+	if envelopeSize(id, eventType, len(payload)) > e.opts.MaxPayloadBytes {
+		return PublishResult{}, ErrPayloadTooLarge
+	}
+	if !json.Valid(payload) {
+		return PublishResult{}, fmt.Errorf("%w: payload must be JSON", ErrInvalidField)
 	}
 	res := PublishResult{MessageID: id}
 	ok, err := exists(ctx, r, `SELECT 1 FROM webhook_application WHERE app_id = ?`, appID)

@@ -2,6 +2,7 @@ package durable_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,7 +110,9 @@ func TestPublishIsIdempotent(t *testing.T) {
 
 func TestPublishRejects(t *testing.T) {
 	t.Parallel()
-	env := newSQLiteEndpoints(t, &durable.EndpointsOptions{MaxPayloadBytes: 16})
+	// The limit bounds the body as sent: {"id":"msg_fit","event":"a.b","data":<payload>}
+	// is 38 bytes around the payload, which may then take 42.
+	env := newSQLiteEndpoints(t, &durable.EndpointsOptions{MaxPayloadBytes: 80})
 	ctx := context.Background()
 	_, err := env.e.CreateApplication(ctx, "acme", "")
 	require.NoError(t, err)
@@ -123,6 +126,8 @@ func TestPublishRejects(t *testing.T) {
 		{"payload not JSON", "acme", "a.b", `{"a":`, "", durable.ErrInvalidField},
 		{"payload too large", "acme", "a.b", `{"x":"0123456789abcdef"}`, "", durable.ErrPayloadTooLarge},
 		{"id too long", "acme", "a.b", "{}", string(make([]byte, 256)), durable.ErrInvalidID},
+		{"envelope at the limit", "acme", "a.b", `"` + strings.Repeat("x", 40) + `"`, "msg_fit", nil},
+		{"envelope over the limit", "acme", "a.b", `"` + strings.Repeat("x", 41) + `"`, "msg_big", durable.ErrPayloadTooLarge},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

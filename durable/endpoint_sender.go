@@ -1,6 +1,7 @@
 package durable
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -48,13 +49,16 @@ func (c *senderCache) get(ep *Endpoint, secrets []storedSecret) (*webhook.Sender
 	}
 	c.mu.Unlock()
 
-	keys := make([][]byte, len(secrets))
-	for i, s := range secrets {
-		keys[i] = s.key
+	if len(secrets) == 0 {
+		return nil, errors.New("durable: endpoint has no live secret")
 	}
-	signer, err := newEndpointSigner(keys)
+	keys := make([]string, len(secrets))
+	for i, s := range secrets {
+		keys[i] = webhook.FormatSecret(s.key)
+	}
+	signer, err := c.opts.NewSigner(keys)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("durable: endpoint signer: %w", err)
 	}
 	h := make(http.Header, len(ep.Headers))
 	for k, v := range ep.Headers {
@@ -98,7 +102,7 @@ func (c *senderCache) closeAll() {
 
 // headerSigner adds an endpoint's extra headers, then signs.
 type headerSigner struct {
-	signer *webhook.Signer
+	signer webhook.HeaderSigner
 	extra  http.Header
 }
 
@@ -107,4 +111,14 @@ func (s headerSigner) SignHeaders(h http.Header, id string, ts time.Time, body [
 		h[k] = v
 	}
 	return s.signer.SignHeaders(h, id, ts, body)
+}
+
+// TypeField passes on the wrapped signer's [webhook.TypeFielder], so that
+// the Sender names the envelope's type field as the endpoint's scheme
+// does ("" means the default).
+func (s headerSigner) TypeField() string {
+	if tf, ok := s.signer.(webhook.TypeFielder); ok {
+		return tf.TypeField()
+	}
+	return ""
 }

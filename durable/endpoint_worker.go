@@ -2,6 +2,7 @@ package durable
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -49,7 +50,13 @@ func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointA
 		return river.JobCancel(err)
 	}
 	snoozes := int(gjson.GetBytes(job.Metadata, "snoozes").Int())
-	a, _ := sender.Attempt(ctx, ep.URL, webhook.Message{ID: msg.ID, Type: msg.EventType, Payload: msg.Payload}, webhook.AttemptOptions{Number: job.Attempt + snoozes})
+	run := job.Attempt + snoozes
+	// The stored payload is the event's data: the Sender wraps it in the
+	// envelope with the id and the type, so the receiver gets all three in
+	// the signed bytes. Publish checked that the payload is JSON.
+	a, _ := sender.Attempt(ctx, ep.URL, webhook.Message{ID: msg.ID, Type: msg.EventType, Data: json.RawMessage(msg.Payload)},
+		webhook.AttemptOptions{Number: run, After: signedBefore(job.Metadata, job.ScheduledAt, run)})
+	markSigned(ctx, run, a.SignedAt)
 	rec := EndpointAttempt{EndpointID: ep.ID, MessageID: msg.ID, Number: a.Number, At: a.Start, Latency: a.Latency,
 		StatusCode: a.StatusCode, Outcome: a.Class.String(), Response: string(a.Response)}
 	if a.Start.IsZero() {

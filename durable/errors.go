@@ -15,6 +15,11 @@ var (
 	// ErrInvalidID means a message id is longer than 255 bytes.
 	ErrInvalidID = errors.New("durable: invalid message id")
 
+	// ErrInvalidMessage means an outbox [Message] has neither or both of
+	// Data and Payload, Data that encoding/json cannot marshal, or a type
+	// longer than 255 bytes.
+	ErrInvalidMessage = errors.New("durable: invalid message")
+
 	// ErrPayloadTooLarge means a payload exceeds the configured limit.
 	ErrPayloadTooLarge = errors.New("durable: payload too large")
 )

@@ -44,8 +44,13 @@ func (c *consumer) useSecret(secret string) {
 	}
 	var h http.Handler = webhook.Middleware(v, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ev, _ := webhook.EventFromContext(r.Context())
+		data, err := webhook.DecodeData[struct{ Number int }](ev)
+		if err != nil {
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			return
+		}
 		sigs := strings.Count(r.Header.Get(webhook.SignatureHeader), "s=")
-		c.got <- fmt.Sprintf("%s (%s, %d signatures)", ev.Type, ev.ID, sigs)
+		c.got <- fmt.Sprintf("%s %d (%s, %d signatures)", ev.Type, data.Number, ev.ID, sigs)
 	}))
 	c.h.Store(&h)
 }
@@ -129,8 +134,9 @@ func Example_endpoints() {
 		{"globex", "customer.created", "msg_3"},
 		{"globex", "customer.created", "msg_3"}, // same id: not delivered twice
 	} {
-		body := fmt.Sprintf(`{"event":%q,"data":{}}`, p.typ)
-		res, err := svc.Publish(ctx, p.app, p.typ, []byte(body), p.id)
+		// The payload is the event's data; each endpoint receives it as
+		// {"id":"msg_1","event":"invoice.paid","data":{"number":1}}.
+		res, err := svc.Publish(ctx, p.app, p.typ, []byte(`{"number":1}`), p.id)
 		if err != nil {
 			panic(err)
 		}
@@ -145,7 +151,7 @@ func Example_endpoints() {
 	// publish msg_2 customer.created to acme: 0 deliveries, duplicate false
 	// publish msg_3 customer.created to globex: 2 deliveries, duplicate false
 	// publish msg_3 customer.created to globex: 0 deliveries, duplicate true
-	// acme received invoice.paid (msg_1, 2 signatures)
-	// globex received customer.created (msg_3, 1 signatures)
+	// acme received invoice.paid 1 (msg_1, 2 signatures)
+	// globex received customer.created 1 (msg_3, 1 signatures)
 	// disabled globex endpoint "legacy": failing
 }

@@ -39,7 +39,11 @@ func ExampleOutbox_EnqueueTx() {
 
 	tx, _ := db.BeginTx(ctx, nil)
 	// ... the business change, in tx ...
-	d, err := outbox.EnqueueTx(ctx, tx, endpoint.URL, durable.Message{ID: "msg_1", Payload: []byte(`{"event":"order.created"}`)})
+	d, err := outbox.EnqueueTx(ctx, tx, endpoint.URL, durable.Message{
+		ID:   "msg_1",
+		Type: "order.created",
+		Data: map[string]any{"order": "ord_1", "total": 4200},
+	})
 	if err != nil {
 		panic(err)
 	}
@@ -74,14 +78,18 @@ func ExampleInbox() {
 	done := make(chan struct{})
 	mux := webhook.NewMux(nil)
 	mux.HandleFunc("invoice.paid", func(ctx context.Context, ev webhook.Event) error {
-		fmt.Println("paid:", ev.ID, string(ev.Payload))
+		inv, err := webhook.DecodeData[struct{ Invoice string }](ev)
+		if err != nil {
+			return durable.Permanent(err)
+		}
+		fmt.Println("paid:", ev.ID, inv.Invoice)
 		close(done)
 		return nil
 	})
 	inbox, _ := durable.NewInbox(backend, mux.Dispatch, nil)
 
 	// What ServeHTTP does with each verified request: store, then answer 202.
-	ev := webhook.Event{ID: "msg_9", Type: "invoice.paid", Payload: []byte(`{"event":"invoice.paid"}`)}
+	ev := webhook.Event{ID: "msg_9", Type: "invoice.paid", Payload: []byte(`{"id":"msg_9","event":"invoice.paid","data":{"invoice":"in_1"}}`)}
 	first, _ := inbox.Store(ctx, ev)
 	again, _ := inbox.Store(ctx, ev) // a redelivery collapses
 	fmt.Println("duplicate:", first, again)
@@ -91,5 +99,5 @@ func ExampleInbox() {
 	<-done
 	// Output:
 	// duplicate: false true
-	// paid: msg_9 {"event":"invoice.paid"}
+	// paid: msg_9 in_1
 }

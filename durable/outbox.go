@@ -3,6 +3,7 @@ package durable
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -38,12 +39,15 @@ type OutboxOptions struct {
 	// answer counts as an ordinary failed attempt. Default: 10.
 	MaxSnoozes int
 
-	// MaxPayloadBytes bounds a message's payload; [Outbox.Enqueue] refuses
-	// larger ones with [ErrPayloadTooLarge]. Default: 1 MiB.
+	// MaxPayloadBytes bounds the body of a message as sent: its Payload,
+	// or the envelope around its marshalled Data; [Outbox.Enqueue] refuses
+	// larger ones with [ErrPayloadTooLarge]. Default: 1 MiB, the default
+	// body limit of the consumer's middleware.
 	MaxPayloadBytes int
 }
 
-// Message is one webhook to deliver.
+// Message is one webhook to deliver, like a [webhook.Message]: set Data or
+// Payload, not both.
 type Message struct {
 	// ID is the message id sent as X-Webhook-Id on every attempt, the
 	// receiver's idempotency key. Enqueueing an id that the outbox already
@@ -51,7 +55,20 @@ type Message struct {
 	// [webhook.NewMessageID].
 	ID string
 
-	// Payload is the request body, sent byte for byte.
+	// Type is the event type, for example "order.created", at most 255
+	// bytes. With Data it is sent in the signed body; with Payload it is
+	// only recorded in the attempt reports.
+	Type string
+
+	// Data is marshalled with encoding/json when the message is enqueued
+	// and sent in the envelope the Sender's signer builds around it,
+	// {"id": ID, "event": Type, "data": Data} (Standard Webhooks:
+	// "type" in place of "event"), so the id and the type reach the
+	// receiver inside the signed bytes.
+	Data any
+
+	// Payload is the request body, sent byte for byte: it carries the id
+	// and the type only if the caller put them in.
 	Payload []byte
 }
 
@@ -170,8 +187,11 @@ func (o *Outbox[TTx]) Stop(ctx context.Context) error {
 }
 
 // Enqueue stores msg for delivery to target. It returns [ErrInvalidURL] for
-// a target that is not an absolute http or https URL and
-// [ErrPayloadTooLarge] for a payload over the limit.
+// a target that is not an absolute http or https URL, [ErrInvalidID] for an
+// id over 255 bytes, [ErrInvalidMessage] for a message with neither or both
+// of Data and Payload (or Data that does not marshal, or a type over 255
+// bytes), and [ErrPayloadTooLarge] for a body (the payload, or the envelope
+// around Data) over the limit.
 func (o *Outbox[TTx]) Enqueue(ctx context.Context, target string, msg Message) (Delivery, error) {
 	args, err := o.args(target, msg)
 	if err != nil {
@@ -199,16 +219,53 @@ func (o *Outbox[TTx]) args(target string, msg Message) (deliveryArgs, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(target) > 2048 {
 		return deliveryArgs{}, ErrInvalidURL
 	}
-	if len(msg.Payload) > o.opts.MaxPayloadBytes {
-		return deliveryArgs{}, ErrPayloadTooLarge
-	}
 	if len(msg.ID) > 255 {
 		return deliveryArgs{}, ErrInvalidID
 	}
-	if msg.ID == "" {
-		msg.ID = webhook.NewMessageID()
+	if len(msg.Type) > 255 {
+		return deliveryArgs{}, fmt.Errorf("%w: type longer than 255 bytes", ErrInvalidMessage)
 	}
-	return deliveryArgs{ID: msg.ID, URL: target, Payload: msg.Payload}, nil
+	args := deliveryArgs{ID: msg.ID, URL: target, Type: msg.Type}
+	switch {
+	case msg.Payload != nil && msg.Data != nil:
+		return deliveryArgs{}, fmt.Errorf("%w: both Data and Payload are set", ErrInvalidMessage)
+	case msg.Payload != nil:
+		args.Payload = msg.Payload
+	case msg.Data != nil:
+		if args.Data, err = json.Marshal(msg.Data); err != nil {
+			return deliveryArgs{}, fmt.Errorf("%w: marshalling Data: %w", ErrInvalidMessage, err)
+		}
+	default:
+		return deliveryArgs{}, fmt.Errorf("%w: neither Data nor Payload is set", ErrInvalidMessage)
+	}
+	if args.ID == "" {
+		args.ID = webhook.NewMessageID()
+	}
+	size := len(args.Payload)
+	if args.Data != nil {
+		size = envelopeSize(args.ID, args.Type, len(args.Data))
+	}
+	if size > o.opts.MaxPayloadBytes {
+		return deliveryArgs{}, ErrPayloadTooLarge
+	}
+	return args, nil
+}
+
+// envelopeSize returns the length of the body a Sender builds around data
+// of length n, {"id":id,"event":typ,"data":...}, so that MaxPayloadBytes
+// bounds what the receiver reads: a receiver that takes as much as the
+// provider allows (1 MiB on both sides by default) must not refuse a body
+// for the few bytes the envelope adds. "event" is the longer of the two
+// field names ("type" for Standard Webhooks).
+func envelopeSize(id, typ string, n int) int {
+	return len(`{"id":,"event":,"data":}`) + jsonStringLen(id) + jsonStringLen(typ) + n
+}
+
+// jsonStringLen returns the length of s encoded as a JSON string by
+// encoding/json, as the Sender encodes the envelope's id and type.
+func jsonStringLen(s string) int {
+	b, _ := json.Marshal(s) // a string always marshals
+	return len(b)
 }
 
 func delivery(id string, res *rivertype.JobInsertResult, err error) (Delivery, error) {

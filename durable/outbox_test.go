@@ -185,6 +185,12 @@ func TestOutboxEnqueueErrors(t *testing.T) {
 		{"no host", "http:///hook", durable.Message{}, durable.ErrInvalidURL},
 		{"payload too large", "http://127.0.0.1/hook", durable.Message{Payload: []byte("123456789")}, durable.ErrPayloadTooLarge},
 		{"id too long", "http://127.0.0.1/hook", durable.Message{ID: string(make([]byte, 256))}, durable.ErrInvalidID},
+		{"neither data nor payload", "http://127.0.0.1/hook", durable.Message{Type: "a.b"}, durable.ErrInvalidMessage},
+		{"both data and payload", "http://127.0.0.1/hook", durable.Message{Data: 1, Payload: []byte("1")}, durable.ErrInvalidMessage},
+		{"data that does not marshal", "http://127.0.0.1/hook", durable.Message{Data: func() {}}, durable.ErrInvalidMessage},
+		{"type too long", "http://127.0.0.1/hook", durable.Message{Type: string(make([]byte, 256)), Data: 1}, durable.ErrInvalidMessage},
+		{"data too large", "http://127.0.0.1/hook", durable.Message{Data: "1234567"}, durable.ErrPayloadTooLarge},
+		{"envelope too large", "http://127.0.0.1/hook", durable.Message{ID: "m", Data: 1}, durable.ErrPayloadTooLarge},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -216,7 +222,7 @@ func TestOutboxEnqueueMany(t *testing.T) {
 		})
 		require.True(t, ok)
 		ctx := context.Background()
-		_, err := many.EnqueueMany(ctx, []durable.Envelope{{URL: ep.URL}, {URL: "/relative"}})
+		_, err := many.EnqueueMany(ctx, []durable.Envelope{{URL: ep.URL, Message: durable.Message{Payload: []byte(`{}`)}}, {URL: "/relative"}})
 		require.ErrorIs(t, err, durable.ErrInvalidURL)
 
 		envs := []durable.Envelope{

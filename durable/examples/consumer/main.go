@@ -23,6 +23,11 @@ import (
 	"github.com/signedhooks/webhook/durable"
 )
 
+// invoicePaid is the data of an invoice.paid event.
+type invoicePaid struct {
+	Invoice string `json:"invoice"`
+}
+
 func main() {
 	if err := run(); err != nil {
 		log.Fatal(err)
@@ -48,8 +53,12 @@ func run() error {
 	handled := make(chan struct{})
 	mux := webhook.NewMux(nil)
 	mux.HandleFunc("invoice.paid", func(ctx context.Context, ev webhook.Event) error {
+		inv, err := webhook.DecodeData[invoicePaid](ev)
+		if err != nil {
+			return durable.Permanent(err) // retrying cannot fix the payload
+		}
 		// Effects keyed by ev.ID: a run interrupted by a crash is repeated.
-		fmt.Printf("invoice.paid %s (run %d): %s\n", ev.ID, durable.AttemptFromContext(ctx), ev.Payload)
+		fmt.Printf("invoice.paid %s (run %d): invoice %s\n", ev.ID, durable.AttemptFromContext(ctx), inv.Invoice)
 		close(handled)
 		return nil
 	})

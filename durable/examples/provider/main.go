@@ -20,6 +20,12 @@ import (
 	"github.com/signedhooks/webhook/durable"
 )
 
+// order is the data of an order.created event.
+type order struct {
+	ID    string `json:"id"`
+	Total int    `json:"total"`
+}
+
 func main() {
 	if err := run(); err != nil {
 		log.Fatal(err)
@@ -42,7 +48,12 @@ func run() error {
 	endpoint := httptest.NewServer(webhook.Middleware(verifier, nil)(http.HandlerFunc(
 		func(w http.ResponseWriter, r *http.Request) {
 			ev, _ := webhook.EventFromContext(r.Context())
-			received <- ev.Type + " " + string(ev.Payload)
+			o, err := webhook.DecodeData[order](ev)
+			if err != nil {
+				w.WriteHeader(http.StatusUnprocessableEntity)
+				return
+			}
+			received <- fmt.Sprintf("%s %s total %d", ev.Type, o.ID, o.Total)
 		})))
 	defer endpoint.Close()
 
@@ -93,8 +104,11 @@ func run() error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO orders (id, total) VALUES (?, ?)`, "ord_1", 4200); err != nil {
 		return err
 	}
+	// Type and Data are sent as {"id":…,"event":"order.created","data":{…}}:
+	// the receiver gets the id and the type inside the signed bytes.
 	d, err := outbox.EnqueueTx(ctx, tx, endpoint.URL, durable.Message{
-		Payload: []byte(`{"event":"order.created","data":{"id":"ord_1","total":4200}}`),
+		Type: "order.created",
+		Data: order{ID: "ord_1", Total: 4200},
 	})
 	if err != nil {
 		return err
