@@ -42,6 +42,25 @@ func ExampleVerifier_Authenticate() {
 	// 72d3162e-cc78-11e3-81ab-4c9367dc0958 ping true <nil>
 }
 
+// A GitHub webhook whose secret is shorter than webhook.MinSecretLen, and
+// cannot be changed, is verified only with AllowShortSecret.
+func ExampleNewVerifier_shortSecret() {
+	secret := "hunter2" // GitHub accepts any length
+	body := []byte(`{"zen":"Design for failure."}`)
+
+	_, err := githubsig.NewVerifier([]string{secret}, nil)
+	fmt.Println(errors.Is(err, webhook.ErrSecretTooShort))
+
+	v, err := githubsig.NewVerifier([]string{secret}, &githubsig.VerifierOptions{AllowShortSecret: true})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(v.Verify(githubsig.Sign(secret, body), body))
+	// Output:
+	// true
+	// <nil>
+}
+
 func ExampleSign() {
 	fmt.Println(githubsig.Sign("It's a Secret to Everybody", []byte("Hello, World!")))
 	// Output:

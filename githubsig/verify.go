@@ -46,6 +46,16 @@ type VerifierOptions struct {
 	// (and idempotency on the delivery id) stops a replay. Default: 0, which
 	// lets the middleware choose.
 	ReplayWindow time.Duration
+
+	// AllowShortSecret accepts secrets shorter than [webhook.MinSecretLen]
+	// bytes. GitHub lets a webhook's secret have any length, and the
+	// receiver cannot always change it; a short secret can be guessed
+	// offline from one captured delivery, so set this only for a secret you
+	// cannot replace, and replace it when you can. An empty secret is still
+	// refused: GitHub signs nothing without one. Default: false, and a
+	// secret under [webhook.MinSecretLen] bytes is refused with an error
+	// that wraps [webhook.ErrSecretTooShort] and names this option.
+	AllowShortSecret bool
 }
 
 // Verifier checks GitHub's X-Hub-Signature-256. It implements
@@ -63,14 +73,15 @@ type Verifier struct {
 //
 // It returns an error wrapping [webhook.ErrNoSecret] without secrets and
 // [webhook.ErrSecretTooShort] for one under [webhook.MinSecretLen] bytes
-// (GitHub accepts shorter ones; they are too easy to guess), and an error
-// for a negative ReplayWindow. Errors never contain secrets.
+// (GitHub accepts shorter ones; they are too easy to guess, see
+// [VerifierOptions.AllowShortSecret]) or an empty one, and an error for a
+// negative ReplayWindow. Errors never contain secrets.
 func NewVerifier(secrets []string, opts *VerifierOptions) (*Verifier, error) {
 	var o VerifierOptions
 	if opts != nil {
 		o = *opts
 	}
-	keys, err := authkit.RawSecrets(secrets)
+	keys, err := rawSecrets(secrets, o.AllowShortSecret)
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +89,31 @@ func NewVerifier(secrets []string, opts *VerifierOptions) (*Verifier, error) {
 		return nil, errors.New("githubsig: negative ReplayWindow")
 	}
 	return &Verifier{macs: authkit.NewMACPool(keys), replay: o.ReplayWindow}, nil
+}
+
+// rawSecrets checks secrets and returns private copies of their bytes. By
+// default each needs [webhook.MinSecretLen] bytes, and the error says which
+// option accepts a shorter one; with allowShort only an empty secret is
+// refused.
+func rawSecrets(secrets []string, allowShort bool) ([][]byte, error) {
+	if !allowShort {
+		keys, err := authkit.RawSecrets(secrets)
+		if errors.Is(err, webhook.ErrSecretTooShort) {
+			return nil, fmt.Errorf("%w (GitHub allows it: set githubsig.VerifierOptions.AllowShortSecret to accept it)", err)
+		}
+		return keys, err
+	}
+	if len(secrets) == 0 {
+		return nil, webhook.ErrNoSecret
+	}
+	keys := make([][]byte, len(secrets))
+	for i, s := range secrets {
+		if s == "" {
+			return nil, fmt.Errorf("%w: secret %d is empty", webhook.ErrSecretTooShort, i)
+		}
+		keys[i] = []byte(s)
+	}
+	return keys, nil
 }
 
 // Verify checks that header (the X-Hub-Signature-256 value) is an

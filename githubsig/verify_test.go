@@ -26,6 +26,8 @@ func TestNewVerifierErrors(t *testing.T) {
 	}{
 		{"no secrets", nil, nil, webhook.ErrNoSecret},
 		{"short secret", []string{testSecret, "hunter2"}, nil, webhook.ErrSecretTooShort},
+		{"no secrets, short allowed", nil, &githubsig.VerifierOptions{AllowShortSecret: true}, webhook.ErrNoSecret},
+		{"empty secret, short allowed", []string{"hunter2", ""}, &githubsig.VerifierOptions{AllowShortSecret: true}, webhook.ErrSecretTooShort},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -37,6 +39,53 @@ func TestNewVerifierErrors(t *testing.T) {
 	}
 	_, err := githubsig.NewVerifier([]string{testSecret}, &githubsig.VerifierOptions{ReplayWindow: -time.Second})
 	require.Error(t, err)
+}
+
+func TestShortSecret(t *testing.T) {
+	t.Parallel()
+	const short = "hunter2" // GitHub accepts it; 7 bytes
+	body := []byte(`{"zen":"Design for failure."}`)
+	header := githubsig.Sign(short, body)
+
+	t.Run("refused by default, naming the option", func(t *testing.T) {
+		t.Parallel()
+		_, err := githubsig.NewVerifier([]string{short}, nil)
+		require.ErrorIs(t, err, webhook.ErrSecretTooShort)
+		// The message is the user's only pointer to the way out.
+		assert.Contains(t, err.Error(), "VerifierOptions.AllowShortSecret")
+		assert.NotContains(t, err.Error(), short)
+	})
+
+	t.Run("accepted with AllowShortSecret", func(t *testing.T) {
+		t.Parallel()
+		opts := &githubsig.VerifierOptions{AllowShortSecret: true}
+		v, err := githubsig.NewVerifier([]string{short, testSecret}, opts)
+		require.NoError(t, err)
+		opts.AllowShortSecret = false // copied at construction
+		tests := []struct {
+			name   string
+			header string
+			body   []byte
+			want   error
+		}{
+			{"short secret", header, body, nil},
+			{"long secret beside it", githubsig.Sign(testSecret, body), body, nil},
+			{"other body", header, []byte(`{}`), webhook.ErrNoMatchingSignature},
+			{"other short secret", githubsig.Sign("hunter3", body), body, webhook.ErrNoMatchingSignature},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				err := v.Verify(tc.header, tc.body)
+				if tc.want == nil {
+					require.NoError(t, err)
+					return
+				}
+				require.ErrorIs(t, err, tc.want)
+			})
+		}
+		assert.NotContains(t, fmt.Sprintf("%#v", v), short)
+	})
 }
 
 func TestNoSecretInOutput(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // Exit codes.
@@ -112,9 +113,20 @@ func newFlags(e *env, name, synopsis, about string) *flag.FlagSet {
 }
 
 // parse parses args; positional arguments are a usage error, and are not
-// echoed since one of them may be a misplaced secret.
+// echoed since one of them may be a misplaced secret. For the same reason
+// a bad flag is reported in parse's own words, which name the flag but
+// never repeat a word of the command line (the flag package's messages
+// quote the value, or the unknown flag).
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(out, "%s: %s\n", fs.Name(), flagError(fs, err))
+		}
+		fs.Usage()
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
@@ -124,6 +136,29 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return usagef("unexpected argument (flags must come before any other word; this command takes no arguments)")
 	}
 	return nil
+}
+
+// flagError says what is wrong with the command line that fs.Parse
+// refused with err, naming the flag only when it is one of fs's own.
+func flagError(fs *flag.FlagSet, err error) string {
+	msg := err.Error()
+	name := ""
+	fs.VisitAll(func(f *flag.Flag) {
+		// The flag package ends its messages with "-name" or puts
+		// "-name:" before the reason.
+		if (strings.HasSuffix(msg, " -"+f.Name) || strings.Contains(msg, " -"+f.Name+":")) && len(f.Name) > len(name) {
+			name = f.Name
+		}
+	})
+	switch {
+	case strings.HasPrefix(msg, "flag provided but not defined"):
+		return "unknown flag (not repeated here: it might be a secret typed in the wrong place)"
+	case name != "" && strings.HasPrefix(msg, "flag needs an argument"):
+		return "flag -" + name + " needs a value"
+	case name != "":
+		return "invalid value for flag -" + name
+	}
+	return "malformed flag"
 }
 
 // isSet reports whether the flag name was given on the command line.
@@ -159,7 +194,12 @@ func (b *bodyFlags) read(fs *flag.FlagSet, stdin io.Reader) ([]byte, error) {
 	if b.file != "" && b.file != "-" {
 		f, err := os.Open(b.file)
 		if err != nil {
-			return nil, err
+			// Not the *PathError: the path might be a misplaced secret.
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, fmt.Errorf("opening -data-file: %w", err)
 		}
 		defer f.Close()
 		r = f

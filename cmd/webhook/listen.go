@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -84,6 +85,9 @@ the local status (502 when the local endpoint cannot be reached).`)
 	if err != nil {
 		return err
 	}
+	// Catch the interrupt before saying how to send it.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(e.stdout, "Capturing deliveries at %s%s\nLive page: %s/   History: %s/history\n", base, s.Path(), base, base)
 	switch {
@@ -95,7 +99,7 @@ the local status (502 when the local endpoint cannot be reached).`)
 		fmt.Fprintln(e.stdout, "Verifying signatures with the secret given by -secret.")
 	}
 	if *forward != "" {
-		fmt.Fprintf(e.stdout, "Forwarding deliveries to %s\n", *forward)
+		fmt.Fprintf(e.stdout, "Forwarding deliveries to %s\n", redactURL(*forward))
 	}
 	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
 
@@ -105,8 +109,6 @@ the local status (502 when the local endpoint cannot be reached).`)
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -122,4 +124,19 @@ the local status (502 when the local endpoint cannot be reached).`)
 	}
 	fmt.Fprintln(e.stdout, "Stopped.")
 	return nil
+}
+
+// redactURL returns u without its user information and query, which may
+// hold credentials; capture.New has checked that it parses.
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	hidden := p.User != nil || p.RawQuery != ""
+	p.User, p.RawQuery, p.ForceQuery, p.Fragment, p.RawFragment = nil, "", false, "", ""
+	if hidden {
+		return p.String() + " (credentials and query not shown)"
+	}
+	return p.String()
 }

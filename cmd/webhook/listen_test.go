@@ -73,6 +73,13 @@ func (l *listener) output() string {
 	return l.out.String()
 }
 
+// waitFor waits until listen has printed s.
+func (l *listener) waitFor(t *testing.T, s string) {
+	t.Helper()
+	require.Eventually(t, func() bool { return strings.Contains(l.output(), s) }, 20*time.Second, 5*time.Millisecond,
+		"listen did not print %q", s)
+}
+
 // stop interrupts listen and checks that it exits 0.
 func (l *listener) stop(t *testing.T) {
 	if l.cmd.ProcessState != nil {

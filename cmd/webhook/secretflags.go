@@ -2,6 +2,9 @@ package main
 
 import (
 	"flag"
+	"fmt"
+	"os"
+	"strings"
 
 	"github.com/signedhooks/webhook"
 )
@@ -22,7 +25,10 @@ func (s *secretFlags) given(fs *flag.FlagSet) bool {
 	return isSet(fs, "secret") || isSet(fs, "secret-env")
 }
 
-// load returns the secret. Its errors never contain the secret.
+// load returns the secret. Its errors never contain the secret, nor the
+// word given to -secret-env unless it names a variable that is set: an
+// easy slip is -secret-env "$WEBHOOK_SECRET", which passes the secret
+// itself where its variable's name was expected.
 func (s *secretFlags) load(fs *flag.FlagSet) ([]byte, error) {
 	switch {
 	case isSet(fs, "secret") && isSet(fs, "secret-env"):
@@ -31,7 +37,19 @@ func (s *secretFlags) load(fs *flag.FlagSet) ([]byte, error) {
 		if s.env == "" {
 			return nil, usagef("-secret-env needs the name of an environment variable")
 		}
-		return webhook.SecretFromEnv(s.env)
+		if !validEnvName(s.env) {
+			return nil, usagef("-secret-env: not a valid environment variable name (give the variable's name, such as WEBHOOK_SECRET, not its value)")
+		}
+		v, ok := os.LookupEnv(s.env)
+		if !ok || strings.TrimSpace(v) == "" {
+			// A secret can look like a name: do not repeat it.
+			return nil, fmt.Errorf("%w: the environment variable named by -secret-env is unset or empty (give the variable's name, not its value)", webhook.ErrSecretNotSet)
+		}
+		key, err := webhook.ParseSecret(v)
+		if err != nil {
+			return nil, fmt.Errorf("%w (from environment variable %s)", err, s.env)
+		}
+		return key, nil
 	case isSet(fs, "secret"):
 		key, err := webhook.ParseSecret(s.value)
 		if err != nil {
@@ -40,4 +58,25 @@ func (s *secretFlags) load(fs *flag.FlagSet) ([]byte, error) {
 		return key, nil
 	}
 	return nil, usagef("a secret is required: -secret-env VAR (or -secret)")
+}
+
+// maxEnvName bounds the name -secret-env accepts; real names are short.
+const maxEnvName = 256
+
+// validEnvName reports whether name is a portable environment variable
+// name: [A-Za-z_][A-Za-z0-9_]*.
+func validEnvName(name string) bool {
+	if name == "" || len(name) > maxEnvName {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case '0' <= c && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
 }

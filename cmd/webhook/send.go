@@ -18,7 +18,10 @@ func runSend(e *env, args []string) error {
 		`Send signs the message and delivers it to URL, retrying failed attempts with
 exponential backoff (honouring Retry-After), each signed afresh with the same
 message id. It prints every attempt and exits 0 only when an attempt was
-answered 2xx.
+answered 2xx. When the answer is JSON with a "status" field, it prints that
+status too: "ignored" (no handler for the event type) and "unprocessable"
+(the handler refused the payload for good) mean the receiver acknowledged
+the message without processing it.
 
 The body is read from standard input unless -data or -data-file is given and
 is sent as is; with -type it must be JSON and is wrapped in the reference
@@ -74,8 +77,43 @@ envelope {"event": T, "data": <body>}.`)
 		fmt.Fprintf(e.stderr, "webhook send: not delivered (%s): %v\n", rep.Outcome, err)
 		return errReported
 	}
-	fmt.Fprintf(e.stdout, "delivered %s to %s after %s\n", rep.MessageID, rep.URL, attemptsWord(len(rep.Attempts)))
+	var status string
+	if n := len(rep.Attempts); n > 0 {
+		status = receiverStatus(rep.Attempts[n-1].Response)
+	}
+	if status == "" {
+		fmt.Fprintf(e.stdout, "delivered %s to %s after %s\n", rep.MessageID, rep.URL, attemptsWord(len(rep.Attempts)))
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "delivered %s to %s after %s; receiver status: %s\n", rep.MessageID, rep.URL, attemptsWord(len(rep.Attempts)), status)
+	if note := statusNotes[status]; note != "" {
+		fmt.Fprintf(e.stdout, "note: %s\n", note)
+	}
 	return nil
+}
+
+// statusNotes explain the receiver statuses of this module's middleware and
+// Mux that are not plain success.
+var statusNotes = map[string]string{
+	"ignored":           "the receiver has no handler for this event type: it acknowledged the message without processing it",
+	"unprocessable":     "the receiver's handler refused the payload for good: it acknowledged and recorded the message without processing it, and will not take it again",
+	"already_processed": "the receiver had processed a message with this id before: this delivery was a duplicate",
+}
+
+// maxStatusLen bounds the receiver status printed; the endpoint chooses it.
+const maxStatusLen = 64
+
+// receiverStatus returns the "status" field of a JSON object answer, such
+// as the middleware's {"status":"ignored"}, made safe to print; "" when
+// there is none.
+func receiverStatus(resp []byte) string {
+	var v struct {
+		Status string `json:"status"`
+	}
+	if json.Unmarshal(resp, &v) != nil {
+		return ""
+	}
+	return oneLine([]byte(v.Status), maxStatusLen)
 }
 
 // printAttempt prints one line per attempt, plus the start of the answer
@@ -89,6 +127,11 @@ func printAttempt(e *env, a webhook.AttemptReport) {
 		b.WriteString("no response")
 	}
 	fmt.Fprintf(&b, " in %s", a.Latency.Round(time.Millisecond/10))
+	if a.Err == nil {
+		if status := receiverStatus(a.Response); status != "" {
+			fmt.Fprintf(&b, " (status: %s)", status)
+		}
+	}
 	if a.Err != nil {
 		fmt.Fprintf(&b, ": %v", a.Err)
 		if snippet := oneLine(a.Response, 200); snippet != "" {

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/signedhooks/webhook"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -58,4 +62,81 @@ func TestSendRetries(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSendShowsReceiverStatus sends to this module's own receiver: an
+// acknowledged message that was not processed must not look processed.
+func TestSendShowsReceiverStatus(t *testing.T) {
+	t.Parallel()
+	secret := newSecret(t)
+	key, err := webhook.ParseSecret(secret)
+	require.NoError(t, err)
+	v, err := webhook.NewVerifier(key, nil)
+	require.NoError(t, err)
+	mux := webhook.NewMux(nil)
+	mux.HandleFunc("invoice.paid", func(context.Context, webhook.Event) error { return nil })
+	receiver := httptest.NewServer(webhook.Middleware(v, nil)(mux))
+	t.Cleanup(receiver.Close)
+	// Answers this module's receiver gives too, and one no receiver should.
+	canned := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/unprocessable":
+			_, _ = w.Write([]byte(`{"status":"unprocessable"}`))
+		case "/hostile":
+			_, _ = w.Write([]byte(`{"status":"\u001b[2J` + strings.Repeat("x", 500) + `"}`))
+		case "/plain":
+			_, _ = w.Write([]byte("thanks"))
+		}
+	}))
+	t.Cleanup(canned.Close)
+
+	tests := []struct {
+		name   string
+		url    string
+		typ    string
+		id     string
+		stdout []string
+		not    []string
+	}{
+		{name: "processed", url: receiver.URL, typ: "invoice.paid", id: "msg_status_1",
+			stdout: []string{"attempt 1: 200", "(status: ok)", "after 1 attempt; receiver status: ok\n"}, not: []string{"note:"}},
+		{name: "no handler for the type", url: receiver.URL, typ: "invoice.unknown", id: "msg_status_2",
+			stdout: []string{"(status: ignored)", "; receiver status: ignored\n", "note: the receiver has no handler for this event type"}},
+		{name: "unprocessable", url: canned.URL + "/unprocessable", typ: "invoice.paid", id: "msg_status_3",
+			stdout: []string{"; receiver status: unprocessable\n", "note: the receiver's handler refused the payload for good"}},
+		{name: "hostile status is cleaned and cut", url: canned.URL + "/hostile", typ: "invoice.paid", id: "msg_status_4",
+			stdout: []string{"; receiver status: [2J" + strings.Repeat("x", maxStatusLen-len("[2J")) + "...\n"}, not: []string{"\x1b", strings.Repeat("x", maxStatusLen)}},
+		{name: "no JSON status", url: canned.URL + "/plain", typ: "invoice.paid", id: "msg_status_5",
+			stdout: []string{"after 1 attempt\n"}, not: []string{"(status", "receiver status"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := webhookCmd(t, "", []string{"WH_SECRET=" + secret}, "send", "-url", tc.url, "-secret-env", "WH_SECRET",
+				"-type", tc.typ, "-id", tc.id, "-data", `{"n":1}`)
+			assert.Equal(t, 0, r.code, r.output())
+			for _, want := range tc.stdout {
+				assert.Contains(t, r.stdout, want)
+			}
+			for _, not := range tc.not {
+				assert.NotContains(t, r.stdout, not)
+			}
+		})
+	}
+
+	t.Run("duplicate", func(t *testing.T) {
+		t.Parallel()
+		args := []string{"send", "-url", receiver.URL, "-secret-env", "WH_SECRET", "-type", "invoice.paid", "-id", "msg_status_dup", "-data", `{"n":2}`}
+		env := []string{"WH_SECRET=" + secret}
+		first := webhookCmd(t, "", env, args...)
+		require.Equal(t, 0, first.code, first.output())
+		require.Contains(t, first.stdout, "receiver status: ok\n")
+		// The second attempt must be signed in a later second than the
+		// first, or the replay guard refuses it as the same request.
+		time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
+		again := webhookCmd(t, "", env, args...)
+		assert.Equal(t, 0, again.code, again.output())
+		assert.Contains(t, again.stdout, "receiver status: already_processed\nnote: the receiver had processed a message with this id before")
+	})
 }

@@ -1,16 +1,19 @@
-// Command sender is the reference webhook sender: it signs and posts three
-// events (payment.succeeded, user.created, invalid.event) to a consumer with
-// a webhook.Sender, retrying failed deliveries after 60 s and then 300 s.
+// Command sender is the reference webhook sender: it signs and posts the
+// reference sender's three events (payment.succeeded, user.created,
+// invalid.event) to a consumer with a webhook.Sender, retrying failed
+// deliveries after 60 s and then 300 s.
 //
 //	WEBHOOK_SECRET=... go run ./examples/sender
 //
-// WEBHOOK_URL sets the target (default http://127.0.0.1:8080/webhook). It
-// exits non-zero if any event was not accepted. Ctrl-C stops a retry wait at
-// once.
+// WEBHOOK_URL sets the target (default http://127.0.0.1:8080/webhook). For
+// each event it prints "Sent <type>: HTTP <status> id=<message id>", the id
+// being what the consumer sees in X-Webhook-Id and in the body. It exits
+// non-zero if any event was not accepted. Ctrl-C stops a retry wait at once.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -21,11 +24,15 @@ import (
 	"github.com/signedhooks/webhook"
 )
 
-// events are the reference deliveries.
-var events = []struct{ typ, body string }{
-	{"payment.succeeded", `{"event":"payment.succeeded","data":{"payment":{"id":"pay_123","amount":2000,"currency":"usd"}}}`},
-	{"user.created", `{"event":"user.created","data":{"user":{"id":"usr_456","email":"ada@example.com"}}}`},
-	{"invalid.event", `{"event":"invalid.event","data":{}}`},
+// events are the reference sender's deliveries: each Data is sent as the
+// envelope's "data", byte for byte (the amount stays 49.99).
+var events = []struct {
+	typ  string
+	data json.RawMessage
+}{
+	{"payment.succeeded", json.RawMessage(`{"payment":{"id":"pi_3Mqwerty","amount":49.99,"currency":"USD"},"customer":{"email":"alice@example.com"}}`)},
+	{"user.created", json.RawMessage(`{"user":{"email":"bob@example.com","name":"Bob Smith"}}`)},
+	{"invalid.event", json.RawMessage(`{"test":true}`)},
 }
 
 // referenceRetry is the reference behaviour: retry 1 after 60 s, retry 2
@@ -77,12 +84,12 @@ func run(ctx context.Context, signer webhook.HeaderSigner, retry webhook.RetryPo
 	defer sender.CloseIdleConnections()
 	failed := 0
 	for _, e := range events {
-		report, err := sender.Send(ctx, url, webhook.Message{Type: e.typ, Payload: []byte(e.body)})
+		report, err := sender.Send(ctx, url, webhook.Message{Type: e.typ, Data: e.data})
 		if err != nil {
 			failed++
 		}
 		if status := report.StatusCode(); status != 0 {
-			fmt.Fprintf(out, "Sent %s: HTTP %d\n", e.typ, status)
+			fmt.Fprintf(out, "Sent %s: HTTP %d id=%s\n", e.typ, status, report.MessageID)
 		} else {
 			fmt.Fprintf(out, "Sent %s: error: %v\n", e.typ, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -25,17 +26,27 @@ func TestSender(t *testing.T) {
 	require.NoError(t, err)
 
 	var mu sync.Mutex
-	var types []string
+	var got []string // "<event> id=<id header>" per delivery
+	var data []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := v.VerifyRequest(r)
 		if err != nil {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
-		var e struct{ Event string }
-		_ = json.Unmarshal(body, &e)
+		// What the reference consumer reads: "event" (or "type") and the
+		// id header.
+		var e struct {
+			ID    string
+			Event string
+			Data  json.RawMessage
+		}
+		assert.NoError(t, json.Unmarshal(body, &e))
+		// The id is in the signed body too, not only in the header.
+		assert.Equal(t, r.Header.Get(webhook.IDHeader), e.ID)
 		mu.Lock()
-		types = append(types, e.Event)
+		got = append(got, e.Event+" id="+r.Header.Get(webhook.IDHeader))
+		data = append(data, string(e.Data))
 		mu.Unlock()
 	}))
 	defer srv.Close()
@@ -44,8 +55,21 @@ func TestSender(t *testing.T) {
 	failed, err := run(context.Background(), signer, referenceRetry, srv.URL, &out)
 	require.NoError(t, err)
 	assert.Zero(t, failed)
-	assert.Equal(t, []string{"payment.succeeded", "user.created", "invalid.event"}, types)
-	assert.Equal(t, "Sent payment.succeeded: HTTP 200\nSent user.created: HTTP 200\nSent invalid.event: HTTP 200\n", out.String())
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	require.Len(t, lines, 3, out.String())
+	require.Len(t, got, 3)
+	for i, typ := range []string{"payment.succeeded", "user.created", "invalid.event"} {
+		assert.Regexp(t, `^Sent `+regexp.QuoteMeta(typ)+`: HTTP 200 id=msg_[0-9a-z]{26}$`, lines[i])
+		// The consumer saw the type and the id the sender printed.
+		assert.Equal(t, "Sent "+typ+": HTTP 200 "+got[i][len(typ)+1:], lines[i])
+		assert.True(t, strings.HasPrefix(got[i], typ+" id=msg_"), got[i])
+	}
+	// The reference sender's data, byte for byte.
+	assert.Equal(t, []string{
+		`{"payment":{"id":"pi_3Mqwerty","amount":49.99,"currency":"USD"},"customer":{"email":"alice@example.com"}}`,
+		`{"user":{"email":"bob@example.com","name":"Bob Smith"}}`,
+		`{"test":true}`,
+	}, data)
 
 	// A consumer with another secret accepts nothing: 401 is permanent, so
 	// nothing is retried and every send counts as failed.
@@ -81,7 +105,7 @@ func TestSenderRetries(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, failed)
 	assert.Equal(t, 3, strings.Count(out.String(), "(retry 1 after 1ms)"), out.String())
-	assert.Equal(t, 3, strings.Count(out.String(), ": HTTP 200\n"), out.String())
+	assert.Equal(t, 3, strings.Count(out.String(), ": HTTP 200 id=msg_"), out.String())
 
 	// Nobody listening: the error is printed and counted.
 	srv.Close()
