@@ -33,7 +33,7 @@ func TestReadmeSnippets(t *testing.T) {
 	n, err := readmetest.Check(readmetest.Options{
 		README:    "../README.md",
 		ModuleDir: ".",
-		Module:    readmetest.DurableMod,
+		Module:    readmetest.DurableModule,
 		Prelude:   readmePrelude,
 	})
 	require.NoError(t, err)

@@ -41,14 +41,14 @@ import (
 // Modules of this repository that hold README snippets, as the import path
 // below the root module ("" is the root module itself).
 const (
-	RootModule  = ""
-	RedisModule = "redisstore"
-	DurableMod  = "durable"
+	RootModule    = ""
+	RedisModule   = "redisstore"
+	DurableModule = "durable"
 )
 
-// Packages maps the package names a snippet may use without importing them
+// packages maps the package names a snippet may use without importing them
 // to their import paths.
-var Packages = map[string]string{
+var packages = map[string]string{
 	"context":          "context",
 	"errors":           "errors",
 	"fmt":              "fmt",
@@ -79,15 +79,15 @@ var Packages = map[string]string{
 var moduleOf = map[string]string{
 	"redisstore": RedisModule,
 	"redis":      RedisModule,
-	"durable":    DurableMod,
-	"pgxpool":    DurableMod,
+	"durable":    DurableModule,
+	"pgxpool":    DurableModule,
 }
 
 // Snippet is one ```go block of a README.
 type Snippet struct {
 	Line   int    // README line of the snippet's first line of code
 	Code   string // the block's text, without the fences
-	Module string // which module builds it: RootModule, RedisModule or DurableMod
+	Module string // which module builds it: RootModule, RedisModule or DurableModule
 }
 
 // Extract returns the ```go blocks of readme, each with the module that
@@ -221,7 +221,7 @@ func importName(spec *ast.ImportSpec) string {
 		return spec.Name.Name
 	}
 	path, _ := strconv.Unquote(spec.Path.Value)
-	for name, p := range Packages {
+	for name, p := range packages {
 		if p == path {
 			return name
 		}
@@ -229,7 +229,7 @@ func importName(spec *ast.ImportSpec) string {
 	return filepath.Base(path)
 }
 
-// usedPackages returns the names of [Packages] that code (imports, then
+// usedPackages returns the names of packages that code (imports, then
 // declarations or statements) uses without declaring them.
 func usedPackages(code string) ([]string, error) {
 	f, err := parser.ParseFile(token.NewFileSet(), "", wrap(code), 0)
@@ -239,7 +239,7 @@ func usedPackages(code string) ([]string, error) {
 	seen := map[string]bool{}
 	var names []string
 	for _, id := range f.Unresolved {
-		if _, ok := Packages[id.Name]; ok && !seen[id.Name] {
+		if _, ok := packages[id.Name]; ok && !seen[id.Name] {
 			seen[id.Name] = true
 			names = append(names, id.Name)
 		}
@@ -265,7 +265,7 @@ type Options struct {
 	// ModuleDir is the directory of the module's go.mod.
 	ModuleDir string
 	// Module selects the snippets to build: RootModule, RedisModule or
-	// DurableMod.
+	// DurableModule.
 	Module string
 	// Prelude holds Go declarations of the names the snippets assume; the
 	// packages it uses are imported for it.
@@ -410,7 +410,7 @@ func writeImports(b *strings.Builder, names []string, skip map[string]bool) {
 	var paths []string
 	for _, name := range names {
 		if !skip[name] {
-			paths = append(paths, Packages[name])
+			paths = append(paths, packages[name])
 		}
 	}
 	if len(paths) == 0 {

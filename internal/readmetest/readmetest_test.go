@@ -35,7 +35,7 @@ func TestExtract(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, got, 3)
 	assert.Equal(t, []int{6, 9, 14}, []int{got[0].Line, got[1].Line, got[2].Line})
-	assert.Equal(t, []string{readmetest.RootModule, readmetest.RedisModule, readmetest.DurableMod},
+	assert.Equal(t, []string{readmetest.RootModule, readmetest.RedisModule, readmetest.DurableModule},
 		[]string{got[0].Module, got[1].Module, got[2].Module})
 	assert.Equal(t, "v, err := webhook.NewVerifier(nil, nil)\n", got[0].Code)
 
