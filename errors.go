@@ -95,3 +95,8 @@ var ErrStoreFull = errors.New("webhook: idempotency store full")
 // ErrHandlerPanic is wrapped by the error [Mux.Dispatch] returns when an
 // event handler panicked; the panic value follows in the message.
 var ErrHandlerPanic = errors.New("webhook: event handler panicked")
+
+// ErrUnprocessable marks an event its handler can never process, a poison
+// message: acknowledge it and record it, never retry it. Handlers return it
+// through [Unprocessable]; match it with [errors.Is].
+var ErrUnprocessable = errors.New("webhook: unprocessable event")

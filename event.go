@@ -90,13 +90,18 @@ func EventFromContext(ctx context.Context) (Event, bool) {
 // finds the parent's cancellation without a goroutine.
 type eventContext struct {
 	context.Context
-	ev *Event
+	ev   *Event
+	note outcomeNote // set by the Mux, read by the middleware (see noteOutcome)
 }
 
-// Value returns the event for eventKey, and asks the parent otherwise.
+// Value returns the event for eventKey, the note for noteKey, and asks the
+// parent otherwise.
 func (c *eventContext) Value(key any) any {
-	if key == (eventKey{}) {
+	switch key {
+	case eventKey{}:
 		return c.ev
+	case noteKey{}:
+		return &c.note
 	}
 	return c.Context.Value(key)
 }

@@ -6,9 +6,10 @@ import (
 	"time"
 )
 
-// ErrClaimLost is returned by [Store.Complete] and [Store.Release] when the
-// token no longer owns the key: the claim expired, and possibly another
-// delivery claimed the key since. The call changed nothing.
+// ErrClaimLost is returned by [Store.Complete], [Store.Release] and
+// [Store.Extend] when the token no longer owns the key: the claim expired,
+// was completed or released, and possibly another delivery claimed the key
+// since. The call changed nothing.
 var ErrClaimLost = errors.New("webhook: idempotency claim lost")
 
 // ClaimStatus is the outcome of [Store.Claim].
@@ -66,8 +67,8 @@ type ClaimRequest struct {
 type ClaimResult struct {
 	// Status says what happened.
 	Status ClaimStatus
-	// Token proves ownership when Status is [Claimed]; pass it to Complete
-	// or Release.
+	// Token proves ownership when Status is [Claimed]; pass it to Complete,
+	// Release or Extend.
 	Token string
 	// Fingerprint is the fingerprint stored by the claim that owns or
 	// completed the key, when Status is [InFlight] or [Done].
@@ -99,9 +100,15 @@ type ClaimResult struct {
 //   - Release removes a claim, if token still owns it, so that the key can be
 //     claimed again at once; otherwise it returns [ErrClaimLost] and changes
 //     nothing.
+//   - Extend keeps a claim alive: if token still owns key, the claim now
+//     expires ttl from now (replacing what was left of its TTL, so a shorter
+//     ttl shortens it); otherwise it returns [ErrClaimLost] and changes
+//     nothing, in particular it never revives an expired claim or touches a
+//     completed key. The middleware calls it periodically while a long
+//     handler runs, so that the claim outlives [MiddlewareOptions.ClaimTTL].
 //   - A token owns its key from Claim until the first of Complete, Release
-//     or the claim's expiry; after that, Complete and Release with it return
-//     [ErrClaimLost].
+//     or the claim's expiry; after that, Complete, Release and Extend with it
+//     return [ErrClaimLost].
 //
 // All methods return ctx.Err() (possibly wrapped) when ctx is done before
 // they finish. The package idempotencytest checks implementations against
@@ -110,4 +117,5 @@ type Store interface {
 	Claim(ctx context.Context, req ClaimRequest) (ClaimResult, error)
 	Complete(ctx context.Context, key, token string, ttl time.Duration) error
 	Release(ctx context.Context, key, token string) error
+	Extend(ctx context.Context, key, token string, ttl time.Duration) error
 }

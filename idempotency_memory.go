@@ -209,6 +209,25 @@ func (s *MemoryStore) Release(ctx context.Context, key, token string) error {
 	return nil
 }
 
+// Extend implements [Store.Extend].
+func (s *MemoryStore) Extend(ctx context.Context, key, token string, ttl time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	now := s.clock()
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, ok := sh.owned(key, token, now)
+	if !ok {
+		return ErrClaimLost
+	}
+	e.exp = expiry(now, ttl)
+	sh.keys[key] = e
+	sh.noteExp(e.exp)
+	return nil
+}
+
 // Evicted returns how many completed keys were evicted, before their TTL,
 // to make room for new entries. A growing count means MaxEntries is too small
 // for the message rate and DoneTTL.

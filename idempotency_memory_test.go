@@ -237,3 +237,30 @@ func TestMemoryStoreBound(t *testing.T) {
 		require.ErrorIs(t, b.Complete(ctx, "k", ra.Token, time.Hour), webhook.ErrClaimLost)
 	})
 }
+
+// TestMemoryStoreExtend checks Extend's arithmetic on a fake clock: the
+// claim expires ttl after the Extend, not after the Claim.
+func TestMemoryStoreExtend(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	s, err := webhook.NewMemoryStore(&webhook.MemoryStoreOptions{Now: clock.Now})
+	require.NoError(t, err)
+	res, err := s.Claim(ctx, webhook.ClaimRequest{Key: "k", TTL: time.Minute})
+	require.NoError(t, err)
+	require.Equal(t, webhook.Claimed, res.Status)
+
+	clock.Add(50 * time.Second)
+	require.NoError(t, s.Extend(ctx, "k", res.Token, time.Minute))
+	clock.Add(50 * time.Second) // 100 s after the claim, 50 s after the Extend
+	got, err := s.Claim(ctx, webhook.ClaimRequest{Key: "k", TTL: time.Minute})
+	require.NoError(t, err)
+	assert.Equal(t, webhook.InFlight, got.Status)
+	assert.Equal(t, 10*time.Second, got.RetryAfter)
+
+	clock.Add(10 * time.Second) // the extended claim's end
+	require.ErrorIs(t, s.Extend(ctx, "k", res.Token, time.Minute), webhook.ErrClaimLost)
+	got, err = s.Claim(ctx, webhook.ClaimRequest{Key: "k", TTL: time.Minute})
+	require.NoError(t, err)
+	assert.Equal(t, webhook.Claimed, got.Status)
+}

@@ -12,9 +12,10 @@ import (
 
 // Defaults used by [Middleware] for zero option fields.
 const (
-	// DefaultClaimTTL is how long a delivery holds its id while the next
-	// handler runs; after it, a retry may run even if the handler never
-	// returned (a crashed process).
+	// DefaultClaimTTL is how long a delivery's claim on its id lasts without
+	// being renewed. The middleware renews it while the next handler runs,
+	// so it bounds how long a crashed process keeps the id from a retry,
+	// not how long a handler may run.
 	DefaultClaimTTL = time.Minute
 
 	// DefaultDoneTTL is how long a processed id is remembered, so that
@@ -45,8 +46,13 @@ type MiddlewareOptions struct {
 	// (a [Verifier] does), otherwise [DefaultMaxBodyBytes].
 	MaxBodyBytes int64
 
-	// ClaimTTL is how long a delivery holds its id while the next handler
-	// runs. Keep it above the handler's longest run.
+	// ClaimTTL is how long a delivery's claim on its id lasts without being
+	// renewed. While the next handler runs, the middleware renews the claim
+	// with [Store.Extend] (first after ClaimTTL/4 to ClaimTTL/2, then every
+	// ClaimTTL/4), so a handler may run for longer and still marks the id
+	// done, and no retry runs beside it; if the process dies, a retry can
+	// run ClaimTTL after the last renewal. A 409 in flight asks for a retry
+	// after at most ClaimTTL/4.
 	// Default: [DefaultClaimTTL].
 	ClaimTTL time.Duration
 
@@ -88,10 +94,12 @@ type MiddlewareOptions struct {
 	OnOutcome func(ctx context.Context, o Outcome)
 
 	// Logger, when set, receives one line per request: "webhook delivery"
-	// with the outcome, status, id, type, latency and error. Processed and
-	// duplicate deliveries log at Info, rejected, replayed and mismatched
-	// ones at Warn, failures at Error. Secrets are never logged, and
-	// payloads only through LogPayload. Default: nil, which logs nothing.
+	// with the outcome, status, id, type, latency and error. Processed,
+	// ignored and duplicate deliveries log at Info, rejected, replayed,
+	// unprocessable and mismatched ones at Warn, failures at Error. A claim
+	// that could not be renewed gets its own line (Warn, or Error when it
+	// was lost). Secrets are never logged, and payloads only through
+	// LogPayload. Default: nil, which logs nothing.
 	Logger *slog.Logger
 
 	// LogPayload, when set with Logger, is called for the Warn and Error
@@ -115,9 +123,11 @@ type MiddlewareOptions struct {
 //     {"status":"already_processed"}, one still in progress 409 with
 //     Retry-After;
 //  5. calls next, with the body readable again and the [Event] in the
-//     context (see [EventFromContext]);
-//  6. marks the id done if next answered 2xx, or releases it otherwise and
-//     on a panic (which then continues), so that the sender's retry runs.
+//     context (see [EventFromContext]), keeping the claim alive while it
+//     runs (see [MiddlewareOptions.ClaimTTL]);
+//  6. marks the id done if next answered 2xx (a [Mux]'s ignored and
+//     unprocessable answers included), or releases it otherwise and on a
+//     panic (which then continues), so that the sender's retry runs.
 //
 // A store error answers 503 with Retry-After and marks nothing done; it is
 // never a 200. Responses are JSON, {"error":"..."} or {"status":"..."}.
@@ -139,6 +149,7 @@ type middleware struct {
 	store          Store
 	maxBody        int64
 	claimTTL       time.Duration
+	keeper         *keeper // renews claims while next runs
 	doneTTL        time.Duration
 	replayWindow   time.Duration
 	idField        []string // nil: the authenticator's id
@@ -180,6 +191,7 @@ func newMiddleware(auth Authenticator, opts *MiddlewareOptions) *middleware {
 		}
 		m.store = s
 	}
+	m.keeper = newKeeper(m.store, m.claimTTL, m.logger)
 	if m.maxBody == 0 {
 		m.maxBody = DefaultMaxBodyBytes
 		if l, ok := auth.(interface{ MaxBodyBytes() int64 }); ok && l.MaxBodyBytes() > 0 {

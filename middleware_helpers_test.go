@@ -143,3 +143,7 @@ func (s *failingStore) Complete(context.Context, string, string, time.Duration) 
 }
 
 func (s *failingStore) Release(context.Context, string, string) error { return s.doneErr }
+
+func (s *failingStore) Extend(context.Context, string, string, time.Duration) error {
+	return s.doneErr
+}

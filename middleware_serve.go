@@ -81,6 +81,9 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st.ctx = eventContext{Context: ctx, ev: ev}
 	st.detached = detachedContext{parent: ctx}
 	dctx := &st.detached
+	if res.Token != "" {
+		m.keeper.start(&st.lease, dctx, ev.ID, res.Token)
+	}
 	done := false
 	defer func() {
 		if done {
@@ -90,6 +93,7 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// retry and let the panic continue.
 		o.Kind, o.Err = OutcomePanicked, ErrHandlerPanic
 		if res.Token != "" {
+			m.keeper.stop(&st.lease)
 			if err := m.store.Release(dctx, ev.ID, res.Token); err != nil {
 				o.Err = errors.Join(ErrHandlerPanic, err)
 			}
@@ -98,6 +102,9 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	g.next.ServeHTTP(sw, r.WithContext(&st.ctx))
 	done = true
+	if res.Token != "" {
+		m.keeper.stop(&st.lease)
+	}
 
 	o.Status = sw.status
 	if o.Status == 0 {
@@ -105,8 +112,18 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if o.Status >= 200 && o.Status < 300 {
 		o.Kind = OutcomeProcessed
+		if n := st.ctx.note; n.kind != 0 { // a Mux said ignored or unprocessable
+			o.Kind = n.kind
+		}
 		if res.Token != "" {
 			o.Err = m.store.Complete(dctx, ev.ID, res.Token, m.doneTTL)
+		}
+		if o.Kind == OutcomeUnprocessable { // the handler's error first
+			if o.Err == nil {
+				o.Err = st.ctx.note.err
+			} else {
+				o.Err = errors.Join(st.ctx.note.err, o.Err)
+			}
 		}
 	} else {
 		o.Kind = OutcomeFailed
@@ -139,7 +156,7 @@ func (m *middleware) duplicate(ctx context.Context, w http.ResponseWriter, o *Ou
 		writeError(w, o.Status, errFingerprint)
 	case res.Status == InFlight:
 		o.Kind, o.Status = OutcomeInFlight, http.StatusConflict
-		writeRetry(w, o.Status, errInFlight, min(res.RetryAfter, m.claimTTL))
+		writeRetry(w, o.Status, errInFlight, min(res.RetryAfter, m.keeper.interval))
 	case res.Status == Done:
 		o.Kind, o.Status = OutcomeDuplicate, http.StatusOK
 		writeStatus(w, o.Status, statusAlreadyProcessed)
@@ -157,6 +174,7 @@ type served struct {
 	sw       statusWriter
 	ctx      eventContext    // the next handler's context
 	detached detachedContext // for marking done or releasing
+	lease    lease           // keeps the claim alive while next runs
 }
 
 // statusWriter records the status the next handler sends.

@@ -15,11 +15,31 @@ import (
 
 func TestMiddlewareInFlightRetryAfter(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, nil)
-	h := webhook.Middleware(f.verifier, &webhook.MiddlewareOptions{Store: claimedStore(t, "msg_1")})(&counting{})
-	rec := serve(h, f.request(eventBody, "msg_1", mwNow))
-	require.Equal(t, http.StatusConflict, rec.Code)
-	assert.Equal(t, "60", rec.Header().Get("Retry-After"), "what is left of the claim, in whole seconds")
+	// Another delivery holds the id for left; the middleware's ClaimTTL is
+	// the default minute, renewed every 15 s while its handler runs.
+	for _, tc := range []struct {
+		name string
+		left time.Duration
+		want string
+	}{
+		{"a renewed claim: one keep-alive interval", time.Minute, "15"},
+		{"a claim about to expire: what is left", 4 * time.Second, "4"},
+		{"less than a second left: rounded up", 300 * time.Millisecond, "1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, nil)
+			s, err := webhook.NewMemoryStore(nil)
+			require.NoError(t, err)
+			res, err := s.Claim(context.Background(), webhook.ClaimRequest{Key: "msg_1", TTL: tc.left})
+			require.NoError(t, err)
+			require.Equal(t, webhook.Claimed, res.Status)
+			h := webhook.Middleware(f.verifier, &webhook.MiddlewareOptions{Store: s})(&counting{})
+			rec := serve(h, f.request(eventBody, "msg_1", mwNow))
+			require.Equal(t, http.StatusConflict, rec.Code)
+			assert.Equal(t, tc.want, rec.Header().Get("Retry-After"))
+		})
+	}
 }
 
 func TestMiddlewarePassesBodyAndEvent(t *testing.T) {

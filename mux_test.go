@@ -27,14 +27,19 @@ type paymentData struct {
 
 func TestMuxThroughMiddleware(t *testing.T) {
 	t.Parallel()
-	var errFlaky = errors.New("database is down")
+	var (
+		errFlaky  = errors.New("database is down")
+		errPoison = errors.New("database says the payment is unknown")
+	)
 	tests := []struct {
 		name     string
 		body     string
 		handler  webhook.EventHandlerFunc
 		status   int
 		response string
-		retryRun bool // a retry runs the handler again
+		kind     webhook.OutcomeKind // the middleware's outcome
+		errs     []error             // each matches the outcome's Err
+		retryRun bool                // a retry runs the handler again
 	}{
 		{
 			name: "handled",
@@ -49,19 +54,30 @@ func TestMuxThroughMiddleware(t *testing.T) {
 				}
 				return nil
 			},
-			status: http.StatusOK, response: `{"status":"ok"}`,
+			status: http.StatusOK, response: `{"status":"ok"}`, kind: webhook.OutcomeProcessed,
 		},
 		{
 			name:     "unknown type acknowledged",
 			body:     `{"event":"invalid.event"}`,
 			status:   http.StatusOK,
 			response: `{"status":"ignored"}`,
+			kind:     webhook.OutcomeIgnored,
 		},
 		{
 			name:     "no type acknowledged",
 			body:     `[1,2,3]`,
 			status:   http.StatusOK,
 			response: `{"status":"ignored"}`,
+			kind:     webhook.OutcomeIgnored,
+		},
+		{
+			name:     "poison message acknowledged and recorded",
+			body:     eventBody,
+			handler:  func(context.Context, webhook.Event) error { return webhook.Unprocessable(errPoison) },
+			status:   http.StatusOK,
+			response: `{"status":"unprocessable"}`,
+			kind:     webhook.OutcomeUnprocessable,
+			errs:     []error{webhook.ErrUnprocessable, errPoison},
 		},
 		{
 			name:     "handler error is a retryable 500",
@@ -69,6 +85,7 @@ func TestMuxThroughMiddleware(t *testing.T) {
 			handler:  func(context.Context, webhook.Event) error { return errFlaky },
 			status:   http.StatusInternalServerError,
 			response: `{"error":"handler_failed"}`,
+			kind:     webhook.OutcomeFailed,
 			retryRun: true,
 		},
 		{
@@ -77,6 +94,7 @@ func TestMuxThroughMiddleware(t *testing.T) {
 			handler:  func(context.Context, webhook.Event) error { panic("nil map") },
 			status:   http.StatusInternalServerError,
 			response: `{"error":"handler_failed"}`,
+			kind:     webhook.OutcomeFailed,
 			retryRun: true,
 		},
 	}
@@ -93,11 +111,21 @@ func TestMuxThroughMiddleware(t *testing.T) {
 					return tc.handler(ctx, ev)
 				})
 			}
-			h := webhook.Middleware(f.verifier, nil)(mux)
+			hook := &recorder{}
+			h := webhook.Middleware(f.verifier, &webhook.MiddlewareOptions{OnOutcome: hook.hook})(mux)
 			rec := serve(h, f.request(tc.body, "msg_1", mwNow.Add(-time.Second)))
 			assert.Equal(t, tc.status, rec.Code)
 			assert.JSONEq(t, tc.response, rec.Body.String())
 			assert.NotContains(t, rec.Body.String(), "database", "handler errors are not sent")
+			o := hook.last(t)
+			assert.Equal(t, tc.kind, o.Kind, "outcome %v", o.Kind)
+			assert.Equal(t, tc.status, o.Status)
+			for _, err := range tc.errs {
+				require.ErrorIs(t, o.Err, err)
+			}
+			if tc.errs == nil && tc.kind != webhook.OutcomeFailed {
+				require.NoError(t, o.Err)
+			}
 			rec = serve(h, f.request(tc.body, "msg_1", mwNow))
 			if tc.retryRun {
 				assert.Equal(t, tc.status, rec.Code)
@@ -105,6 +133,8 @@ func TestMuxThroughMiddleware(t *testing.T) {
 				assert.Contains(t, logs.String(), `"id":"msg_1"`)
 			} else {
 				assert.JSONEq(t, `{"status":"already_processed"}`, rec.Body.String())
+				assert.Equal(t, webhook.OutcomeDuplicate, hook.last(t).Kind)
+				assert.LessOrEqual(t, runs, 1, "the retry did not run the handler")
 			}
 		})
 	}
@@ -120,12 +150,17 @@ func TestMuxDispatch(t *testing.T) {
 	})
 	mux.HandleFunc("fail", func(context.Context, webhook.Event) error { return context.DeadlineExceeded })
 	mux.HandleFunc("panic", func(context.Context, webhook.Event) error { panic("boom") })
+	errPoison := errors.New("no such account")
+	mux.HandleFunc("poison", func(context.Context, webhook.Event) error { return webhook.Unprocessable(errPoison) })
 	ctx := context.Background()
 
 	require.NoError(t, mux.Dispatch(ctx, webhook.Event{ID: "1", Type: "user.created"}))
 	require.NoError(t, mux.Dispatch(ctx, webhook.Event{ID: "2", Type: "unknown"}))
 	require.ErrorIs(t, mux.Dispatch(ctx, webhook.Event{Type: "fail"}), context.DeadlineExceeded)
 	require.ErrorIs(t, mux.Dispatch(ctx, webhook.Event{Type: "panic"}), webhook.ErrHandlerPanic)
+	err := mux.Dispatch(ctx, webhook.Event{Type: "poison"})
+	require.ErrorIs(t, err, webhook.ErrUnprocessable, "returned as is, for the inbox to match")
+	require.ErrorIs(t, err, errPoison)
 	assert.Equal(t, []string{"1"}, got)
 	assert.PanicsWithValue(t, http.ErrAbortHandler, func() {
 		mux.HandleFunc("abort", func(context.Context, webhook.Event) error { panic(http.ErrAbortHandler) })
@@ -173,4 +208,48 @@ func TestDecodeData(t *testing.T) {
 	assert.Equal(t, "x", whole.Event)
 	_, ok := webhook.EventFromContext(context.Background())
 	assert.False(t, ok)
+}
+
+func TestUnprocessable(t *testing.T) {
+	t.Parallel()
+	cause := errors.New("amount is not a number")
+	err := webhook.Unprocessable(cause)
+	require.ErrorIs(t, err, webhook.ErrUnprocessable)
+	require.ErrorIs(t, err, cause)
+	assert.Contains(t, err.Error(), cause.Error(), "the cause is kept for the log")
+	require.ErrorIs(t, webhook.Unprocessable(nil), webhook.ErrUnprocessable, "never nil: a nil would acknowledge as processed")
+	assert.NotErrorIs(t, cause, webhook.ErrUnprocessable)
+}
+
+// TestMuxOutcomesLogged checks the middleware's log line and the Mux's own
+// line for an ignored and an unprocessable event.
+func TestMuxOutcomesLogged(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	var mwLogs, muxLogs bytes.Buffer
+	mux := webhook.NewMux(&webhook.MuxOptions{Logger: slog.New(slog.NewJSONHandler(&muxLogs, nil))})
+	mux.HandleFunc("payment.succeeded", func(context.Context, webhook.Event) error {
+		return webhook.Unprocessable(errors.New("unknown currency XYZ"))
+	})
+	h := webhook.Middleware(f.verifier, &webhook.MiddlewareOptions{
+		Logger: slog.New(slog.NewJSONHandler(&mwLogs, nil)),
+	})(mux)
+	serve(h, f.request(`{"event":"user.created"}`, "msg_1", mwNow))
+	serve(h, f.request(eventBody, "msg_2", mwNow))
+
+	lines := decodeLines(t, &mwLogs)
+	require.Len(t, lines, 2)
+	assert.Equal(t, "INFO", lines[0]["level"])
+	assert.Equal(t, "ignored", lines[0]["outcome"])
+	assert.Equal(t, "user.created", lines[0]["type"])
+	assert.NotContains(t, lines[0], "error")
+	assert.Equal(t, "WARN", lines[1]["level"])
+	assert.Equal(t, "unprocessable", lines[1]["outcome"])
+	assert.Equal(t, "msg_2", lines[1]["id"])
+	assert.Contains(t, lines[1]["error"], "unknown currency XYZ")
+
+	lines = decodeLines(t, &muxLogs)
+	require.Len(t, lines, 2)
+	assert.Equal(t, "INFO", lines[0]["level"])
+	assert.Equal(t, "WARN", lines[1]["level"], "a poison message is not a handler failure")
 }

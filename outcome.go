@@ -11,7 +11,9 @@ type OutcomeKind int
 
 const (
 	// OutcomeProcessed: the next handler ran and answered 2xx; the id was
-	// marked done.
+	// marked done. A [Mux] behind the middleware reports the events it has
+	// no handler for as [OutcomeIgnored], and the ones its handler refused
+	// as [OutcomeUnprocessable], instead.
 	OutcomeProcessed OutcomeKind = iota + 1
 	// OutcomeFailed: the next handler ran and answered something else; the
 	// claim was released so that a retry runs it again.
@@ -37,6 +39,15 @@ const (
 	// OutcomeStoreError: the idempotency store failed; answered 503 with
 	// Retry-After and nothing was marked done.
 	OutcomeStoreError
+	// OutcomeIgnored: the next handler is a [Mux] without a handler for the
+	// event's type; it answered 200 {"status":"ignored"} and the id was
+	// marked done, so a redelivery is answered already_processed.
+	OutcomeIgnored
+	// OutcomeUnprocessable: the [Mux] handler for the event's type returned
+	// an error wrapping [ErrUnprocessable] (a poison message); answered 200
+	// {"status":"unprocessable"} so that the sender does not retry, and the
+	// id was marked done. [Outcome.Err] holds the handler's error.
+	OutcomeUnprocessable
 )
 
 // String returns the kind's name as used in logs, such as "processed".
@@ -60,6 +71,10 @@ func (k OutcomeKind) String() string {
 		return "rejected"
 	case OutcomeStoreError:
 		return "store_error"
+	case OutcomeIgnored:
+		return "ignored"
+	case OutcomeUnprocessable:
+		return "unprocessable"
 	}
 	return "unknown"
 }
@@ -72,7 +87,8 @@ type Outcome struct {
 	Kind OutcomeKind
 
 	// Status is the HTTP status the client got: the next handler's for
-	// [OutcomeProcessed] and [OutcomeFailed], 0 for [OutcomePanicked].
+	// [OutcomeProcessed], [OutcomeIgnored], [OutcomeUnprocessable] and
+	// [OutcomeFailed], 0 for [OutcomePanicked].
 	Status int
 
 	// Err says why, when there is a reason: for [OutcomeRejected] the
@@ -81,8 +97,11 @@ type Outcome struct {
 	// [ErrTimestampTooOld], [ErrTimestampTooNew], [ErrBodyTooLarge]); for
 	// [OutcomeStoreError] the store's error; for [OutcomePanicked]
 	// [ErrHandlerPanic], joined with the store's error if releasing failed;
-	// for [OutcomeProcessed] and [OutcomeFailed] the
-	// store's error when marking the id done or releasing it failed.
+	// for [OutcomeUnprocessable] the handler's error, which matches
+	// [ErrUnprocessable], joined with the store's error if marking the id
+	// done failed; for [OutcomeProcessed], [OutcomeIgnored] and
+	// [OutcomeFailed] the store's error when marking the id done or
+	// releasing it failed.
 	// It never contains a secret.
 	Err error
 
@@ -118,14 +137,17 @@ func (m *middleware) emit(ctx context.Context, o *Outcome, ev *Event, start time
 }
 
 // log writes one line for o, at Info for the normal outcomes, Warn for
-// rejected, replayed and mismatched requests, Error for failures.
+// rejected, replayed, unprocessable and mismatched requests, Error for
+// failures (a store error when marking a processed or ignored id done
+// included; an unprocessable one stays at Warn, its error says it all).
 func (m *middleware) log(ctx context.Context, o *Outcome, ev *Event) {
 	level := slog.LevelInfo
 	switch {
 	case o.Kind == OutcomeFailed || o.Kind == OutcomePanicked || o.Kind == OutcomeStoreError ||
-		o.Kind == OutcomeProcessed && o.Err != nil:
+		(o.Kind == OutcomeProcessed || o.Kind == OutcomeIgnored) && o.Err != nil:
 		level = slog.LevelError
-	case o.Kind == OutcomeRejected || o.Kind == OutcomeReplayed || o.FingerprintMismatch:
+	case o.Kind == OutcomeRejected || o.Kind == OutcomeReplayed || o.Kind == OutcomeUnprocessable ||
+		o.FingerprintMismatch:
 		level = slog.LevelWarn
 	}
 	if !m.logger.Enabled(ctx, level) {
@@ -149,4 +171,23 @@ func (m *middleware) log(ctx context.Context, o *Outcome, ev *Event) {
 		attrs = append(attrs, slog.Any("payload", m.logPayload(*ev)))
 	}
 	m.logger.LogAttrs(ctx, level, "webhook delivery", attrs...)
+}
+
+// noteKey is the context key of the middleware's [outcomeNote].
+type noteKey struct{}
+
+// outcomeNote is what a [Mux] tells the middleware in front of it about a
+// 2xx answer that is not a plain "processed": kind is [OutcomeIgnored] or
+// [OutcomeUnprocessable] (with the handler's error), or 0.
+type outcomeNote struct {
+	kind OutcomeKind
+	err  error
+}
+
+// noteOutcome records kind and err for the middleware that put the event in
+// ctx, if any; without one it does nothing.
+func noteOutcome(ctx context.Context, kind OutcomeKind, err error) {
+	if n, ok := ctx.Value(noteKey{}).(*outcomeNote); ok {
+		n.kind, n.err = kind, err
+	}
 }

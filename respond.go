@@ -11,6 +11,7 @@ import (
 const (
 	statusOK               = "ok"
 	statusIgnored          = "ignored"
+	statusUnprocessable    = "unprocessable"
 	statusAlreadyProcessed = "already_processed"
 
 	errMissingSignature   = "missing_signature"

@@ -129,6 +129,17 @@ func (c *checker) release(key, token string) error {
 	return c.s.Release(context.Background(), key, token)
 }
 
+func (c *checker) extend(key, token string, ttl time.Duration) error {
+	return c.s.Extend(context.Background(), key, token, ttl)
+}
+
+func (c *checker) mustExtend(key, token string, ttl time.Duration) {
+	c.t.Helper()
+	if err := c.extend(key, token, ttl); err != nil {
+		c.t.Fatalf("Extend(%q): unexpected error: %v", key, err)
+	}
+}
+
 func (c *checker) mustComplete(key, token string, ttl time.Duration) {
 	c.t.Helper()
 	if err := c.complete(key, token, ttl); err != nil {

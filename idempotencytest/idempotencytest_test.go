@@ -17,6 +17,7 @@ import (
 type mutant struct {
 	webhook.Store
 	noReplay, ignoreLost, ignoreCtx bool
+	extendNoop, extendIgnoreLost    bool
 }
 
 func (m mutant) Claim(ctx context.Context, req webhook.ClaimRequest) (webhook.ClaimResult, error) {
@@ -40,13 +41,29 @@ func (m mutant) Complete(ctx context.Context, key, token string, ttl time.Durati
 	return err
 }
 
+func (m mutant) Extend(ctx context.Context, key, token string, ttl time.Duration) error {
+	if m.extendNoop {
+		return nil // says it kept the claim alive, and did not
+	}
+	if m.ignoreCtx {
+		ctx = context.Background()
+	}
+	err := m.Store.Extend(ctx, key, token, ttl)
+	if m.extendIgnoreLost && errors.Is(err, webhook.ErrClaimLost) {
+		return nil
+	}
+	return err
+}
+
 var mutants = map[string]struct {
 	m    mutant
 	want string // a rule that must fail
 }{
-	"noReplay":   {mutant{noReplay: true}, "ReplayKeySeen"},
-	"ignoreLost": {mutant{ignoreLost: true}, "WrongTokenIsLost"},
-	"ignoreCtx":  {mutant{ignoreCtx: true}, "CanceledContext"},
+	"noReplay":         {mutant{noReplay: true}, "ReplayKeySeen"},
+	"ignoreLost":       {mutant{ignoreLost: true}, "WrongTokenIsLost"},
+	"ignoreCtx":        {mutant{ignoreCtx: true}, "CanceledContext"},
+	"extendNoop":       {mutant{extendNoop: true}, "ExtendKeepsClaim"},
+	"extendIgnoreLost": {mutant{extendIgnoreLost: true}, "ExtendWrongTokenIsLost"},
 }
 
 // TestRunCatchesBrokenStores runs the suite against stores that each break

@@ -168,6 +168,9 @@ func checkCtxErr(t *testing.T, c *checker, ctx context.Context, want error) {
 	if _, err := c.s.Claim(ctx, webhook.ClaimRequest{Key: c.key("other"), TTL: longTTL}); !errors.Is(err, want) {
 		t.Fatalf("Claim: error %v, want %v", err, want)
 	}
+	if err := c.s.Extend(ctx, k, tok, longTTL); !errors.Is(err, want) {
+		t.Fatalf("Extend: error %v, want %v", err, want)
+	}
 	if err := c.s.Complete(ctx, k, tok, longTTL); !errors.Is(err, want) {
 		t.Fatalf("Complete: error %v, want %v", err, want)
 	}

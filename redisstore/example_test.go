@@ -37,8 +37,9 @@ func Example_twoReplicas() {
 		if err != nil {
 			panic(err)
 		}
+		opts.ContextTimeoutEnabled = true // end a command at its deadline
 		client := redis.NewClient(opts)
-		store := redisstore.New(client, &redisstore.Options{Prefix: "orders:"})
+		store := redisstore.New(client, &redisstore.Options{Prefix: "orders:", Timeout: time.Second})
 		mw := webhook.Middleware(verifier, &webhook.MiddlewareOptions{Store: store})
 		return mw(handler), client
 	}

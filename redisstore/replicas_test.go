@@ -33,6 +33,13 @@ type fleet struct {
 // runs inside the handler (to keep a delivery in flight).
 func newFleet(t *testing.T, n int, opts *redis.Options, mw webhook.MiddlewareOptions, hold func()) *fleet {
 	t.Helper()
+	return newFleetWith(t, n, opts, redisstore.Options{}, mw, hold)
+}
+
+// newFleetWith is newFleet with the stores' options (the prefix is always
+// a fresh one).
+func newFleetWith(t *testing.T, n int, opts *redis.Options, so redisstore.Options, mw webhook.MiddlewareOptions, hold func()) *fleet {
+	t.Helper()
 	signer, err := webhook.NewSigner(testSecret, nil)
 	require.NoError(t, err)
 	verifier, err := webhook.NewVerifier(testSecret, &webhook.VerifierOptions{Tolerance: time.Hour})
@@ -54,13 +61,13 @@ func newFleet(t *testing.T, n int, opts *redis.Options, mw webhook.MiddlewareOpt
 	if mw.DoneTTL == 0 {
 		mw.DoneTTL = time.Minute // leave nothing for long in a REDIS_URL database
 	}
-	prefix := uniquePrefix()
+	so.Prefix = uniquePrefix()
 	for range n {
 		o := *opts
 		client := redis.NewClient(&o)
 		t.Cleanup(func() { _ = client.Close() })
 		mwo := mw
-		mwo.Store = redisstore.New(client, &redisstore.Options{Prefix: prefix})
+		mwo.Store = redisstore.New(client, &so)
 		f.replicas = append(f.replicas, webhook.Middleware(verifier, &mwo)(handler))
 	}
 	return f

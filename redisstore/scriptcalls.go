@@ -44,6 +44,20 @@ func (c claimCall) args() []any {
 	return []any{c.token, c.sig, c.req.Fingerprint, millis(c.req.TTL), takeOver}
 }
 
+// releaseCall is one run of releaseScript.
+type releaseCall struct{ key, token string }
+
+func (c releaseCall) script() *redis.Script { return releaseScript }
+func (c releaseCall) keys() []string        { return []string{c.key} }
+func (c releaseCall) args() []any           { return []any{c.token} }
+
+// forgetCall is one run of forgetScript.
+type forgetCall struct{ key, token string }
+
+func (c forgetCall) script() *redis.Script { return forgetScript }
+func (c forgetCall) keys() []string        { return []string{c.key} }
+func (c forgetCall) args() []any           { return []any{c.token} }
+
 // call is a script with its keys and arguments.
 type call interface {
 	script() *redis.Script

@@ -91,3 +91,28 @@ end
 redis.call('DEL', KEYS[1])
 return 1
 `)
+
+// extendScript makes a claimed id key expire TTL from now, if the token owns
+// it. KEYS[1] id key; ARGV[1] token, ARGV[2] TTL in ms.
+// Returns 1 when extended, 0 when the token does not own the key. Running it
+// twice (a retry after a lost reply) extends twice, to the same end.
+var extendScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v == false or string.sub(v, 1, 33) ~= 'c' .. ARGV[1] then
+  return 0
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`)
+
+// forgetScript deletes a replay key, if the token recorded it: the undo of
+// replayScript for a Claim that failed.
+// KEYS[1] replay key; ARGV[1] token.
+// Returns 1 when deleted, 0 when another claim recorded the key or none did.
+var forgetScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+redis.call('DEL', KEYS[1])
+return 1
+`)

@@ -6,8 +6,8 @@
 // Cluster. Every command touches a single key, so keys may live on different
 // Cluster shards.
 //
-//	client := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
-//	store := redisstore.New(client, &redisstore.Options{Prefix: "billing:"})
+//	client := redis.NewClient(&redis.Options{Addr: "localhost:6379", ContextTimeoutEnabled: true})
+//	store := redisstore.New(client, &redisstore.Options{Prefix: "billing:", Timeout: time.Second})
 //	mw := webhook.Middleware(verifier, &webhook.MiddlewareOptions{Store: store})
 //
 // # Cost
@@ -21,20 +21,39 @@
 //
 // # Failures
 //
-// When Redis cannot answer, every method returns an error, within the
-// caller's context and the client's timeouts (see [Options.Timeout]); the
-// middleware then answers 503 with Retry-After and marks nothing done, so the
-// sender's retry is processed once Redis is back. go-redis's defaults retry
-// a failed command 3 times and redial up to 5 times per attempt; lower
-// MaxRetries, DialerRetries and the timeouts of the client for a prompter
-// 503. Processed ids survive a Redis restart only if Redis persists them
-// (AOF) or a replica takes over (Sentinel, Cluster).
+// When Redis cannot answer, every method returns an error within the
+// caller's context and [Options.Timeout], whatever the client's own timeouts
+// and whether or not it was built with ContextTimeoutEnabled; the middleware
+// then answers 503 with Retry-After and marks nothing done, so the sender's
+// retry is processed once Redis is back. A call given up on this way goes on
+// in the background until the client's own timeouts end it; build the client
+// with ContextTimeoutEnabled so that it ends, and frees its connection, at
+// the same time. go-redis's defaults retry a failed command 3 times and
+// redial up to 5 times per attempt.
+//
+// A Claim that fails, or is given up on, may still run on the server later
+// (a stalled Redis runs what it received once it wakes). So that it does not
+// hold the id for the whole claim TTL, Claim then undoes its writes: it
+// releases its claim and forgets the replay key it recorded, with a script
+// that compares its token, sent after the claim (a stalled Redis, once
+// awake, runs what it received in the order it arrived) and retried until
+// Redis answers or the claim's TTL ends. Only a claim that the network, not
+// Redis, holds back until after its undo still holds its id until its TTL,
+// as a crashed worker's would. A sender's retry after a failed Claim carries a new signature, so
+// the replay key never stood in its way; it is forgotten so that the failed
+// request leaves no trace at all. Undos run in the background, at most 64
+// per Store at a time; past that, a failed claim holds its id until its TTL,
+// like a crashed worker's.
+//
+// Processed ids survive a Redis restart only if Redis persists them (AOF) or
+// a replica takes over (Sentinel, Cluster).
 package redisstore
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -43,6 +62,10 @@ import (
 
 // DefaultPrefix is the key prefix used when [Options.Prefix] is empty.
 const DefaultPrefix = "webhook:"
+
+// maxPendingUndos is how many undos of failed claims (see Failures in the
+// package doc) one Store runs at a time.
+const maxPendingUndos = 64
 
 // Options configures a [Store]. The zero value gives the defaults.
 type Options struct {
@@ -53,9 +76,10 @@ type Options struct {
 	// Default: [DefaultPrefix].
 	Prefix string
 
-	// Timeout bounds each call, on top of the caller's context and the
-	// client's own dial, read and write timeouts and retries.
-	// Default: 0, no bound beyond those.
+	// Timeout bounds each call, on top of the caller's context: a call
+	// returns an error matching context.DeadlineExceeded once Timeout has
+	// passed, whatever the client's own timeouts and retries.
+	// Default: 0, no bound beyond the caller's context and the client's.
 	Timeout time.Duration
 }
 
@@ -68,6 +92,7 @@ type Store struct {
 	idPrefix string
 	rpPrefix string
 	timeout  time.Duration
+	undos    chan struct{} // one token per running undo
 }
 
 var _ webhook.Store = (*Store)(nil)
@@ -92,6 +117,7 @@ func New(client redis.UniversalClient, opts *Options) *Store {
 		idPrefix: o.Prefix + "id:",
 		rpPrefix: o.Prefix + "replay:",
 		timeout:  o.Timeout,
+		undos:    make(chan struct{}, maxPendingUndos),
 	}
 }
 
@@ -110,9 +136,36 @@ func (s *Store) Complete(ctx context.Context, key, token string, ttl time.Durati
 	if !validToken(token) {
 		return webhook.ErrClaimLost
 	}
-	n, err := completeScript.Run(ctx, s.client, []string{s.idPrefix + key}, token, millis(ttl)).Int()
+	n, err := bounded(ctx, func() (int, error) {
+		return completeScript.Run(ctx, s.client, []string{s.idPrefix + key}, token, millis(ttl)).Int()
+	})
 	if err != nil {
 		return wrap("complete", ctx, err)
+	}
+	if n == 0 {
+		return webhook.ErrClaimLost
+	}
+	return nil
+}
+
+// Extend implements [webhook.Store.Extend] in one round trip: if token owns
+// key, its claim now expires ttl from now. It returns [webhook.ErrClaimLost]
+// when token does not own key, or an error wrapping the client's error (and
+// ctx.Err() when ctx is done).
+func (s *Store) Extend(ctx context.Context, key, token string, ttl time.Duration) error {
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return wrap("extend", ctx, err)
+	}
+	defer cancel()
+	if !validToken(token) {
+		return webhook.ErrClaimLost
+	}
+	n, err := bounded(ctx, func() (int, error) {
+		return extendScript.Run(ctx, s.client, []string{s.idPrefix + key}, token, millis(ttl)).Int()
+	})
+	if err != nil {
+		return wrap("extend", ctx, err)
 	}
 	if n == 0 {
 		return webhook.ErrClaimLost
@@ -129,7 +182,10 @@ func (s *Store) Release(ctx context.Context, key, token string) error {
 		return wrap("release", ctx, err)
 	}
 	defer cancel()
-	if err := s.release(ctx, s.idPrefix+key, token); err != nil {
+	_, err = bounded(ctx, func() (struct{}, error) {
+		return struct{}{}, s.release(ctx, s.idPrefix+key, token)
+	})
+	if err != nil {
 		if errors.Is(err, webhook.ErrClaimLost) {
 			return err
 		}
@@ -148,6 +204,55 @@ func (s *Store) begin(ctx context.Context) (context.Context, context.CancelFunc,
 		return ctx, cancel, nil
 	}
 	return ctx, func() {}, nil
+}
+
+// bounded runs f, a call to Redis using ctx, and returns its result, or
+// ctx.Err() as soon as ctx is done, whichever comes first. go-redis bounds a
+// call by ctx's deadline only when the client was built with
+// ContextTimeoutEnabled, and never by its cancellation; a call given up on
+// goes on in its goroutine until the client's timeouts end it.
+func bounded[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	return boundedThen(ctx, f, nil)
+}
+
+// boundedThen is [bounded], and then calls after with f's results once f
+// returns, in f's goroutine, with abandoned set when bounded returned
+// ctx.Err() instead of them.
+func boundedThen[T any](ctx context.Context, f func() (T, error), after func(v T, err error, abandoned bool)) (T, error) {
+	if ctx.Done() == nil { // nothing can end the wait
+		v, err := f()
+		if after != nil {
+			after(v, err, false)
+		}
+		return v, err
+	}
+	type result struct {
+		v   T
+		err error
+	}
+	results := make(chan result, 1)
+	var decided atomic.Bool // set by whichever side decides who gets f's results
+	go func() {
+		v, err := f()
+		abandoned := !decided.CompareAndSwap(false, true)
+		if !abandoned {
+			results <- result{v, err}
+		}
+		if after != nil {
+			after(v, err, abandoned)
+		}
+	}()
+	select {
+	case r := <-results:
+		return r.v, r.err
+	case <-ctx.Done():
+		if decided.CompareAndSwap(false, true) {
+			var zero T
+			return zero, ctx.Err()
+		}
+		r := <-results // f has just returned
+		return r.v, r.err
+	}
 }
 
 // wrap prefixes err with the operation and adds the context's error to the

@@ -273,3 +273,74 @@ func TestGenuineRequestTakesOverAReplaysClaim(t *testing.T) {
 	require.Equal(t, webhook.InFlight, res2.Status)
 	require.Equal(t, "fp", res2.Fingerprint)
 }
+
+// Extend moves the expiry of a claim its token owns, in one script that
+// compares the token; any other token, or a key no longer claimed, gets
+// ErrClaimLost and changes nothing.
+func TestExtend(t *testing.T) {
+	t.Parallel()
+	client := newClient(t)
+	prefix := uniquePrefix()
+	s := redisstore.New(client, &redisstore.Options{Prefix: prefix})
+	ctx := context.Background()
+	other, err := redisstore.NewToken()
+	require.NoError(t, err)
+	claim := func(key string) string {
+		t.Helper()
+		res, err := s.Claim(ctx, webhook.ClaimRequest{Key: key, Fingerprint: "fp", TTL: time.Minute})
+		require.NoError(t, err)
+		require.Equal(t, webhook.Claimed, res.Status)
+		return res.Token
+	}
+	pttl := func(key string) time.Duration {
+		t.Helper()
+		d, err := client.PTTL(ctx, prefix+"id:"+key).Result()
+		require.NoError(t, err)
+		return d
+	}
+
+	tests := []struct {
+		name    string
+		setup   func(key string) (token string)
+		wantErr error
+		want    func(t *testing.T, d time.Duration) // the key's PTTL after Extend
+	}{
+		{"owner", claim, nil, func(t *testing.T, d time.Duration) {
+			assert.True(t, d > 9*time.Minute && d <= 10*time.Minute, "PTTL %v", d)
+		}},
+		{"another token", func(key string) string { claim(key); return other }, webhook.ErrClaimLost, func(t *testing.T, d time.Duration) {
+			assert.True(t, d > 0 && d <= time.Minute, "PTTL %v", d)
+		}},
+		{"malformed token", func(key string) string { claim(key); return "token" }, webhook.ErrClaimLost, func(t *testing.T, d time.Duration) {
+			assert.True(t, d > 0 && d <= time.Minute, "PTTL %v", d)
+		}},
+		{"done", func(key string) string {
+			tok := claim(key)
+			require.NoError(t, s.Complete(ctx, key, tok, time.Hour))
+			return tok
+		}, webhook.ErrClaimLost, func(t *testing.T, d time.Duration) {
+			assert.True(t, d > 50*time.Minute, "PTTL %v: Extend changed a done key", d)
+		}},
+		{"released", func(key string) string {
+			tok := claim(key)
+			require.NoError(t, s.Release(ctx, key, tok))
+			return tok
+		}, webhook.ErrClaimLost, func(t *testing.T, d time.Duration) {
+			assert.Equal(t, time.Duration(-2), d, "Extend created the key")
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			key := tc.name
+			token := tc.setup(key)
+			err := s.Extend(ctx, key, token, 10*time.Minute)
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+			} else {
+				require.NoError(t, err)
+			}
+			tc.want(t, pttl(key))
+		})
+	}
+}

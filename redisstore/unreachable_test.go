@@ -57,14 +57,17 @@ func TestHungRedisIsBoundedByDeadlines(t *testing.T) {
 		ctxTimeout  time.Duration
 		timeout     time.Duration
 		readTimeout time.Duration
+		ctxEnabled  bool // the client's ContextTimeoutEnabled
 	}{
-		{"context deadline", 100 * time.Millisecond, 0, time.Minute},
-		{"store timeout", time.Minute, 100 * time.Millisecond, time.Minute},
+		{"context deadline", 100 * time.Millisecond, 0, time.Minute, true},
+		{"store timeout", time.Minute, 100 * time.Millisecond, time.Minute, true},
+		{"context deadline, client ignores it", 100 * time.Millisecond, 0, time.Minute, false},
+		{"store timeout, client ignores it", time.Minute, 100 * time.Millisecond, time.Minute, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			client := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: tc.readTimeout, ContextTimeoutEnabled: true})
+			client := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: tc.readTimeout, ContextTimeoutEnabled: tc.ctxEnabled})
 			t.Cleanup(func() { _ = client.Close() })
 			s := redisstore.New(client, &redisstore.Options{Timeout: tc.timeout})
 			calls := map[string]func(ctx context.Context) error{
@@ -77,6 +80,9 @@ func TestHungRedisIsBoundedByDeadlines(t *testing.T) {
 				},
 				"release": func(ctx context.Context) error {
 					return s.Release(ctx, "k", "0123456789abcdef0123456789abcdef")
+				},
+				"extend": func(ctx context.Context) error {
+					return s.Extend(ctx, "k", "0123456789abcdef0123456789abcdef", time.Minute)
 				},
 			}
 			for name, call := range calls {

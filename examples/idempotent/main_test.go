@@ -75,7 +75,8 @@ func TestIdempotentConsumer(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, `webhook_deliveries_total{outcome="duplicate"} 1
 webhook_deliveries_total{outcome="failed"} 1
-webhook_deliveries_total{outcome="processed"} 3
+webhook_deliveries_total{outcome="ignored"} 1
+webhook_deliveries_total{outcome="processed"} 2
 webhook_deliveries_total{outcome="rejected"} 1
 `, string(metrics))
 	assert.Contains(t, logs.String(), `"outcome":"failed"`)
