@@ -1,6 +1,7 @@
 package durable_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -36,6 +37,9 @@ func TestReadmeSnippets(t *testing.T) {
 		Module:    readmetest.DurableModule,
 		Prelude:   readmePrelude,
 	})
+	if errors.Is(err, readmetest.ErrModuleNotWritable) {
+		t.Skip("module directory not writable (a copy in the module cache?): the snippets are checked in the repository")
+	}
 	require.NoError(t, err)
 	require.NotZero(t, n, "no durable snippets found in README.md")
 	t.Logf("%d snippets built", n)

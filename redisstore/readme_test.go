@@ -1,6 +1,7 @@
 package redisstore_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -27,6 +28,9 @@ func TestReadmeSnippets(t *testing.T) {
 		Module:    readmetest.RedisModule,
 		Prelude:   readmePrelude,
 	})
+	if errors.Is(err, readmetest.ErrModuleNotWritable) {
+		t.Skip("module directory not writable (a copy in the module cache?): the snippets are checked in the repository")
+	}
 	require.NoError(t, err)
 	require.NotZero(t, n, "no redisstore snippets found in README.md")
 	t.Logf("%d snippets built", n)

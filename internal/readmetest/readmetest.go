@@ -30,6 +30,7 @@ import (
 	"go/token"
 	"go/types"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -258,6 +259,11 @@ func wrap(code string) string {
 	return "package p\n" + s.imports + "func _() {\n" + s.body + "\n}\n"
 }
 
+// ErrModuleNotWritable is returned by [Check] for a module it cannot create
+// the package directory in, such as a copy in the module cache (go test
+// all): the snippets are checked in the repository.
+var ErrModuleNotWritable = errors.New("readmetest: module directory not writable")
+
 // Options says which snippets to build, and where.
 type Options struct {
 	// README is the path of the README.
@@ -308,6 +314,9 @@ func Check(opts Options) (int, error) {
 		return 0, err
 	}
 	pkgDir, err := os.MkdirTemp(modDir, "_readmesnippets-")
+	if errors.Is(err, fs.ErrPermission) {
+		return 0, fmt.Errorf("%w: %v", ErrModuleNotWritable, err)
+	}
 	if err != nil {
 		return 0, err
 	}
