@@ -82,7 +82,7 @@ const signBufLen = len("t=") + 20 + 3*(len(",v1=")+2*sha256.Size)
 // and 68 per secret) it does not allocate.
 func (s *Signer) AppendSign(dst []byte, ts time.Time, body []byte) []byte {
 	set := s.macs.Get()
-	dst = appendSign(dst, set, ts, body)
+	dst = appendSign(dst, set.MACs, set.Buf[:], &set.Sum, ts, body)
 	s.macs.Put(set)
 	return dst
 }
@@ -119,26 +119,33 @@ func (s *Signer) GoString() string { return s.String() }
 // never fails, and accepts secrets that [NewSigner] refuses. It keys a MAC
 // per secret on every call: to sign many bodies, use a [Signer].
 func Sign(secrets []string, ts time.Time, body []byte) string {
-	set := &authkit.MACSet{MACs: make([]hash.Hash, len(secrets))}
+	macs := make([]hash.Hash, len(secrets))
 	for i, s := range secrets {
-		set.MACs[i] = hmac.New(sha256.New, []byte(s))
+		macs[i] = hmac.New(sha256.New, []byte(s))
 	}
-	return string(appendSign(make([]byte, 0, len("t=")+20+len(secrets)*(len(",v1=")+2*sha256.Size)), set, ts, body))
+	var scratch struct {
+		prefix [21]byte
+		sum    [sha256.Size]byte
+	}
+	return string(appendSign(make([]byte, 0, len("t=")+20+len(secrets)*(len(",v1=")+2*sha256.Size)), macs, scratch.prefix[:], &scratch.sum, ts, body))
 }
 
-// appendSign appends the value for body signed at ts with the MACs of set.
-func appendSign(dst []byte, set *authkit.MACSet, ts time.Time, body []byte) []byte {
+// appendSign appends the value for body signed at ts with macs. The signed
+// prefix "<t>." is put in buf (at least 21 bytes) and each MAC in sum: the
+// MACs are interfaces, so what they are given escapes, and the callers
+// choose where that is.
+func appendSign(dst []byte, macs []hash.Hash, buf []byte, sum *[sha256.Size]byte, ts time.Time, body []byte) []byte {
 	dst = append(dst, "t="...)
 	start := len(dst)
 	dst = strconv.AppendInt(dst, ts.Unix(), 10)
-	n := copy(set.Buf[:], dst[start:])
-	set.Buf[n] = '.'
-	for _, m := range set.MACs {
+	n := copy(buf, dst[start:])
+	buf[n] = '.'
+	for _, m := range macs {
 		m.Reset()
-		m.Write(set.Buf[:n+1])
+		m.Write(buf[:n+1])
 		m.Write(body)
 		dst = append(dst, ",v1="...)
-		dst = hex.AppendEncode(dst, m.Sum(set.Sum[:0]))
+		dst = hex.AppendEncode(dst, m.Sum(sum[:0]))
 	}
 	return dst
 }
