@@ -180,7 +180,7 @@ func split(code string) (source, error) {
 		case t == "" || strings.HasPrefix(t, "//"):
 			i++
 			continue
-		case strings.HasPrefix(t, "import ("):
+		case strings.HasPrefix(t, "import (") && !strings.HasSuffix(t, ")"):
 			for i < len(lines) && strings.TrimSpace(lines[i]) != ")" {
 				i++
 			}

@@ -76,6 +76,11 @@ func handle(ctx context.Context, ev webhook.Event) error {
 	return err
 }
 `, ""},
+		{"imports on one line", `
+import ("fmt"; "github.com/signedhooks/webhook")
+
+fmt.Println(webhook.NewMessageID())
+`, ""},
 		{"deferred cleanup", `
 f, err := os.Open("x")
 if err != nil {
