@@ -20,15 +20,20 @@ const (
 // HandlerFunc processes one stored event; (*webhook.Mux).Dispatch is one,
 // so a Mux's handlers run in the inbox's workers. A nil error completes the
 // event; an error retries it after the inbox's Backoff, until its attempts
-// are spent and it becomes a dead letter; an error wrapped with [Permanent]
-// cancels it at once. [AttemptFromContext] gives the run's number.
+// are spent and it becomes a dead letter; an error made with
+// [webhook.Unprocessable] (a poison message, the same concept the Mux and
+// the middleware use) cancels it at once: it is kept with its error and can
+// be replayed, but never retried. [AttemptFromContext] gives the run's
+// number.
 // Processing is at least once: after a crash an event whose handler was
 // running runs again, so effects should be keyed by the event's ID.
 type HandlerFunc = webhook.EventHandlerFunc
 
-// Permanent marks err as not worth retrying: returned from a [HandlerFunc],
-// it cancels the event (kept, replayable) instead of retrying it.
-func Permanent(err error) error { return river.JobCancel(err) }
+// Permanent marks err as not worth retrying; it is [webhook.Unprocessable],
+// kept so that existing handlers keep working. Returned from a
+// [HandlerFunc], it cancels the event (kept, replayable) instead of
+// retrying it; behind the middleware, a [webhook.Mux] acknowledges it.
+func Permanent(err error) error { return webhook.Unprocessable(err) }
 
 // InboxOptions configures an [Inbox]. The zero value gives the defaults; a
 // nil *InboxOptions is the same as the zero value. It is copied by

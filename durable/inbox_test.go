@@ -119,6 +119,7 @@ func TestInboxOutcomes(t *testing.T) {
 			return nil
 		}, durable.StateDone, 3},
 		{"permanent cancels", func(context.Context, webhook.Event) error { return durable.Permanent(errBoom) }, durable.StateCancelled, 1},
+		{"unprocessable cancels", func(context.Context, webhook.Event) error { return webhook.Unprocessable(errBoom) }, durable.StateCancelled, 1},
 		{"dead letter", func(context.Context, webhook.Event) error { return errBoom }, durable.StateDead, 3},
 	}
 	for _, tc := range tests {

@@ -2,6 +2,7 @@ package durable
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -49,7 +50,11 @@ func (w *eventWorker[TTx]) Work(ctx context.Context, job *river.Job[eventArgs]) 
 	if job.Args.Timestamp != 0 {
 		ev.Timestamp = time.Unix(job.Args.Timestamp, 0)
 	}
-	return w.in.handle(context.WithValue(ctx, attemptKey{}, job.Attempt), ev)
+	err := w.in.handle(context.WithValue(ctx, attemptKey{}, job.Attempt), ev)
+	if errors.Is(err, webhook.ErrUnprocessable) {
+		return river.JobCancel(err) // a poison message: recorded, not retried
+	}
+	return err
 }
 
 type attemptKey struct{}

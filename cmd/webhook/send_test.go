@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -75,14 +76,15 @@ func TestSendShowsReceiverStatus(t *testing.T) {
 	require.NoError(t, err)
 	mux := webhook.NewMux(nil)
 	mux.HandleFunc("invoice.paid", func(context.Context, webhook.Event) error { return nil })
+	mux.HandleFunc("invoice.poison", func(context.Context, webhook.Event) error {
+		return webhook.Unprocessable(errors.New("no invoice in the data"))
+	})
 	receiver := httptest.NewServer(webhook.Middleware(v, nil)(mux))
 	t.Cleanup(receiver.Close)
-	// Answers this module's receiver gives too, and one no receiver should.
+	// Answers of other receivers, one of them hostile.
 	canned := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Path {
-		case "/unprocessable":
-			_, _ = w.Write([]byte(`{"status":"unprocessable"}`))
 		case "/hostile":
 			_, _ = w.Write([]byte(`{"status":"\u001b[2J` + strings.Repeat("x", 500) + `"}`))
 		case "/plain":
@@ -103,7 +105,7 @@ func TestSendShowsReceiverStatus(t *testing.T) {
 			stdout: []string{"attempt 1: 200", "(status: ok)", "after 1 attempt; receiver status: ok\n"}, not: []string{"note:"}},
 		{name: "no handler for the type", url: receiver.URL, typ: "invoice.unknown", id: "msg_status_2",
 			stdout: []string{"(status: ignored)", "; receiver status: ignored\n", "note: the receiver has no handler for this event type"}},
-		{name: "unprocessable", url: canned.URL + "/unprocessable", typ: "invoice.paid", id: "msg_status_3",
+		{name: "unprocessable", url: receiver.URL, typ: "invoice.poison", id: "msg_status_3",
 			stdout: []string{"; receiver status: unprocessable\n", "note: the receiver's handler refused the payload for good"}},
 		{name: "hostile status is cleaned and cut", url: canned.URL + "/hostile", typ: "invoice.paid", id: "msg_status_4",
 			stdout: []string{"; receiver status: [2J" + strings.Repeat("x", maxStatusLen-len("[2J")) + "...\n"}, not: []string{"\x1b", strings.Repeat("x", maxStatusLen)}},
