@@ -1,11 +1,13 @@
-// Package githubsig verifies GitHub webhook signatures: an
+// Package githubsig verifies and makes GitHub webhook signatures: an
 // X-Hub-Signature-256 header "sha256=<hex>" holding HMAC-SHA256 of the body,
 // keyed with the webhook's secret. The delivery id comes from
 // X-GitHub-Delivery and the event type from X-GitHub-Event.
 //
 // A [Verifier] implements [webhook.Authenticator], so the same middleware,
 // idempotency, replay guard and routing that serve this module's own format
-// serve GitHub. [Sign] makes signatures for tests.
+// serve GitHub. A [Signer] signs in this format without allocating, and is
+// a [webhook.HeaderSigner], so a [webhook.Sender] can deliver GitHub-style;
+// [Sign] makes one signature, for tests.
 //
 //	v, err := githubsig.NewVerifier([]string{os.Getenv("GITHUB_WEBHOOK_SECRET")}, nil)
 //	if err != nil { ... }

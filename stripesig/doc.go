@@ -1,12 +1,14 @@
-// Package stripesig verifies Stripe-style webhook signatures: a
+// Package stripesig verifies and makes Stripe-style webhook signatures: a
 // Stripe-Signature header "t=<unix>,v1=<hex>[,v1=<hex>...]" where each v1 is
 // HMAC-SHA256 over "<t>.<body>", keyed with the whole "whsec_..." string as
 // Stripe shows it (not base64-decoded).
 //
 // A [Verifier] implements [webhook.Authenticator], so the same middleware,
 // replay guard, idempotency and routing that serve this module's own format
-// serve Stripe; the event id and type come from the signed JSON body. [Sign]
-// makes signatures for tests.
+// serve Stripe; the event id and type come from the signed JSON body. A
+// [Signer] signs in this format without allocating, and is a
+// [webhook.HeaderSigner], so a [webhook.Sender] can deliver Stripe-style;
+// [Sign] makes one signature, for tests.
 //
 //	v, err := stripesig.NewVerifier([]string{os.Getenv("STRIPE_WEBHOOK_SECRET")}, nil)
 //	if err != nil { ... }
