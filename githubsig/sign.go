@@ -34,6 +34,14 @@ type SignerOptions struct {
 // rotate, give the receiver both secrets (its Verifier accepts several),
 // then switch the Signer.
 //
+// GitHub's format signs no timestamp, so every attempt of one message
+// carries the same signature. A receiver with a replay guard
+// ([webhook.Middleware] included) refuses an attempt whose signature it saw
+// within its replay window (409, which a Sender retries), so a retry of a
+// failed delivery gets through only after that window, ten minutes by
+// default: give the Sender a retry policy that reaches past it, or prefer a
+// timestamped scheme for deliveries of your own.
+//
 // Build one with [NewSigner]; the zero value is not usable. A Signer is safe
 // for concurrent use, and printing it never shows its secret.
 type Signer struct {
