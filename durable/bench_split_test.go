@@ -58,7 +58,7 @@ func BenchmarkOutboxDrain(b *testing.B) {
 		defer srv.Close()
 		enqueueAll(b, db, srv.URL, b.N)
 		w, _ := strconv.Atoi(os.Getenv("BENCH_WORKERS"))
-		o := db.newOutbox(b, &durable.OutboxOptions{Tuning: durable.Tuning{MaxWorkers: w}})
+		o := db.newOutbox(b, &durable.OutboxOptions{MaxWorkers: w})
 		b.ResetTimer()
 		start := time.Now()
 		require.NoError(b, o.Start(context.Background()))

@@ -67,7 +67,7 @@ func BenchmarkOutboxEndToEnd(b *testing.B) {
 			w.WriteHeader(http.StatusNoContent)
 		}))
 		defer srv.Close()
-		o := db.newOutbox(b, &durable.OutboxOptions{Tuning: durable.Tuning{MaxWorkers: 100}})
+		o := db.newOutbox(b, &durable.OutboxOptions{MaxWorkers: 100})
 		require.NoError(b, o.Start(ctx))
 		defer stop(b, o)
 		payload := []byte(`{"event":"order.created","data":{"id":"ord_123","amount":4200}}`)
@@ -126,7 +126,7 @@ func BenchmarkInboxEndToEnd(b *testing.B) {
 		in := db.newInbox(b, func(context.Context, webhook.Event) error {
 			handled.Add(1)
 			return nil
-		}, &durable.InboxOptions{Tuning: durable.Tuning{MaxWorkers: 100}})
+		}, &durable.InboxOptions{MaxWorkers: 100})
 		srv := httptest.NewServer(in)
 		defer srv.Close()
 		require.NoError(b, in.Start(ctx))

@@ -81,8 +81,7 @@ func enqueueAll(t testing.TB, db *testDB, url string, n int) {
 		return durable.Message{ID: "msg_" + strconv.Itoa(i), Payload: []byte(`{"event":"crash.test","n":` + strconv.Itoa(i) + `}`)}
 	}
 	if db.sqlite != nil {
-		o, err := durable.NewOutbox(durable.SQLite(db.sqlite), newSender(t), nil)
-		require.NoError(t, err)
+		o := newOwnOutbox(t, durable.SQLite(db.sqlite), newSender(t), nil)
 		tx, err := db.sqlite.BeginTx(ctx, nil)
 		require.NoError(t, err)
 		for i := range n {
@@ -92,8 +91,7 @@ func enqueueAll(t testing.TB, db *testDB, url string, n int) {
 		require.NoError(t, tx.Commit())
 		return
 	}
-	o, err := durable.NewOutbox(durable.Postgres(db.pg), newSender(t), nil)
-	require.NoError(t, err)
+	o := newOwnOutbox(t, durable.Postgres(db.pg), newSender(t), nil)
 	require.NoError(t, pgx.BeginFunc(ctx, db.pg, func(tx pgx.Tx) error {
 		for i := range n {
 			if _, err := o.EnqueueTx(ctx, tx, url, msg(i)); err != nil {
@@ -192,8 +190,7 @@ func storeAll(t testing.TB, db *testDB, n int) {
 	}
 	nop := func(context.Context, webhook.Event) error { return nil }
 	if db.sqlite != nil {
-		in, err := durable.NewInbox(durable.SQLite(db.sqlite), nop, nil)
-		require.NoError(t, err)
+		in := newOwnInbox(t, durable.SQLite(db.sqlite), nop, nil)
 		tx, err := db.sqlite.BeginTx(ctx, nil)
 		require.NoError(t, err)
 		for i := range n {
@@ -203,8 +200,7 @@ func storeAll(t testing.TB, db *testDB, n int) {
 		require.NoError(t, tx.Commit())
 		return
 	}
-	in, err := durable.NewInbox(durable.Postgres(db.pg), nop, nil)
-	require.NoError(t, err)
+	in := newOwnInbox(t, durable.Postgres(db.pg), nop, nil)
 	require.NoError(t, pgx.BeginFunc(ctx, db.pg, func(tx pgx.Tx) error {
 		for i := range n {
 			if _, err := in.StoreTx(ctx, tx, ev(i)); err != nil {

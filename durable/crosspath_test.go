@@ -147,8 +147,7 @@ func crossPath[TTx any](t *testing.T, b durable.Backend[TTx], provider, consumer
 	case "outbox":
 		sender, err := webhook.NewSender(&webhook.SenderOptions{Signer: scheme.sender(t, secret), Now: now})
 		require.NoError(t, err)
-		o, err := durable.NewOutbox(b, sender, &durable.OutboxOptions{Backoff: durable.Schedule(retryDelay)})
-		require.NoError(t, err)
+		o := newOwnOutbox(t, b, sender, &durable.OutboxOptions{Backoff: durable.Schedule(retryDelay)})
 		require.NoError(t, o.Start(ctx))
 		t.Cleanup(func() { stop(t, o) })
 		deliver = func(t *testing.T) {
@@ -158,14 +157,13 @@ func crossPath[TTx any](t *testing.T, b durable.Backend[TTx], provider, consumer
 		}
 	case "publish":
 		require.NoError(t, durable.MigrateEndpoints(ctx, b))
-		e, err := durable.NewEndpoints(b, &durable.EndpointsOptions{
+		e := newOwnEndpoints(t, b, &durable.EndpointsOptions{
 			Backoff:                      durable.Schedule(retryDelay),
 			InsecureAllowPrivateNetworks: true, // the receiver is on loopback
 			NewSigner:                    scheme.endpoints,
 			Now:                          now,
 		})
-		require.NoError(t, err)
-		_, err = e.CreateApplication(ctx, "acme", "Acme")
+		_, err := e.CreateApplication(ctx, "acme", "Acme")
 		require.NoError(t, err)
 		ep, epSecret, err := e.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: url})
 		require.NoError(t, err)
@@ -204,8 +202,7 @@ func crossPath[TTx any](t *testing.T, b durable.Backend[TTx], provider, consumer
 	var next http.Handler = mux
 	wantStatus := http.StatusOK
 	if consumer == "inbox" {
-		in, err := durable.NewInbox(b, mux.Dispatch, nil)
-		require.NoError(t, err)
+		in := newOwnInbox(t, b, mux.Dispatch, nil)
 		require.NoError(t, in.Start(ctx))
 		t.Cleanup(func() { stop(t, in) })
 		next, wantStatus = in, http.StatusAccepted

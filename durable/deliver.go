@@ -60,18 +60,26 @@ func (deliveryArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: outboxQueue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
 }
 
-// deliveryWorker makes one delivery attempt per job run.
+// deliveryWorker makes one delivery attempt per job run, for the
+// runtime's Outbox. Without one, the runtime only declares the kind (its
+// queue is not worked here) so that its rescuer retries stuck deliveries.
 type deliveryWorker[TTx any] struct {
 	river.WorkerDefaults[deliveryArgs]
-	o *Outbox[TTx]
+	rt *Runtime[TTx]
 }
 
 func (w *deliveryWorker[TTx]) NextRetry(job *river.Job[deliveryArgs]) time.Time {
-	return time.Now().Add(w.o.opts.Backoff(job.Attempt))
+	if o := w.rt.outbox; o != nil {
+		return time.Now().Add(o.opts.Backoff(job.Attempt))
+	}
+	return time.Time{} // the client's policy
 }
 
 func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
-	o := w.o
+	o := w.rt.outbox
+	if o == nil {
+		return river.JobSnooze(0) // never fetched: the queue is not worked here
+	}
 	snoozes := int(gjson.GetBytes(job.Metadata, "snoozes").Int())
 	run := job.Attempt + snoozes
 	rep, _ := o.sender.Attempt(ctx, job.Args.URL, job.Args.message(), webhook.AttemptOptions{
@@ -104,7 +112,7 @@ func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[deliveryA
 	err := o.log.record(rctx, &a)
 	cancel()
 	if err != nil {
-		o.opts.Logger.Error("durable: recording attempt", "message_id", job.Args.ID, "error", err)
+		o.rt.opts.Logger.Error("durable: recording attempt", "message_id", job.Args.ID, "error", err)
 	}
 	switch {
 	case stopping:

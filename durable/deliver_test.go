@@ -80,16 +80,20 @@ func TestDeliverLegacyJob(t *testing.T) {
 	require.NoError(t, Migrate(ctx, b))
 	sender, err := webhook.NewSender(&webhook.SenderOptions{Secret: secret})
 	require.NoError(t, err)
-	o, err := NewOutbox(b, sender, &OutboxOptions{Backoff: Schedule(10 * time.Millisecond)})
+	rt, err := NewRuntime(b, nil)
 	require.NoError(t, err)
-	_, err = o.client.Insert(ctx, legacyDeliveryArgs{ID: "msg_legacy", URL: srv.URL, Payload: payload},
+	o, err := NewOutbox(rt, sender, &OutboxOptions{Backoff: Schedule(10 * time.Millisecond)})
+	require.NoError(t, err)
+	client, err := rt.river()
+	require.NoError(t, err)
+	_, err = client.Insert(ctx, legacyDeliveryArgs{ID: "msg_legacy", URL: srv.URL, Payload: payload},
 		&river.InsertOpts{Queue: outboxQueue})
 	require.NoError(t, err)
-	require.NoError(t, o.Start(ctx))
+	require.NoError(t, rt.Start(ctx))
 	defer func() {
 		stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		require.NoError(t, o.Stop(stopCtx))
+		require.NoError(t, rt.Stop(stopCtx))
 	}()
 
 	require.Eventually(t, func() bool {
@@ -106,7 +110,7 @@ func TestDeliverLegacyJob(t *testing.T) {
 	assert.Greater(t, signed[1], signed[0], "the retry is signed after its attempt")
 
 	// The job now records its last signature for the next run.
-	job, err := findJob(ctx, o.client, b.dialect(), deliveryKind, "msg_legacy")
+	job, err := findJob(ctx, rt, deliveryKind, "msg_legacy")
 	require.NoError(t, err)
 	assert.Equal(t, signed[1], gjson.GetBytes(job.Metadata, metaSigned+".at").Int())
 	assert.Equal(t, int64(2), gjson.GetBytes(job.Metadata, metaSigned+".run").Int())

@@ -11,6 +11,17 @@
 // Migrations never run implicitly: call [Migrate] once (at deploy or start-up)
 // before anything else.
 //
+// # One runtime per process
+//
+// A [Runtime] is the one River client of a process. The [Outbox], the
+// [Inbox] and the [Endpoints] of the process attach to it when they are
+// built (each at most once, all before the Runtime is first used), and
+// [Runtime.Start] runs the workers of all of them: one notifier, one leader
+// election, one client ID ([RuntimeOptions.ID], unique per process by
+// default). Roles are per process: a process that only enqueues never
+// starts its Runtime, and a component built with EnqueueOnly set is left to
+// other processes even when its Runtime runs.
+//
 // # Providers: the outbox
 //
 // An [Outbox] stores each webhook as a row, if need be in the caller's own
@@ -35,9 +46,10 @@
 //	backend := durable.SQLite(db)
 //	_ = durable.Migrate(ctx, backend)
 //	sender, _ := webhook.NewSender(&webhook.SenderOptions{Secret: secret})
-//	outbox, _ := durable.NewOutbox(backend, sender, nil)
-//	_ = outbox.Start(ctx)
-//	defer outbox.Stop(shutdownCtx)
+//	rt, _ := durable.NewRuntime(backend, nil)
+//	outbox, _ := durable.NewOutbox(rt, sender, nil)
+//	_ = rt.Start(ctx)
+//	defer rt.Stop(shutdownCtx)
 //
 //	tx, _ := db.BeginTx(ctx, nil)
 //	// ... the business change, in tx ...
@@ -66,21 +78,24 @@
 //
 //	mux := webhook.NewMux(nil)
 //	mux.HandleFunc("invoice.paid", handleInvoicePaid)
-//	inbox, _ := durable.NewInbox(durable.Postgres(pool), mux.Dispatch, nil)
-//	_ = inbox.Start(ctx)
+//	rt, _ := durable.NewRuntime(durable.Postgres(pool), nil)
+//	inbox, _ := durable.NewInbox(rt, mux.Dispatch, nil)
+//	_ = rt.Start(ctx)
 //	http.Handle("/webhooks", webhook.Middleware(verifier, nil)(inbox))
 //
 // # Delivery guarantees
 //
 // Both sides are at least once: a worker killed after the receiver answered
 // but before the job was marked done runs that job again after
-// [Tuning.RescueAfter]. The repeat carries the same message id, so a receiver
+// [RuntimeOptions.RescueAfter]. The repeat carries the same message id, so a receiver
 // that deduplicates by id (the core middleware does) processes every message
 // exactly once; an inbox handler should key its effects by [Event.ID].
 //
 // # Sharing a database
 //
-// The outbox and the inbox may share one database. River's maintenance
-// discards stuck jobs of kinds it does not know, so other River clients in
-// the same database should use their own PostgreSQL schema or SQLite file.
+// The outbox, the inbox and the endpoints share one database, and every
+// Runtime declares all of their job kinds, so the leader of any process
+// rescues stuck jobs of every kind. River's maintenance discards stuck jobs
+// of kinds it does not know, so other River clients in the same database
+// should use their own PostgreSQL schema or SQLite file.
 package durable

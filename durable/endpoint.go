@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"net/netip"
 	"time"
 
@@ -16,8 +15,14 @@ import (
 // defaults; a nil *EndpointsOptions is the same as the zero value. It is
 // copied by [NewEndpoints].
 type EndpointsOptions struct {
-	// Tuning sets workers, polling, timeouts and retention of deliveries.
-	Tuning
+	// MaxWorkers is how many deliveries this process runs at once.
+	// Default: 100.
+	MaxWorkers int
+
+	// EnqueueOnly makes this process publish only: its [Runtime] does not
+	// deliver, other processes do. Default: false, deliver while the
+	// Runtime runs.
+	EnqueueOnly bool
 
 	// MaxAttempts is how many failed attempts a delivery gets before it is
 	// kept as a dead letter. Default: 8.
@@ -109,25 +114,26 @@ type EndpointsOptions struct {
 // then, so an update, a rotation or a disable applies to retries at once.
 // The payload is stored once per message, not once per endpoint.
 type Endpoints[TTx any] struct {
-	backend Backend[TTx]
+	rt      *Runtime[TTx]
 	db      runner
-	client  *river.Client[TTx]
 	senders *senderCache
 	opts    EndpointsOptions
 }
 
-// NewEndpoints returns an Endpoints over b. It publishes at once; it
-// delivers only between [Endpoints.Start] and [Endpoints.Stop].
-func NewEndpoints[TTx any](b Backend[TTx], opts *EndpointsOptions) (*Endpoints[TTx], error) {
-	if b == nil {
-		return nil, errors.New("durable: NewEndpoints needs a backend")
+// NewEndpoints returns an Endpoints on rt, whose backend must have been
+// migrated with [MigrateEndpoints]. A Runtime holds at most one Endpoints,
+// attached before the Runtime is first used ([ErrRuntimeInUse]). It
+// publishes at once; it delivers only while rt runs ([Runtime.Start]).
+func NewEndpoints[TTx any](rt *Runtime[TTx], opts *EndpointsOptions) (*Endpoints[TTx], error) {
+	if rt == nil {
+		return nil, errors.New("durable: NewEndpoints needs a runtime")
 	}
 	var o EndpointsOptions
 	if opts != nil {
 		o = *opts
 	}
-	o.Tuning = o.Tuning.withDefaults()
-	o.MaxAttempts = cmp.Or(o.MaxAttempts, 8)
+	o.MaxWorkers = cmp.Or(o.MaxWorkers, 100)
+	o.MaxAttempts = cmp.Or(o.MaxAttempts, defaultMaxAttempts)
 	if o.Backoff == nil {
 		o.Backoff = Exponential(5*time.Second, time.Hour)
 	}
@@ -145,46 +151,33 @@ func NewEndpoints[TTx any](b Backend[TTx], opts *EndpointsOptions) (*Endpoints[T
 	if o.NewSigner == nil {
 		o.NewSigner = nativeSigner
 	}
-	if o.JobTimeout < o.AttemptTimeout {
-		o.JobTimeout = o.AttemptTimeout + 15*time.Second
-		o.RescueAfter = max(o.RescueAfter, 2*o.JobTimeout)
-	}
-	db, err := dbRunner(b)
+	db, err := dbRunner(rt.backend)
 	if err != nil {
 		return nil, err
 	}
-	e := &Endpoints[TTx]{backend: b, db: db, opts: o, senders: newSenderCache(o)}
-	workers := river.NewWorkers()
-	for _, err := range []error{
-		river.AddWorkerSafely(workers, &endpointWorker[TTx]{e: e}),
-		river.AddWorkerSafely(workers, placeholderWorker[deliveryArgs]{}),
-		river.AddWorkerSafely(workers, placeholderWorker[eventArgs]{}),
-	} {
-		if err != nil {
-			return nil, fmt.Errorf("durable: %w", err)
+	e := &Endpoints[TTx]{rt: rt, db: db, opts: o, senders: newSenderCache(o)}
+	err = rt.attach(func() error {
+		if rt.endpoints != nil {
+			return errors.New("durable: the runtime has endpoints already")
 		}
-	}
-	c, err := river.NewClient(b.riverDriver(), clientConfig(o.Tuning, endpointQueue, workers, o.Backoff, o.MaxAttempts))
+		rt.endpoints = e
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("durable: %w", err)
+		return nil, err
 	}
-	e.client = c
 	return e, nil
 }
 
-// Start starts delivering in the background until [Endpoints.Stop]. ctx is
-// for starting only.
-func (e *Endpoints[TTx]) Start(ctx context.Context) error {
-	return e.client.Start(ctx)
+// jobTimeout bounds one delivery: the runtime's JobTimeout, or the
+// AttemptTimeout and room for the bookkeeping if that is longer.
+func (e *Endpoints[TTx]) jobTimeout() time.Duration {
+	return max(e.rt.opts.JobTimeout, e.opts.AttemptTimeout+15*time.Second)
 }
 
-// Stop stops fetching deliveries and waits for those in flight until ctx is
-// done; those still running then are put back in the queue without
-// spending an attempt. It closes idle connections.
-func (e *Endpoints[TTx]) Stop(ctx context.Context) error {
-	err := stopClient(ctx, e.client)
-	e.senders.closeAll()
-	return err
+// insertOpts are the options of every delivery job these endpoints insert.
+func (e *Endpoints[TTx]) insertOpts() *river.InsertOpts {
+	return &river.InsertOpts{MaxAttempts: e.opts.MaxAttempts}
 }
 
 // nativeSigner is the default [EndpointsOptions.NewSigner]: the newest

@@ -25,7 +25,7 @@ type APIOptions struct {
 	// Default: 64 KiB.
 	MaxBodyBytes int64
 
-	// Logger receives unexpected (5xx) errors. Default: the Tuning's
+	// Logger receives unexpected (5xx) errors. Default: the Runtime's
 	// logger.
 	Logger *slog.Logger
 }
@@ -70,7 +70,7 @@ func (e *Endpoints[TTx]) Handler(opts *APIOptions) http.Handler {
 		o.MaxBodyBytes = 64 << 10
 	}
 	if o.Logger == nil {
-		o.Logger = e.opts.Logger
+		o.Logger = e.rt.opts.Logger
 	}
 	a := &api[TTx]{e: e, opts: o}
 	if o.BearerToken != "" {

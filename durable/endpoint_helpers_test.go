@@ -95,9 +95,6 @@ func epOptions(opts *durable.EndpointsOptions, clock *epClock) *durable.Endpoint
 	if o.AllowNetworks == nil {
 		o.InsecureAllowPrivateNetworks = true // receivers are on loopback
 	}
-	if o.FetchPollInterval == 0 {
-		o.FetchPollInterval = 20 * time.Millisecond
-	}
 	if o.Backoff == nil {
 		o.Backoff = durable.Schedule(20 * time.Millisecond)
 	}
@@ -111,8 +108,7 @@ func newSQLiteEndpoints(t testing.TB, opts *durable.EndpointsOptions) *epEnv {
 	b := durable.SQLite(db)
 	require.NoError(t, durable.MigrateEndpoints(context.Background(), b))
 	clock := &epClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	e, err := durable.NewEndpoints(b, epOptions(opts, clock))
-	require.NoError(t, err)
+	e := newOwnEndpoints(t, b, epOptions(opts, clock))
 	return &epEnv{name: "sqlite", e: e, clock: clock,
 		publishTx: func(t *testing.T, appID, eventType, id string, commit bool) durable.PublishResult {
 			ctx := context.Background()
@@ -173,8 +169,7 @@ func newPostgresEndpoints(t testing.TB, opts *durable.EndpointsOptions) *epEnv {
 	b := durable.Postgres(pool)
 	require.NoError(t, durable.MigrateEndpoints(context.Background(), b))
 	clock := &epClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	e, err := durable.NewEndpoints(b, epOptions(opts, clock))
-	require.NoError(t, err)
+	e := newOwnEndpoints(t, b, epOptions(opts, clock))
 	return &epEnv{name: "postgres", e: e, clock: clock,
 		publishTx: func(t *testing.T, appID, eventType, id string, commit bool) durable.PublishResult {
 			ctx := context.Background()

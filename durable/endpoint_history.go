@@ -135,15 +135,19 @@ func (e *Endpoints[TTx]) Resend(ctx context.Context, appID, endpointID, messageI
 	if _, err := loadMessage(ctx, e.db, appID, messageID); err != nil {
 		return wrapStore("resend", err)
 	}
+	c, err := e.rt.river()
+	if err != nil {
+		return err
+	}
 	p := e.jobsOf(endpointID, messageID).First(1)
-	res, err := e.client.JobList(ctx, p)
+	res, err := c.JobList(ctx, p)
 	if err != nil {
 		return fmt.Errorf("durable: resend: %w", err)
 	}
 	if len(res.Jobs) == 0 { // past its retention: queue it anew
-		_, err = e.client.Insert(ctx, endpointArgs{EndpointID: endpointID, MessageID: messageID, AppID: appID}, nil)
+		_, err = c.Insert(ctx, endpointArgs{EndpointID: endpointID, MessageID: messageID, AppID: appID}, e.insertOpts())
 	} else {
-		_, err = e.client.JobRetry(ctx, res.Jobs[0].ID)
+		_, err = c.JobRetry(ctx, res.Jobs[0].ID)
 	}
 	if err != nil {
 		return fmt.Errorf("durable: resend: %w", err)
@@ -158,7 +162,11 @@ func (e *Endpoints[TTx]) Delivery(ctx context.Context, appID, endpointID, messag
 	if _, err := e.GetEndpoint(ctx, appID, endpointID); err != nil {
 		return Item{}, err
 	}
-	res, err := e.client.JobList(ctx, e.jobsOf(endpointID, messageID).First(1))
+	c, err := e.rt.river()
+	if err != nil {
+		return Item{}, err
+	}
+	res, err := c.JobList(ctx, e.jobsOf(endpointID, messageID).First(1))
 	if err != nil {
 		return Item{}, fmt.Errorf("durable: delivery: %w", err)
 	}
@@ -176,10 +184,14 @@ func (e *Endpoints[TTx]) Recover(ctx context.Context, appID, endpointID string, 
 	if _, err := e.GetEndpoint(ctx, appID, endpointID); err != nil {
 		return 0, err
 	}
+	c, err := e.rt.river()
+	if err != nil {
+		return 0, err
+	}
 	p := e.jobsOf(endpointID, "").States(rivertype.JobStateCancelled, rivertype.JobStateDiscarded).First(500)
 	n := 0
 	for {
-		res, err := e.client.JobList(ctx, p)
+		res, err := c.JobList(ctx, p)
 		if err != nil {
 			return n, fmt.Errorf("durable: recover: %w", err)
 		}
@@ -187,7 +199,7 @@ func (e *Endpoints[TTx]) Recover(ctx context.Context, appID, endpointID string, 
 			if j.CreatedAt.Before(since) {
 				continue
 			}
-			if _, err := e.client.JobRetry(ctx, j.ID); err != nil && !errors.Is(err, river.ErrNotFound) {
+			if _, err := c.JobRetry(ctx, j.ID); err != nil && !errors.Is(err, river.ErrNotFound) {
 				return n, fmt.Errorf("durable: recover: %w", err)
 			}
 			n++
@@ -204,7 +216,7 @@ func (e *Endpoints[TTx]) Recover(ctx context.Context, appID, endpointID string, 
 // index on args.
 func (e *Endpoints[TTx]) jobsOf(endpointID, messageID string) *river.JobListParams {
 	p := river.NewJobListParams().Kinds(endpointKind)
-	if e.backend.dialect() == dialectPostgres {
+	if e.rt.backend.dialect() == dialectPostgres {
 		f := map[string]string{"endpoint_id": endpointID}
 		if messageID != "" {
 			f["message_id"] = messageID

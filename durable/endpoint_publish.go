@@ -49,7 +49,7 @@ func (endpointArgs) InsertOpts() river.InsertOpts {
 // payload that is not JSON), [ErrInvalidID], [ErrPayloadTooLarge].
 func (e *Endpoints[TTx]) Publish(ctx context.Context, appID, eventType string, payload []byte, id string) (PublishResult, error) {
 	var res PublishResult
-	err := inTx(ctx, e.backend, func(tx TTx, r runner) error {
+	err := inTx(ctx, e.rt.backend, func(tx TTx, r runner) error {
 		var err error
 		res, err = e.publish(ctx, tx, r, appID, eventType, payload, id)
 		return err
@@ -107,9 +107,13 @@ func (e *Endpoints[TTx]) publish(ctx context.Context, tx TTx, r runner, appID, e
 	}
 	params := make([]river.InsertManyParams, len(targets))
 	for i, ep := range targets {
-		params[i] = river.InsertManyParams{Args: endpointArgs{EndpointID: ep, MessageID: id, AppID: appID}}
+		params[i] = river.InsertManyParams{Args: endpointArgs{EndpointID: ep, MessageID: id, AppID: appID}, InsertOpts: e.insertOpts()}
 	}
-	if _, err := e.client.InsertManyTx(ctx, tx, params); err != nil {
+	c, err := e.rt.river()
+	if err != nil {
+		return PublishResult{}, err
+	}
+	if _, err := c.InsertManyTx(ctx, tx, params); err != nil {
 		return PublishResult{}, fmt.Errorf("durable: publish: %w", err)
 	}
 	res.Deliveries = len(targets)

@@ -60,7 +60,7 @@ func (e *Endpoints[TTx]) RotateSecret(ctx context.Context, appID, endpointID str
 	}
 	now := e.opts.Now()
 	expires := now.Add(max(grace, 0)).UnixMicro()
-	err = inTx(ctx, e.backend, func(_ TTx, r runner) error {
+	err = inTx(ctx, e.rt.backend, func(_ TTx, r runner) error {
 		n, err := r.exec(ctx, `UPDATE webhook_endpoint SET version = version + 1, updated_us = ? WHERE endpoint_id = ? AND app_id = ?`,
 			now.UnixMicro(), endpointID, appID)
 		if err != nil || n == 0 {

@@ -27,7 +27,7 @@ func (e *Endpoints[TTx]) CreateEndpoint(ctx context.Context, appID string, in En
 	now := e.opts.Now().UnixMicro()
 	hdr, _ := json.Marshal(headers)
 	flt, _ := json.Marshal(patterns)
-	err = inTx(ctx, e.backend, func(_ TTx, r runner) error {
+	err = inTx(ctx, e.rt.backend, func(_ TTx, r runner) error {
 		// Lock the application's row so concurrent creations count right.
 		if n, err := r.exec(ctx, `UPDATE webhook_application SET name = name WHERE app_id = ?`, appID); err != nil || n == 0 {
 			return orErr(err, ErrUnknownApplication)
@@ -164,7 +164,7 @@ func (e *Endpoints[TTx]) UpdateEndpoint(ctx context.Context, appID, endpointID s
 	}
 	hdr, _ := json.Marshal(headers)
 	flt, _ := json.Marshal(patterns)
-	err = inTx(ctx, e.backend, func(_ TTx, r runner) error {
+	err = inTx(ctx, e.rt.backend, func(_ TTx, r runner) error {
 		n, err := r.exec(ctx, `UPDATE webhook_endpoint SET url = ?, description = ?, filter = ?, rate = ?, burst = ?, headers = ?,
 	version = version + 1, updated_us = ? WHERE endpoint_id = ? AND app_id = ?`,
 			in.URL, in.Description, string(flt), in.RateLimit, in.Burst, string(hdr), e.opts.Now().UnixMicro(), endpointID, appID)
@@ -195,7 +195,7 @@ func apply[T any](dst *T, v *T) {
 // queued deliveries are cancelled when their turn comes. It returns
 // [ErrUnknownEndpoint] for an unknown endpoint.
 func (e *Endpoints[TTx]) DeleteEndpoint(ctx context.Context, appID, endpointID string) error {
-	err := inTx(ctx, e.backend, func(_ TTx, r runner) error {
+	err := inTx(ctx, e.rt.backend, func(_ TTx, r runner) error {
 		n, err := r.exec(ctx, `DELETE FROM webhook_endpoint WHERE endpoint_id = ? AND app_id = ?`, endpointID, appID)
 		if err != nil || n == 0 {
 			return orErr(err, ErrUnknownEndpoint)

@@ -13,17 +13,33 @@ import (
 
 // endpointWorker makes one delivery attempt per job run, with the
 // endpoint's settings and live secrets as they are at that moment.
+// Without Endpoints on the runtime, it only declares the kind (see
+// [deliveryWorker]).
 type endpointWorker[TTx any] struct {
 	river.WorkerDefaults[endpointArgs]
-	e *Endpoints[TTx]
+	rt *Runtime[TTx]
 }
 
 func (w *endpointWorker[TTx]) NextRetry(job *river.Job[endpointArgs]) time.Time {
-	return time.Now().Add(w.e.opts.Backoff(job.Attempt))
+	if e := w.rt.endpoints; e != nil {
+		return time.Now().Add(e.opts.Backoff(job.Attempt))
+	}
+	return time.Time{} // the client's policy
+}
+
+// Timeout gives a delivery room for its AttemptTimeout.
+func (w *endpointWorker[TTx]) Timeout(*river.Job[endpointArgs]) time.Duration {
+	if e := w.rt.endpoints; e != nil {
+		return e.jobTimeout()
+	}
+	return 0 // the client's JobTimeout
 }
 
 func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointArgs]) error {
-	e, args := w.e, job.Args
+	e, args := w.rt.endpoints, job.Args
+	if e == nil {
+		return river.JobSnooze(0) // never fetched: the queue is not worked here
+	}
 	ep, err := loadEndpoint(ctx, e.db, args.EndpointID)
 	if errors.Is(err, ErrUnknownEndpoint) {
 		return river.JobCancel(errors.New("durable: endpoint deleted"))
@@ -73,14 +89,14 @@ func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointA
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := e.recordAttempt(rctx, args.AppID, job.ID, &rec); err != nil {
-		e.opts.Logger.Error("durable: recording attempt", "message_id", msg.ID, "endpoint_id", ep.ID, "error", err)
+		e.rt.opts.Logger.Error("durable: recording attempt", "message_id", msg.ID, "endpoint_id", ep.ID, "error", err)
 	}
 	if aborted {
 		return ctx.Err()
 	}
 	disabled, err := e.judgeHealth(rctx, &ep, a.Class == webhook.ClassDelivered)
 	if err != nil {
-		e.opts.Logger.Error("durable: endpoint health", "endpoint_id", ep.ID, "error", err)
+		e.rt.opts.Logger.Error("durable: endpoint health", "endpoint_id", ep.ID, "error", err)
 	}
 	switch {
 	case a.Class == webhook.ClassDelivered:

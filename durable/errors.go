@@ -22,4 +22,9 @@ var (
 
 	// ErrPayloadTooLarge means a payload exceeds the configured limit.
 	ErrPayloadTooLarge = errors.New("durable: payload too large")
+
+	// ErrRuntimeInUse means a component was built on a [Runtime] after the
+	// Runtime's first use (an enqueue, a lookup or [Runtime.Start]), which
+	// fixed the queues its River client works.
+	ErrRuntimeInUse = errors.New("durable: runtime already in use; attach every component first")
 )

@@ -73,7 +73,11 @@ func Example_endpoints() {
 		panic(err)
 	}
 	disabled := make(chan string, 1)
-	svc, err := durable.NewEndpoints(backend, &durable.EndpointsOptions{
+	rt, err := durable.NewRuntime(backend, nil) // this process's one River client
+	if err != nil {
+		panic(err)
+	}
+	svc, err := durable.NewEndpoints(rt, &durable.EndpointsOptions{
 		InsecureAllowPrivateNetworks: true, // the receivers of this example run on loopback
 		Backoff:                      durable.Schedule(10 * time.Millisecond),
 		DisableAfter:                 time.Millisecond, // days in production
@@ -124,10 +128,10 @@ func Example_endpoints() {
 		panic(err)
 	}
 
-	if err := svc.Start(ctx); err != nil {
+	if err := rt.Start(ctx); err != nil {
 		panic(err)
 	}
-	defer svc.Stop(ctx)
+	defer rt.Stop(ctx)
 	for _, p := range []struct{ app, typ, id string }{
 		{"acme", "invoice.paid", "msg_1"},
 		{"acme", "customer.created", "msg_2"},

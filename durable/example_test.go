@@ -33,9 +33,10 @@ func ExampleOutbox_EnqueueTx() {
 		panic(err)
 	}
 	sender, _ := webhook.NewSender(&webhook.SenderOptions{Secret: secret})
-	outbox, _ := durable.NewOutbox(backend, sender, nil)
-	_ = outbox.Start(ctx)
-	defer outbox.Stop(ctx)
+	rt, _ := durable.NewRuntime(backend, nil) // this process's one River client
+	outbox, _ := durable.NewOutbox(rt, sender, nil)
+	_ = rt.Start(ctx)
+	defer rt.Stop(ctx)
 
 	tx, _ := db.BeginTx(ctx, nil)
 	// ... the business change, in tx ...
@@ -86,7 +87,8 @@ func ExampleInbox() {
 		close(done)
 		return nil
 	})
-	inbox, _ := durable.NewInbox(backend, mux.Dispatch, nil)
+	rt, _ := durable.NewRuntime(backend, nil)
+	inbox, _ := durable.NewInbox(rt, mux.Dispatch, nil)
 
 	// What ServeHTTP does with each verified request: store, then answer 202.
 	ev := webhook.Event{ID: "msg_9", Type: "invoice.paid", Payload: []byte(`{"id":"msg_9","event":"invoice.paid","data":{"invoice":"in_1"}}`)}
@@ -94,8 +96,8 @@ func ExampleInbox() {
 	again, _ := inbox.Store(ctx, ev) // a redelivery collapses
 	fmt.Println("duplicate:", first, again)
 
-	_ = inbox.Start(ctx)
-	defer inbox.Stop(ctx)
+	_ = rt.Start(ctx)
+	defer rt.Stop(ctx)
 	<-done
 	// Output:
 	// duplicate: false true

@@ -86,14 +86,10 @@ func openSQLiteDB(t testing.TB, path string, migrate bool) *testDB {
 		sqlite:  db,
 		sqlPath: path,
 		newOutbox: func(t testing.TB, opts *durable.OutboxOptions) outboxAPI {
-			o, err := durable.NewOutbox(b, newSender(t), opts)
-			require.NoError(t, err)
-			return o
+			return newOwnOutbox(t, b, newSender(t), opts)
 		},
 		newInbox: func(t testing.TB, h durable.HandlerFunc, opts *durable.InboxOptions) inboxAPI {
-			in, err := durable.NewInbox(b, h, opts)
-			require.NoError(t, err)
-			return in
+			return newOwnInbox(t, b, h, opts)
 		},
 	}
 }
@@ -148,14 +144,10 @@ func openPostgresDB(t testing.TB, cfg *pgxpool.Config, migrate bool) *testDB {
 		name: "postgres",
 		pg:   pool,
 		newOutbox: func(t testing.TB, opts *durable.OutboxOptions) outboxAPI {
-			o, err := durable.NewOutbox(b, newSender(t), opts)
-			require.NoError(t, err)
-			return o
+			return newOwnOutbox(t, b, newSender(t), opts)
 		},
 		newInbox: func(t testing.TB, h durable.HandlerFunc, opts *durable.InboxOptions) inboxAPI {
-			in, err := durable.NewInbox(b, h, opts)
-			require.NoError(t, err)
-			return in
+			return newOwnInbox(t, b, h, opts)
 		},
 	}
 }
@@ -174,21 +166,21 @@ func newSender(t testing.TB) *webhook.Sender {
 	return s
 }
 
-// fast returns tuning for tests: quick polling and retries.
-func fast() durable.Tuning {
-	return durable.Tuning{FetchPollInterval: 20 * time.Millisecond, MaxWorkers: 20}
-}
+// fastWorkers is the workers of a test's component (its Runtime polls
+// quickly: see testRuntimeOptions).
+const fastWorkers = 20
 
 // endpoint is a loopback receiver that verifies signatures, counts every
 // request by message id, and processes each id once.
 type endpoint struct {
 	*httptest.Server
 	mu         sync.Mutex
-	received   map[string]int // requests per id, verified ones only
-	processed  map[string]int // times each id was processed: at most once
-	bad        int            // requests that failed verification
-	duplicates int            // verified requests for an id already processed
-	byWorker   map[string]int // verified requests per X-Test-Worker
+	received   map[string]int    // requests per id, verified ones only
+	processed  map[string]int    // times each id was processed: at most once
+	bad        int               // requests that failed verification
+	duplicates int               // verified requests for an id already processed
+	byWorker   map[string]int    // verified requests per X-Test-Worker
+	workerOf   map[string]string // X-Test-Worker of each id's last verified request
 	respond    func(id string, n int) (status int, header http.Header)
 	notify     chan string
 }
@@ -196,7 +188,7 @@ type endpoint struct {
 func newEndpoint(t testing.TB, respond func(id string, n int) (int, http.Header)) *endpoint {
 	v, err := webhook.NewVerifier(testSecret, nil)
 	require.NoError(t, err)
-	e := &endpoint{received: map[string]int{}, processed: map[string]int{}, byWorker: map[string]int{}, respond: respond, notify: make(chan string, 1<<16)}
+	e := &endpoint{received: map[string]int{}, processed: map[string]int{}, byWorker: map[string]int{}, workerOf: map[string]string{}, respond: respond, notify: make(chan string, 1<<16)}
 	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := v.VerifyRequest(r); err != nil {
 			e.mu.Lock()
@@ -209,6 +201,7 @@ func newEndpoint(t testing.TB, respond func(id string, n int) (int, http.Header)
 		e.mu.Lock()
 		e.received[id]++
 		e.byWorker[r.Header.Get("X-Test-Worker")]++
+		e.workerOf[id] = r.Header.Get("X-Test-Worker")
 		n := e.received[id]
 		e.mu.Unlock()
 		status, h := http.StatusOK, http.Header(nil)

@@ -39,8 +39,14 @@ func Permanent(err error) error { return webhook.Unprocessable(err) }
 // nil *InboxOptions is the same as the zero value. It is copied by
 // [NewInbox].
 type InboxOptions struct {
-	// Tuning sets workers, polling, timeouts and retention.
-	Tuning
+	// MaxWorkers is how many handlers this process runs at once.
+	// Default: 100.
+	MaxWorkers int
+
+	// EnqueueOnly makes this process store events only: its [Runtime]
+	// does not process them, other processes do. Default: false, process
+	// while the Runtime runs.
+	EnqueueOnly bool
 
 	// MaxAttempts is how many times an event's handler runs before the
 	// event becomes a dead letter. Default: 8.
@@ -69,69 +75,58 @@ type InboxOptions struct {
 // behind a load balancer need no other store for dedupe on this path.
 // Build one with [NewInbox]; it is safe for concurrent use.
 type Inbox[TTx any] struct {
-	backend Backend[TTx]
-	client  *river.Client[TTx]
-	handle  HandlerFunc
-	opts    InboxOptions
-	batch   insertBatcher[TTx] // Store's inserts
+	rt     *Runtime[TTx]
+	handle HandlerFunc
+	opts   InboxOptions
+	batch  insertBatcher[TTx] // Store's inserts
 }
 
-// NewInbox returns an Inbox over b (migrated with [Migrate]) that processes
-// events with handle. It stores events at once; it processes them only
-// between [Inbox.Start] and [Inbox.Stop].
-func NewInbox[TTx any](b Backend[TTx], handle HandlerFunc, opts *InboxOptions) (*Inbox[TTx], error) {
-	if b == nil || handle == nil {
-		return nil, errors.New("durable: NewInbox needs a backend and a handler")
+// NewInbox returns an Inbox on rt that processes events with handle. A
+// Runtime holds at most one Inbox, attached before the Runtime is first
+// used ([ErrRuntimeInUse]). The Inbox stores events at once; it processes
+// them only while rt runs ([Runtime.Start]).
+func NewInbox[TTx any](rt *Runtime[TTx], handle HandlerFunc, opts *InboxOptions) (*Inbox[TTx], error) {
+	if rt == nil || handle == nil {
+		return nil, errors.New("durable: NewInbox needs a runtime and a handler")
 	}
 	var o InboxOptions
 	if opts != nil {
 		o = *opts
 	}
-	o.Tuning = o.Tuning.withDefaults()
-	o.MaxAttempts = cmp.Or(o.MaxAttempts, 8)
+	o.MaxWorkers = cmp.Or(o.MaxWorkers, 100)
+	o.MaxAttempts = cmp.Or(o.MaxAttempts, defaultMaxAttempts)
 	if o.Backoff == nil {
 		o.Backoff = Exponential(time.Second, 10*time.Minute)
 	}
 	o.MaxBodyBytes = cmp.Or(o.MaxBodyBytes, 1<<20)
 	o.IDHeader = cmp.Or(o.IDHeader, webhook.IDHeader)
 	o.TimestampHeader = cmp.Or(o.TimestampHeader, webhook.TimestampHeader)
-	in := &Inbox[TTx]{backend: b, handle: handle, opts: o}
-	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &eventWorker[TTx]{in: in}); err != nil {
-		return nil, fmt.Errorf("durable: %w", err)
-	}
-	if err := river.AddWorkerSafely(workers, placeholderWorker[deliveryArgs]{}); err != nil {
-		return nil, fmt.Errorf("durable: %w", err)
-	}
-	// Endpoint deliveries share the database: a leader's rescuer must know
-	// their kind, or it would discard a stuck one instead of retrying it.
-	if err := river.AddWorkerSafely(workers, placeholderWorker[endpointArgs]{}); err != nil {
-		return nil, fmt.Errorf("durable: %w", err)
-	}
-	c, err := river.NewClient(b.riverDriver(), clientConfig(o.Tuning, inboxQueue, workers, o.Backoff, o.MaxAttempts))
+	in := &Inbox[TTx]{rt: rt, handle: handle, opts: o}
+	in.batch = insertBatcher[TTx]{rt: rt}
+	err := rt.attach(func() error {
+		if rt.inbox != nil {
+			return errors.New("durable: the runtime has an inbox already")
+		}
+		rt.inbox = in
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("durable: %w", err)
+		return nil, err
 	}
-	in.client = c
-	in.batch.client = c
 	return in, nil
 }
 
-// Start starts processing in the background until [Inbox.Stop]. ctx is for
-// starting only.
-func (in *Inbox[TTx]) Start(ctx context.Context) error { return in.client.Start(ctx) }
-
-// Stop stops fetching new events and waits for running handlers until ctx
-// is done; those still running then are cancelled and their events put back
-// in the queue without spending an attempt.
-func (in *Inbox[TTx]) Stop(ctx context.Context) error { return stopClient(ctx, in.client) }
+// insertOpts are the options of every job this inbox inserts.
+func (in *Inbox[TTx]) insertOpts() *river.InsertOpts {
+	return &river.InsertOpts{MaxAttempts: in.opts.MaxAttempts}
+}
 
 // Store stores ev for processing, as [Inbox.ServeHTTP] does. It reports
 // whether an event with this id was already stored (then nothing changed).
 // An empty ev.ID is replaced by a generated one.
 func (in *Inbox[TTx]) Store(ctx context.Context, ev webhook.Event) (duplicate bool, err error) {
 	args := newEventArgs(ev)
-	res, err := in.batch.insert(ctx, args.ID, args)
+	res, err := in.batch.insert(ctx, args.ID, args, in.insertOpts())
 	if err != nil {
 		return false, fmt.Errorf("durable: storing event: %w", err)
 	}
@@ -141,7 +136,11 @@ func (in *Inbox[TTx]) Store(ctx context.Context, ev webhook.Event) (duplicate bo
 // StoreTx stores ev inside tx, like [Inbox.Store]: the event exists if and
 // only if tx commits.
 func (in *Inbox[TTx]) StoreTx(ctx context.Context, tx TTx, ev webhook.Event) (duplicate bool, err error) {
-	res, err := in.client.InsertTx(ctx, tx, newEventArgs(ev), nil)
+	c, err := in.rt.river()
+	if err != nil {
+		return false, err
+	}
+	res, err := c.InsertTx(ctx, tx, newEventArgs(ev), in.insertOpts())
 	if err != nil {
 		return false, fmt.Errorf("durable: storing event: %w", err)
 	}
@@ -150,12 +149,12 @@ func (in *Inbox[TTx]) StoreTx(ctx context.Context, tx TTx, ev webhook.Event) (du
 
 // Lookup returns the state of the event, or [ErrNotFound].
 func (in *Inbox[TTx]) Lookup(ctx context.Context, eventID string) (Item, error) {
-	return lookup(ctx, in.client, in.backend.dialect(), eventKind, eventID)
+	return lookup(ctx, in.rt, eventKind, eventID)
 }
 
 // Replay makes a finished event (processed, cancelled or dead) run again
 // now. An event still waiting or running is left alone. It returns
 // [ErrNotFound] for an unknown id.
 func (in *Inbox[TTx]) Replay(ctx context.Context, eventID string) error {
-	return replay(ctx, in.client, in.backend.dialect(), eventKind, eventID)
+	return replay(ctx, in.rt, eventKind, eventID)
 }

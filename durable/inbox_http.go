@@ -38,7 +38,7 @@ func (in *Inbox[TTx]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	dup, err := in.Store(r.Context(), ev)
 	if err != nil {
-		in.opts.Logger.Error("durable: storing event", "id", ev.ID, "error", err)
+		in.rt.opts.Logger.Error("durable: storing event", "id", ev.ID, "error", err)
 		w.Header().Set("Retry-After", "5")
 		writeJSON(w, http.StatusServiceUnavailable, `{"error":"unavailable"}`)
 		return

@@ -30,7 +30,7 @@ func TestInboxBehindMiddleware(t *testing.T) {
 			got <- ev
 			return nil
 		})
-		in := db.newInbox(t, mux.Dispatch, &durable.InboxOptions{Tuning: fast()})
+		in := db.newInbox(t, mux.Dispatch, &durable.InboxOptions{MaxWorkers: fastWorkers})
 		verifier, err := webhook.NewVerifier(testSecret, nil)
 		require.NoError(t, err)
 		h := webhook.Middleware(verifier, nil)(in)

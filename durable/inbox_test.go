@@ -64,7 +64,7 @@ func TestInboxHTTP(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db *testDB) {
 		rec := newRecorder(nil)
-		in := db.newInbox(t, rec.handle, &durable.InboxOptions{Tuning: fast(), MaxBodyBytes: 64})
+		in := db.newInbox(t, rec.handle, &durable.InboxOptions{MaxWorkers: fastWorkers, MaxBodyBytes: 64})
 		ctx := context.Background()
 
 		w := postEvent(t, in, "msg_1", `{"event":"order.created","id":1}`)
@@ -127,7 +127,7 @@ func TestInboxOutcomes(t *testing.T) {
 			t.Parallel()
 			eachDB(t, func(t *testing.T, db *testDB) {
 				rec := newRecorder(tc.fail)
-				in := db.newInbox(t, rec.handle, &durable.InboxOptions{Tuning: fast(), MaxAttempts: 3, Backoff: durable.Schedule(time.Millisecond)})
+				in := db.newInbox(t, rec.handle, &durable.InboxOptions{MaxWorkers: fastWorkers, MaxAttempts: 3, Backoff: durable.Schedule(time.Millisecond)})
 				ctx := context.Background()
 				require.NoError(t, in.Start(ctx))
 				defer stop(t, in)
@@ -158,7 +158,7 @@ func TestInboxReplay(t *testing.T) {
 			}
 			return nil
 		})
-		in := db.newInbox(t, rec.handle, &durable.InboxOptions{Tuning: fast(), MaxAttempts: 2, Backoff: durable.Schedule(time.Millisecond)})
+		in := db.newInbox(t, rec.handle, &durable.InboxOptions{MaxWorkers: fastWorkers, MaxAttempts: 2, Backoff: durable.Schedule(time.Millisecond)})
 		ctx := context.Background()
 		require.NoError(t, in.Start(ctx))
 		defer stop(t, in)

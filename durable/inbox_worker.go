@@ -36,21 +36,30 @@ func newEventArgs(ev webhook.Event) eventArgs {
 	return a
 }
 
+// eventWorker runs the runtime's Inbox handler once per job run. Without
+// an Inbox, the runtime only declares the kind (see [deliveryWorker]).
 type eventWorker[TTx any] struct {
 	river.WorkerDefaults[eventArgs]
-	in *Inbox[TTx]
+	rt *Runtime[TTx]
 }
 
 func (w *eventWorker[TTx]) NextRetry(job *river.Job[eventArgs]) time.Time {
-	return time.Now().Add(w.in.opts.Backoff(job.Attempt))
+	if in := w.rt.inbox; in != nil {
+		return time.Now().Add(in.opts.Backoff(job.Attempt))
+	}
+	return time.Time{} // the client's policy
 }
 
 func (w *eventWorker[TTx]) Work(ctx context.Context, job *river.Job[eventArgs]) error {
+	in := w.rt.inbox
+	if in == nil {
+		return river.JobSnooze(0) // never fetched: the queue is not worked here
+	}
 	ev := webhook.Event{ID: job.Args.ID, Type: job.Args.Type, Payload: job.Args.Payload}
 	if job.Args.Timestamp != 0 {
 		ev.Timestamp = time.Unix(job.Args.Timestamp, 0)
 	}
-	err := w.in.handle(context.WithValue(ctx, attemptKey{}, job.Attempt), ev)
+	err := in.handle(context.WithValue(ctx, attemptKey{}, job.Attempt), ev)
 	if errors.Is(err, webhook.ErrUnprocessable) {
 		return river.JobCancel(err) // a poison message: recorded, not retried
 	}

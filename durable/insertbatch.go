@@ -22,7 +22,7 @@ import (
 // to stop and no queued insert can be lost on shutdown; a caller whose
 // insert fails gets the error.
 type insertBatcher[TTx any] struct {
-	client *river.Client[TTx]
+	rt *Runtime[TTx]
 
 	mu      sync.Mutex
 	queue   []*pendingInsert
@@ -33,6 +33,7 @@ type pendingInsert struct {
 	ctx  context.Context
 	key  string // the unique id: at most one row per key in a batch
 	args river.JobArgs
+	opts *river.InsertOpts
 	res  *rivertype.JobInsertResult
 	err  error
 	done chan struct{}
@@ -48,11 +49,11 @@ const (
 // insert stores args, whose unique id is key, and returns River's result
 // for this caller, or ctx's error if ctx is done first (the row may then be
 // stored or not, as with any interrupted insert).
-func (b *insertBatcher[TTx]) insert(ctx context.Context, key string, args river.JobArgs) (*rivertype.JobInsertResult, error) {
+func (b *insertBatcher[TTx]) insert(ctx context.Context, key string, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p := &pendingInsert{ctx: ctx, key: key, args: args, done: make(chan struct{})}
+	p := &pendingInsert{ctx: ctx, key: key, args: args, opts: opts, done: make(chan struct{})}
 	b.mu.Lock()
 	b.queue = append(b.queue, p)
 	if !b.writing {
@@ -133,12 +134,19 @@ func (b *insertBatcher[TTx]) flush(batch []*pendingInsert) {
 // When a batch fails, each row is tried alone, so that one caller's failure
 // is not every caller's.
 func (b *insertBatcher[TTx]) store(ctx context.Context, ps []*pendingInsert) {
+	client, err := b.rt.river()
+	if err != nil {
+		for _, p := range ps {
+			p.err = err
+		}
+		return
+	}
 	if len(ps) > 1 {
 		params := make([]river.InsertManyParams, len(ps))
 		for i, p := range ps {
-			params[i] = river.InsertManyParams{Args: p.args}
+			params[i] = river.InsertManyParams{Args: p.args, InsertOpts: p.opts}
 		}
-		res, err := b.client.InsertMany(ctx, params)
+		res, err := client.InsertMany(ctx, params)
 		if err == nil && len(res) == len(ps) {
 			for i, p := range ps {
 				p.res = res[i]
@@ -147,6 +155,6 @@ func (b *insertBatcher[TTx]) store(ctx context.Context, ps []*pendingInsert) {
 		}
 	}
 	for _, p := range ps {
-		p.res, p.err = b.client.Insert(ctx, p.args, nil)
+		p.res, p.err = client.Insert(ctx, p.args, p.opts)
 	}
 }

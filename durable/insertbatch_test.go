@@ -20,7 +20,7 @@ import (
 func TestConcurrentEnqueueDuplicates(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db *testDB) {
-		o := db.newOutbox(t, &durable.OutboxOptions{Tuning: fast()})
+		o := db.newOutbox(t, &durable.OutboxOptions{MaxWorkers: fastWorkers})
 		const ids, copies = 50, 4
 		var (
 			mu   sync.Mutex
@@ -70,7 +70,7 @@ func TestConcurrentEnqueueDuplicates(t *testing.T) {
 func TestConcurrentStoreDuplicates(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db *testDB) {
-		in := db.newInbox(t, func(context.Context, webhook.Event) error { return nil }, &durable.InboxOptions{Tuning: fast()})
+		in := db.newInbox(t, func(context.Context, webhook.Event) error { return nil }, &durable.InboxOptions{MaxWorkers: fastWorkers})
 		const ids, copies = 50, 4
 		var (
 			mu     sync.Mutex

@@ -67,9 +67,13 @@ func itemFromJob(id string, j *rivertype.JobRow) Item {
 
 // findJob finds the job of kind whose args carry id. On PostgreSQL the
 // containment test uses River's GIN index on args.
-func findJob[TTx any](ctx context.Context, c *river.Client[TTx], d dialect, kind, id string) (*rivertype.JobRow, error) {
+func findJob[TTx any](ctx context.Context, rt *Runtime[TTx], kind, id string) (*rivertype.JobRow, error) {
+	c, err := rt.river()
+	if err != nil {
+		return nil, err
+	}
 	p := river.NewJobListParams().Kinds(kind).First(1)
-	if d == dialectPostgres {
+	if rt.backend.dialect() == dialectPostgres {
 		filter, _ := json.Marshal(map[string]string{"id": id})
 		p = p.Where("args @> @filter::jsonb", river.NamedArgs{"filter": string(filter)})
 	} else {
@@ -85,16 +89,20 @@ func findJob[TTx any](ctx context.Context, c *river.Client[TTx], d dialect, kind
 	return res.Jobs[0], nil
 }
 
-func lookup[TTx any](ctx context.Context, c *river.Client[TTx], d dialect, kind, id string) (Item, error) {
-	j, err := findJob(ctx, c, d, kind, id)
+func lookup[TTx any](ctx context.Context, rt *Runtime[TTx], kind, id string) (Item, error) {
+	j, err := findJob(ctx, rt, kind, id)
 	if err != nil {
 		return Item{}, err
 	}
 	return itemFromJob(id, j), nil
 }
 
-func replay[TTx any](ctx context.Context, c *river.Client[TTx], d dialect, kind, id string) error {
-	j, err := findJob(ctx, c, d, kind, id)
+func replay[TTx any](ctx context.Context, rt *Runtime[TTx], kind, id string) error {
+	j, err := findJob(ctx, rt, kind, id)
+	if err != nil {
+		return err
+	}
+	c, err := rt.river()
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,11 @@ const (
 	envWorker = "DURABLE_TEST_WORKER"  // worker name; set only in subprocesses
 	envDBKind = "DURABLE_TEST_DB_KIND" // "sqlite" or "postgres"
 	envDB     = "DURABLE_TEST_DB"      // SQLite path or PostgreSQL URL
-	envSink   = "DURABLE_TEST_SINK"    // set: run an inbox whose handler forwards each event there
+	envSink   = "DURABLE_TEST_SINK"    // set: the inbox's handler forwards each event there
+	// envEndpoints set: the worker's Runtime also runs Endpoints (the
+	// database must have been migrated with MigrateEndpoints).
+	envEndpoints = "DURABLE_TEST_ENDPOINTS"
+	envDefaultID = "DURABLE_TEST_DEFAULT_ID" // set: the Runtime's default ID, not the worker's name
 )
 
 func TestMain(m *testing.M) {
@@ -50,16 +54,19 @@ func (t tagTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(r)
 }
 
-func workerOptions(name string) *durable.OutboxOptions {
-	return &durable.OutboxOptions{
-		Tuning: durable.Tuning{
-			ID:                name,
-			FetchPollInterval: 20 * time.Millisecond,
-			JobTimeout:        3 * time.Second,
-			RescueAfter:       4 * time.Second,
-		},
-		Backoff: durable.Schedule(10 * time.Millisecond),
+// workerRuntimeOptions names the worker's Runtime after the worker, or
+// leaves the default ID with envDefaultID set.
+func workerRuntimeOptions(name string) *durable.RuntimeOptions {
+	o := &durable.RuntimeOptions{
+		ID:                name,
+		FetchPollInterval: 20 * time.Millisecond,
+		JobTimeout:        3 * time.Second,
+		RescueAfter:       4 * time.Second,
 	}
+	if os.Getenv(envDefaultID) != "" {
+		o.ID = ""
+	}
+	return o
 }
 
 func workerSender(name string) (*webhook.Sender, error) {
@@ -131,20 +138,34 @@ type service interface {
 	Stop(context.Context) error
 }
 
-// newWorkerService returns an outbox worker, or with envSink set an inbox
-// whose handler's business effect is forwarding the event, signed, to the
-// sink (which deduplicates by id and counts).
+// newWorkerService returns the worker's Runtime, running an outbox and an
+// inbox (and with envEndpoints set, endpoints), as one process of a
+// provider and consumer does. With envSink set, the inbox's handler's
+// business effect is forwarding the event, signed, to the sink (which
+// deduplicates by id and counts); without it the handler does nothing.
 func newWorkerService[TTx any](b durable.Backend[TTx], sender *webhook.Sender, name string) (service, error) {
-	sink := os.Getenv(envSink)
-	if sink == "" {
-		return durable.NewOutbox(b, sender, workerOptions(name))
+	rt, err := durable.NewRuntime(b, workerRuntimeOptions(name))
+	if err != nil {
+		return nil, err
 	}
-	forward := func(ctx context.Context, ev webhook.Event) error {
-		_, err := sender.Attempt(ctx, sink, webhook.Message{ID: ev.ID, Payload: ev.Payload}, webhook.AttemptOptions{Number: durable.AttemptFromContext(ctx)})
-		return err
+	retry := durable.Schedule(10 * time.Millisecond)
+	if _, err := durable.NewOutbox(rt, sender, &durable.OutboxOptions{Backoff: retry}); err != nil {
+		return nil, err
 	}
-	return durable.NewInbox(b, forward, &durable.InboxOptions{
-		Tuning:  workerOptions(name).Tuning,
-		Backoff: durable.Schedule(10 * time.Millisecond),
-	})
+	handle := func(context.Context, webhook.Event) error { return nil }
+	if sink := os.Getenv(envSink); sink != "" {
+		handle = func(ctx context.Context, ev webhook.Event) error {
+			_, err := sender.Attempt(ctx, sink, webhook.Message{ID: ev.ID, Payload: ev.Payload}, webhook.AttemptOptions{Number: durable.AttemptFromContext(ctx)})
+			return err
+		}
+	}
+	if _, err := durable.NewInbox(rt, handle, &durable.InboxOptions{Backoff: retry}); err != nil {
+		return nil, err
+	}
+	if os.Getenv(envEndpoints) != "" {
+		if _, err := durable.NewEndpoints(rt, &durable.EndpointsOptions{Backoff: retry, InsecureAllowPrivateNetworks: true}); err != nil {
+			return nil, err
+		}
+	}
+	return rt, nil
 }

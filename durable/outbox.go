@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -19,8 +18,14 @@ import (
 // nil *OutboxOptions is the same as the zero value. It is copied by
 // [NewOutbox].
 type OutboxOptions struct {
-	// Tuning sets workers, polling, timeouts and retention.
-	Tuning
+	// MaxWorkers is how many deliveries this process runs at once.
+	// Default: 100.
+	MaxWorkers int
+
+	// EnqueueOnly makes this process store messages only: its [Runtime]
+	// does not deliver them, other processes do. Default: false, deliver
+	// while the Runtime runs.
+	EnqueueOnly bool
 
 	// MaxAttempts is how many failed attempts a message gets before it
 	// becomes a dead letter. Default: 8.
@@ -97,93 +102,55 @@ type Delivery struct {
 // once MaxAttempts failures are spent it is discarded and kept as a dead
 // letter, which [Outbox.Replay] sends again.
 type Outbox[TTx any] struct {
-	backend Backend[TTx]
-	client  *river.Client[TTx]
-	sender  *webhook.Sender
-	opts    OutboxOptions
-	log     *attemptLog[TTx]
-	batch   insertBatcher[TTx] // Enqueue's inserts
-
-	mu      sync.Mutex
-	running bool
+	rt     *Runtime[TTx]
+	sender *webhook.Sender
+	opts   OutboxOptions
+	log    *attemptLog[TTx]   // while rt runs, unless EnqueueOnly
+	batch  insertBatcher[TTx] // Enqueue's inserts
 }
 
-// NewOutbox returns an Outbox over b that delivers with sender: each job
+// NewOutbox returns an Outbox on rt that delivers with sender: each job
 // run is one [webhook.Sender.Attempt], so the Sender's signer, HTTP client,
 // per-attempt timeout, rate limits and network guard all apply, while the
 // retries are the Outbox's (its own Backoff and MaxAttempts; the Sender's
-// retry policy is not used). b must have been migrated with [Migrate]. The Outbox enqueues at once; it delivers only
-// between [Outbox.Start] and [Outbox.Stop], so a process may enqueue only
-// and leave delivery to others.
-func NewOutbox[TTx any](b Backend[TTx], sender *webhook.Sender, opts *OutboxOptions) (*Outbox[TTx], error) {
-	if b == nil || sender == nil {
-		return nil, errors.New("durable: NewOutbox needs a backend and a sender")
+// retry policy is not used). A Runtime holds at most one Outbox, attached
+// before the Runtime is first used ([ErrRuntimeInUse]). The Outbox
+// enqueues at once; it delivers only while rt runs ([Runtime.Start]), so
+// a process may enqueue only and leave delivery to others.
+func NewOutbox[TTx any](rt *Runtime[TTx], sender *webhook.Sender, opts *OutboxOptions) (*Outbox[TTx], error) {
+	if rt == nil || sender == nil {
+		return nil, errors.New("durable: NewOutbox needs a runtime and a sender")
 	}
 	var o OutboxOptions
 	if opts != nil {
 		o = *opts
 	}
-	o.Tuning = o.Tuning.withDefaults()
-	o.MaxAttempts = cmp.Or(o.MaxAttempts, 8)
+	o.MaxWorkers = cmp.Or(o.MaxWorkers, 100)
+	o.MaxAttempts = cmp.Or(o.MaxAttempts, defaultMaxAttempts)
 	if o.Backoff == nil {
 		o.Backoff = Exponential(5*time.Second, time.Hour)
 	}
 	o.MaxRetryAfter = cmp.Or(o.MaxRetryAfter, time.Hour)
 	o.MaxSnoozes = cmp.Or(o.MaxSnoozes, 10)
 	o.MaxPayloadBytes = cmp.Or(o.MaxPayloadBytes, 1<<20)
-	ob := &Outbox[TTx]{backend: b, sender: sender, opts: o}
-	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &deliveryWorker[TTx]{o: ob}); err != nil {
-		return nil, fmt.Errorf("durable: %w", err)
-	}
-	if err := river.AddWorkerSafely(workers, placeholderWorker[eventArgs]{}); err != nil {
-		return nil, fmt.Errorf("durable: %w", err)
-	}
-	// Endpoint deliveries share the database: a leader's rescuer must know
-	// their kind, or it would discard a stuck one instead of retrying it.
-	if err := river.AddWorkerSafely(workers, placeholderWorker[endpointArgs]{}); err != nil {
-		return nil, fmt.Errorf("durable: %w", err)
-	}
-	c, err := river.NewClient(b.riverDriver(), clientConfig(o.Tuning, outboxQueue, workers, o.Backoff, o.MaxAttempts))
+	ob := &Outbox[TTx]{rt: rt, sender: sender, opts: o}
+	ob.batch = insertBatcher[TTx]{rt: rt}
+	err := rt.attach(func() error {
+		if rt.outbox != nil {
+			return errors.New("durable: the runtime has an outbox already")
+		}
+		rt.outbox = ob
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("durable: %w", err)
+		return nil, err
 	}
-	ob.client = c
-	ob.batch.client = c
 	return ob, nil
 }
 
-// Start starts delivering in the background until [Outbox.Stop]. ctx is
-// for starting only.
-func (o *Outbox[TTx]) Start(ctx context.Context) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.running {
-		return errors.New("durable: outbox already started")
-	}
-	o.log = newAttemptLog(o.backend, o.opts.Retention, o.opts.Logger)
-	o.log.start()
-	if err := o.client.Start(ctx); err != nil {
-		o.log.close()
-		return fmt.Errorf("durable: %w", err)
-	}
-	o.running = true
-	return nil
-}
-
-// Stop stops fetching new messages and waits for the deliveries in flight
-// until ctx is done; those still running then are cancelled and put back
-// in the queue without spending an attempt. Nothing is lost either way.
-func (o *Outbox[TTx]) Stop(ctx context.Context) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if !o.running {
-		return nil
-	}
-	err := stopClient(ctx, o.client)
-	o.log.close() // every worker has returned: no more attempts come
-	o.running = false
-	return err
+// insertOpts are the options of every job this outbox inserts.
+func (o *Outbox[TTx]) insertOpts() *river.InsertOpts {
+	return &river.InsertOpts{MaxAttempts: o.opts.MaxAttempts}
 }
 
 // Enqueue stores msg for delivery to target. It returns [ErrInvalidURL] for
@@ -197,7 +164,7 @@ func (o *Outbox[TTx]) Enqueue(ctx context.Context, target string, msg Message) (
 	if err != nil {
 		return Delivery{}, err
 	}
-	res, err := o.batch.insert(ctx, args.ID, args)
+	res, err := o.batch.insert(ctx, args.ID, args, o.insertOpts())
 	return delivery(args.ID, res, err)
 }
 
@@ -210,7 +177,11 @@ func (o *Outbox[TTx]) EnqueueTx(ctx context.Context, tx TTx, target string, msg 
 	if err != nil {
 		return Delivery{}, err
 	}
-	res, err := o.client.InsertTx(ctx, tx, args, nil)
+	c, err := o.rt.river()
+	if err != nil {
+		return Delivery{}, err
+	}
+	res, err := c.InsertTx(ctx, tx, args, o.insertOpts())
 	return delivery(args.ID, res, err)
 }
 
@@ -278,12 +249,12 @@ func delivery(id string, res *rivertype.JobInsertResult, err error) (Delivery, e
 // Attempts returns every recorded attempt of the message, oldest first, or
 // none if it was never attempted (or is unknown).
 func (o *Outbox[TTx]) Attempts(ctx context.Context, messageID string) ([]Attempt, error) {
-	return listAttempts(ctx, o.backend, messageID)
+	return listAttempts(ctx, o.rt.backend, messageID)
 }
 
 // Lookup returns the state of the message, or [ErrNotFound].
 func (o *Outbox[TTx]) Lookup(ctx context.Context, messageID string) (Item, error) {
-	return lookup(ctx, o.client, o.backend.dialect(), deliveryKind, messageID)
+	return lookup(ctx, o.rt, deliveryKind, messageID)
 }
 
 // Replay makes a finished message (delivered, cancelled or dead) deliverable
@@ -291,5 +262,5 @@ func (o *Outbox[TTx]) Lookup(ctx context.Context, messageID string) (Item, error
 // still waiting or running is left alone. It returns [ErrNotFound] for an
 // unknown id (or one past its retention).
 func (o *Outbox[TTx]) Replay(ctx context.Context, messageID string) error {
-	return replay(ctx, o.client, o.backend.dialect(), deliveryKind, messageID)
+	return replay(ctx, o.rt, deliveryKind, messageID)
 }

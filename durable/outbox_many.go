@@ -27,7 +27,11 @@ func (o *Outbox[TTx]) EnqueueMany(ctx context.Context, envs []Envelope) ([]Deliv
 	if err != nil {
 		return nil, err
 	}
-	res, err := o.client.InsertMany(ctx, params)
+	c, err := o.rt.river()
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.InsertMany(ctx, params)
 	return deliveries(ids, res, err)
 }
 
@@ -38,7 +42,11 @@ func (o *Outbox[TTx]) EnqueueManyTx(ctx context.Context, tx TTx, envs []Envelope
 	if err != nil {
 		return nil, err
 	}
-	res, err := o.client.InsertManyTx(ctx, tx, params)
+	c, err := o.rt.river()
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.InsertManyTx(ctx, tx, params)
 	return deliveries(ids, res, err)
 }
 
@@ -50,7 +58,7 @@ func (o *Outbox[TTx]) manyParams(envs []Envelope) ([]river.InsertManyParams, []s
 		if err != nil {
 			return nil, nil, fmt.Errorf("envelope %d: %w", i, err)
 		}
-		params[i] = river.InsertManyParams{Args: args}
+		params[i] = river.InsertManyParams{Args: args, InsertOpts: o.insertOpts()}
 		ids[i] = args.ID
 	}
 	return params, ids, nil

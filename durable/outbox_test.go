@@ -83,7 +83,7 @@ func TestOutboxOutcomes(t *testing.T) {
 			t.Parallel()
 			eachDB(t, func(t *testing.T, db *testDB) {
 				ep := newEndpoint(t, tc.respond)
-				o := db.newOutbox(t, &durable.OutboxOptions{Tuning: fast(), MaxAttempts: 3, Backoff: durable.Schedule(10 * time.Millisecond)})
+				o := db.newOutbox(t, &durable.OutboxOptions{MaxWorkers: fastWorkers, MaxAttempts: 3, Backoff: durable.Schedule(10 * time.Millisecond)})
 				ctx := context.Background()
 				require.NoError(t, o.Start(ctx))
 				defer stop(t, o)
@@ -129,7 +129,7 @@ func TestOutboxReplayDeadLetter(t *testing.T) {
 				return 500, nil
 			}
 		})
-		o := db.newOutbox(t, &durable.OutboxOptions{Tuning: fast(), MaxAttempts: 2, Backoff: durable.Schedule(time.Millisecond)})
+		o := db.newOutbox(t, &durable.OutboxOptions{MaxWorkers: fastWorkers, MaxAttempts: 2, Backoff: durable.Schedule(time.Millisecond)})
 		ctx := context.Background()
 		require.NoError(t, o.Start(ctx))
 		defer stop(t, o)
@@ -153,7 +153,7 @@ func TestOutboxDuplicateEnqueue(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db *testDB) {
 		ep := newEndpoint(t, nil)
-		o := db.newOutbox(t, &durable.OutboxOptions{Tuning: fast()})
+		o := db.newOutbox(t, &durable.OutboxOptions{MaxWorkers: fastWorkers})
 		ctx := context.Background()
 		first, err := o.Enqueue(ctx, ep.URL, durable.Message{ID: "msg_once", Payload: []byte(`{}`)})
 		require.NoError(t, err)
@@ -216,7 +216,7 @@ func TestOutboxEnqueueMany(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db *testDB) {
 		ep := newEndpoint(t, nil)
-		o := db.newOutbox(t, &durable.OutboxOptions{Tuning: fast()})
+		o := db.newOutbox(t, &durable.OutboxOptions{MaxWorkers: fastWorkers})
 		many, ok := o.(interface {
 			EnqueueMany(context.Context, []durable.Envelope) ([]durable.Delivery, error)
 		})

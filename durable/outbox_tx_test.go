@@ -17,8 +17,8 @@ func TestOutboxEnqueueTxSQLite(t *testing.T) {
 	ctx := context.Background()
 	db := newSQLiteDB(t)
 	ep := newEndpoint(t, nil)
-	o, err := durable.NewOutbox(durable.SQLite(db.sqlite), newSender(t), &durable.OutboxOptions{Tuning: fast()})
-	require.NoError(t, err)
+	o := newOwnOutbox(t, durable.SQLite(db.sqlite), newSender(t), &durable.OutboxOptions{MaxWorkers: fastWorkers})
+	var err error
 	_, err = db.sqlite.ExecContext(ctx, `CREATE TABLE orders (id TEXT PRIMARY KEY)`)
 	require.NoError(t, err)
 	require.NoError(t, o.Start(ctx))
@@ -52,8 +52,8 @@ func TestOutboxEnqueueTxPostgres(t *testing.T) {
 	ctx := context.Background()
 	db := newPostgresDB(t)
 	ep := newEndpoint(t, nil)
-	o, err := durable.NewOutbox(durable.Postgres(db.pg), newSender(t), &durable.OutboxOptions{Tuning: fast()})
-	require.NoError(t, err)
+	o := newOwnOutbox(t, durable.Postgres(db.pg), newSender(t), &durable.OutboxOptions{MaxWorkers: fastWorkers})
+	var err error
 	_, err = db.pg.Exec(ctx, `CREATE TABLE orders (id TEXT PRIMARY KEY)`)
 	require.NoError(t, err)
 	require.NoError(t, o.Start(ctx))
@@ -96,7 +96,7 @@ func TestOutboxRetryAfterOutlivesRestart(t *testing.T) {
 			}
 			return http.StatusOK, nil
 		})
-		opts := &durable.OutboxOptions{Tuning: fast(), Backoff: durable.Schedule(time.Millisecond)}
+		opts := &durable.OutboxOptions{MaxWorkers: fastWorkers, Backoff: durable.Schedule(time.Millisecond)}
 		first := db.newOutbox(t, opts)
 		require.NoError(t, first.Start(ctx))
 		d, err := first.Enqueue(ctx, ep.URL, durable.Message{Payload: []byte(`{}`)})
@@ -133,7 +133,7 @@ func TestOutboxStopLosesNothing(t *testing.T) {
 				close(slow)
 			}
 		}()
-		opts := &durable.OutboxOptions{Tuning: fast(), Backoff: durable.Schedule(time.Millisecond)}
+		opts := &durable.OutboxOptions{MaxWorkers: fastWorkers, Backoff: durable.Schedule(time.Millisecond)}
 		first := db.newOutbox(t, opts)
 		const n = 5
 		ids := make([]string, n)

@@ -62,17 +62,21 @@ func run() error {
 		close(handled)
 		return nil
 	})
-	inbox, err := durable.NewInbox(backend, mux.Dispatch, nil)
+	rt, err := durable.NewRuntime(backend, nil) // this process's one River client
 	if err != nil {
 		return err
 	}
-	if err := inbox.Start(ctx); err != nil {
+	inbox, err := durable.NewInbox(rt, mux.Dispatch, nil)
+	if err != nil {
+		return err
+	}
+	if err := rt.Start(ctx); err != nil {
 		return err
 	}
 	defer func() {
 		stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		_ = inbox.Stop(stopCtx)
+		_ = rt.Stop(stopCtx)
 	}()
 
 	secret, err := webhook.NewSecret()

@@ -80,19 +80,23 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	outbox, err := durable.NewOutbox(backend, sender, &durable.OutboxOptions{
+	rt, err := durable.NewRuntime(backend, nil) // this process's one River client
+	if err != nil {
+		return err
+	}
+	outbox, err := durable.NewOutbox(rt, sender, &durable.OutboxOptions{
 		Backoff: durable.Schedule(time.Minute, 5*time.Minute, 30*time.Minute),
 	})
 	if err != nil {
 		return err
 	}
-	if err := outbox.Start(ctx); err != nil {
+	if err := rt.Start(ctx); err != nil {
 		return err
 	}
 	defer func() {
 		stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		_ = outbox.Stop(stopCtx) // in-flight deliveries finish or go back to the queue
+		_ = rt.Stop(stopCtx) // in-flight deliveries finish or go back to the queue
 	}()
 
 	// The business change and its webhook, in one transaction.

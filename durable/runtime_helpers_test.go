@@ -1,0 +1,75 @@
+package durable_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	webhook "github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/durable"
+)
+
+// testRuntimeOptions polls quickly, for tests.
+func testRuntimeOptions() *durable.RuntimeOptions {
+	return &durable.RuntimeOptions{FetchPollInterval: 20 * time.Millisecond}
+}
+
+func newRuntime[TTx any](t testing.TB, b durable.Backend[TTx], opts *durable.RuntimeOptions) *durable.Runtime[TTx] {
+	if opts == nil {
+		opts = testRuntimeOptions()
+	}
+	rt, err := durable.NewRuntime(b, opts)
+	require.NoError(t, err)
+	return rt
+}
+
+// runtimeControl starts and stops a component's Runtime: a component on a
+// Runtime of its own is one simulated process.
+type runtimeControl[TTx any] struct{ rt *durable.Runtime[TTx] }
+
+func (c runtimeControl[TTx]) Start(ctx context.Context) error { return c.rt.Start(ctx) }
+func (c runtimeControl[TTx]) Stop(ctx context.Context) error  { return c.rt.Stop(ctx) }
+
+// ownOutbox is an Outbox on a Runtime of its own, started and stopped
+// with it.
+type ownOutbox[TTx any] struct {
+	*durable.Outbox[TTx]
+	runtimeControl[TTx]
+}
+
+func newOwnOutbox[TTx any](t testing.TB, b durable.Backend[TTx], sender *webhook.Sender, opts *durable.OutboxOptions) ownOutbox[TTx] {
+	rt := newRuntime(t, b, nil)
+	o, err := durable.NewOutbox(rt, sender, opts)
+	require.NoError(t, err)
+	return ownOutbox[TTx]{o, runtimeControl[TTx]{rt}}
+}
+
+// ownInbox is an Inbox on a Runtime of its own, started and stopped with
+// it.
+type ownInbox[TTx any] struct {
+	*durable.Inbox[TTx]
+	runtimeControl[TTx]
+}
+
+func newOwnInbox[TTx any](t testing.TB, b durable.Backend[TTx], h durable.HandlerFunc, opts *durable.InboxOptions) ownInbox[TTx] {
+	rt := newRuntime(t, b, nil)
+	in, err := durable.NewInbox(rt, h, opts)
+	require.NoError(t, err)
+	return ownInbox[TTx]{in, runtimeControl[TTx]{rt}}
+}
+
+// ownEndpoints is an Endpoints on a Runtime of its own, started and
+// stopped with it.
+type ownEndpoints[TTx any] struct {
+	*durable.Endpoints[TTx]
+	runtimeControl[TTx]
+}
+
+func newOwnEndpoints[TTx any](t testing.TB, b durable.Backend[TTx], opts *durable.EndpointsOptions) ownEndpoints[TTx] {
+	rt := newRuntime(t, b, nil)
+	e, err := durable.NewEndpoints(rt, opts)
+	require.NoError(t, err)
+	return ownEndpoints[TTx]{e, runtimeControl[TTx]{rt}}
+}
