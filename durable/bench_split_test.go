@@ -19,7 +19,7 @@ import (
 // BenchmarkOutboxEnqueue measures Enqueue alone (8 goroutines, no workers).
 func BenchmarkOutboxEnqueue(b *testing.B) {
 	benchDBs(b, func(b *testing.B, db *testDB) {
-		o := db.newOutbox(b, nil)
+		o := db.newOutbox(b, nil, nil)
 		payload := []byte(`{"event":"order.created","data":{"id":"ord_123","amount":4200}}`)
 		var next atomic.Int64
 		var wg sync.WaitGroup
@@ -58,7 +58,7 @@ func BenchmarkOutboxDrain(b *testing.B) {
 		defer srv.Close()
 		enqueueAll(b, db, srv.URL, b.N)
 		w, _ := strconv.Atoi(os.Getenv("BENCH_WORKERS"))
-		o := db.newOutbox(b, &durable.OutboxOptions{MaxWorkers: w})
+		o := db.newOutbox(b, nil, &durable.OutboxOptions{MaxWorkers: w})
 		b.ResetTimer()
 		start := time.Now()
 		require.NoError(b, o.Start(context.Background()))
@@ -82,7 +82,7 @@ func BenchmarkOutboxEndToEndBatch(b *testing.B) {
 			w.WriteHeader(http.StatusNoContent)
 		}))
 		defer srv.Close()
-		o := db.newOutbox(b, nil)
+		o := db.newOutbox(b, nil, nil)
 		many := o.(interface {
 			EnqueueMany(context.Context, []durable.Envelope) ([]durable.Delivery, error)
 		})

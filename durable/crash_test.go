@@ -81,7 +81,7 @@ func enqueueAll(t testing.TB, db *testDB, url string, n int) {
 		return durable.Message{ID: "msg_" + strconv.Itoa(i), Payload: []byte(`{"event":"crash.test","n":` + strconv.Itoa(i) + `}`)}
 	}
 	if db.sqlite != nil {
-		o := newOwnOutbox(t, durable.SQLite(db.sqlite), newSender(t), nil)
+		o := newOwnOutbox(t, durable.SQLite(db.sqlite), senderOptions(nil), nil)
 		tx, err := db.sqlite.BeginTx(ctx, nil)
 		require.NoError(t, err)
 		for i := range n {
@@ -91,7 +91,7 @@ func enqueueAll(t testing.TB, db *testDB, url string, n int) {
 		require.NoError(t, tx.Commit())
 		return
 	}
-	o := newOwnOutbox(t, durable.Postgres(db.pg), newSender(t), nil)
+	o := newOwnOutbox(t, durable.Postgres(db.pg), senderOptions(nil), nil)
 	require.NoError(t, pgx.BeginFunc(ctx, db.pg, func(tx pgx.Tx) error {
 		for i := range n {
 			if _, err := o.EnqueueTx(ctx, tx, url, msg(i)); err != nil {

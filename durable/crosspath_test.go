@@ -145,9 +145,12 @@ func crossPath[TTx any](t *testing.T, b durable.Backend[TTx], provider, consumer
 			require.NoError(t, err)
 		}
 	case "outbox":
-		sender, err := webhook.NewSender(&webhook.SenderOptions{Signer: scheme.sender(t, secret), Now: now})
-		require.NoError(t, err)
-		o := newOwnOutbox(t, b, sender, &durable.OutboxOptions{Backoff: durable.Schedule(retryDelay)})
+		// The same policy as Send's: one retry vocabulary.
+		o := newOwnOutbox(t, b, &webhook.SenderOptions{
+			Signer: scheme.sender(t, secret),
+			Retry:  webhook.Backoff{InitialDelay: retryDelay},
+			Now:    now,
+		}, nil)
 		require.NoError(t, o.Start(ctx))
 		t.Cleanup(func() { stop(t, o) })
 		deliver = func(t *testing.T) {
@@ -158,7 +161,7 @@ func crossPath[TTx any](t *testing.T, b durable.Backend[TTx], provider, consumer
 	case "publish":
 		require.NoError(t, durable.MigrateEndpoints(ctx, b))
 		e := newOwnEndpoints(t, b, &durable.EndpointsOptions{
-			Backoff:                      durable.Schedule(retryDelay),
+			Retry:                        webhook.Backoff{InitialDelay: retryDelay},
 			InsecureAllowPrivateNetworks: true, // the receiver is on loopback
 			NewSigner:                    scheme.endpoints,
 			Now:                          now,

@@ -70,7 +70,7 @@ type deliveryWorker[TTx any] struct {
 
 func (w *deliveryWorker[TTx]) NextRetry(job *river.Job[deliveryArgs]) time.Time {
 	if o := w.rt.outbox; o != nil {
-		return time.Now().Add(o.opts.Backoff(job.Attempt))
+		return retryAt(o.retry, job.Attempt, o.waits.take(job.ID))
 	}
 	return time.Time{} // the client's policy
 }
@@ -80,8 +80,9 @@ func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[deliveryA
 	if o == nil {
 		return river.JobSnooze(0) // never fetched: the queue is not worked here
 	}
-	snoozes := int(gjson.GetBytes(job.Metadata, "snoozes").Int())
-	run := job.Attempt + snoozes
+	// Versions before one retry policy snoozed on Retry-After, which River
+	// counts apart: a run's number counts those runs too.
+	run := job.Attempt + int(gjson.GetBytes(job.Metadata, "snoozes").Int())
 	rep, _ := o.sender.Attempt(ctx, job.Args.URL, job.Args.message(), webhook.AttemptOptions{
 		Number: run,
 		After:  signedBefore(job.Metadata, job.ScheduledAt, run),
@@ -120,9 +121,7 @@ func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[deliveryA
 	case rep.Class == webhook.ClassDelivered:
 		return nil
 	case rep.Class == webhook.ClassRetry:
-		if rep.RetryAfter > 0 && snoozes < o.opts.MaxSnoozes {
-			return river.JobSnooze(min(rep.RetryAfter, o.opts.MaxRetryAfter))
-		}
+		o.waits.set(job.ID, rep.RetryAfter) // for NextRetry, which River calls next
 		return errors.New(a.Error)
 	default: // permanent or gone: retrying cannot help
 		return river.JobCancel(errors.New(a.Error))

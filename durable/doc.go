@@ -28,9 +28,11 @@
 // transaction ([Outbox.EnqueueTx]), so the webhook exists exactly when the
 // business change committed. Workers deliver it, one signed attempt per job
 // run (fresh timestamp and signature, same message id), and map outcomes
-// onto River: retry after [OutboxOptions.Backoff], snooze for a Retry-After,
-// cancel on a permanent 4xx, and keep a dead letter when every attempt
-// failed. Each attempt is recorded ([Outbox.Attempts]); [Outbox.Replay] sends
+// onto River: retry as the [webhook.RetryPolicy] of the Sender's options
+// says, with the meaning it has in [webhook.Sender.Send] (a Retry-After is
+// honoured up to the policy's longest wait), cancel on a permanent 4xx, and
+// keep a dead letter when the policy gives up. The inbox and the endpoints
+// take the same policy type. Each attempt is recorded ([Outbox.Attempts]); [Outbox.Replay] sends
 // a finished or dead message again.
 //
 // A [Message] with a Type and Data is sent in the Sender's envelope,
@@ -45,9 +47,8 @@
 //	db, _ := durable.OpenSQLite("webhooks.db")
 //	backend := durable.SQLite(db)
 //	_ = durable.Migrate(ctx, backend)
-//	sender, _ := webhook.NewSender(&webhook.SenderOptions{Secret: secret})
 //	rt, _ := durable.NewRuntime(backend, nil)
-//	outbox, _ := durable.NewOutbox(rt, sender, nil)
+//	outbox, _ := durable.NewOutbox(rt, &webhook.SenderOptions{Secret: secret}, nil)
 //	_ = rt.Start(ctx)
 //	defer rt.Stop(shutdownCtx)
 //

@@ -24,19 +24,13 @@ type EndpointsOptions struct {
 	// Runtime runs.
 	EnqueueOnly bool
 
-	// MaxAttempts is how many failed attempts a delivery gets before it is
-	// kept as a dead letter. Default: 8.
-	MaxAttempts int
-
-	// Backoff gives the delay after a failed attempt. Default:
-	// Exponential(5*time.Second, time.Hour).
-	Backoff Backoff
-
-	// MaxRetryAfter caps the wait an endpoint can ask for with
-	// Retry-After; MaxSnoozes is how many such waits a delivery gets
-	// without spending an attempt. Defaults: 1 hour and 10.
-	MaxRetryAfter time.Duration
-	MaxSnoozes    int
+	// Retry decides whether and when a failed delivery is retried, with
+	// the meaning it has in [webhook.Sender.Send] (a Retry-After honoured up
+	// to the policy's longest wait); when it gives up, the delivery is kept
+	// as a dead letter. Default: 8 attempts with waits of up to 5 s, 10 s,
+	// ... an hour, webhook.Backoff{InitialDelay: 5 * time.Second, MaxDelay:
+	// time.Hour}.
+	Retry webhook.RetryPolicy
 
 	// AttemptTimeout bounds one request. Default: 30 s.
 	AttemptTimeout time.Duration
@@ -115,6 +109,7 @@ type EndpointsOptions struct {
 // The payload is stored once per message, not once per endpoint.
 type Endpoints[TTx any] struct {
 	rt      *Runtime[TTx]
+	waits   retryAfters
 	db      runner
 	senders *senderCache
 	opts    EndpointsOptions
@@ -133,12 +128,9 @@ func NewEndpoints[TTx any](rt *Runtime[TTx], opts *EndpointsOptions) (*Endpoints
 		o = *opts
 	}
 	o.MaxWorkers = cmp.Or(o.MaxWorkers, 100)
-	o.MaxAttempts = cmp.Or(o.MaxAttempts, defaultMaxAttempts)
-	if o.Backoff == nil {
-		o.Backoff = Exponential(5*time.Second, time.Hour)
+	if o.Retry == nil {
+		o.Retry = defaultDeliveryRetry
 	}
-	o.MaxRetryAfter = cmp.Or(o.MaxRetryAfter, time.Hour)
-	o.MaxSnoozes = cmp.Or(o.MaxSnoozes, 10)
 	o.AttemptTimeout = cmp.Or(o.AttemptTimeout, 30*time.Second)
 	o.MaxPayloadBytes = cmp.Or(o.MaxPayloadBytes, 1<<20)
 	o.MaxEndpointsPerApplication = cmp.Or(o.MaxEndpointsPerApplication, 1000)
@@ -177,7 +169,7 @@ func (e *Endpoints[TTx]) jobTimeout() time.Duration {
 
 // insertOpts are the options of every delivery job these endpoints insert.
 func (e *Endpoints[TTx]) insertOpts() *river.InsertOpts {
-	return &river.InsertOpts{MaxAttempts: e.opts.MaxAttempts}
+	return &river.InsertOpts{MaxAttempts: attemptsOf(e.opts.Retry)}
 }
 
 // nativeSigner is the default [EndpointsOptions.NewSigner]: the newest

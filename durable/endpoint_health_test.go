@@ -69,7 +69,7 @@ func TestFailingEndpointIsDisabledAndRecovered(t *testing.T) {
 	// and a jump beyond the tolerance would refuse it as too old.
 	opts := &durable.EndpointsOptions{
 		DisableAfter: 2 * time.Minute,
-		MaxAttempts:  50,
+		Retry:        testRetry(50, 20*time.Millisecond),
 		OnDisable: func(_ context.Context, e durable.Endpoint) {
 			mu.Lock()
 			defer mu.Unlock()

@@ -95,8 +95,8 @@ func epOptions(opts *durable.EndpointsOptions, clock *epClock) *durable.Endpoint
 	if o.AllowNetworks == nil {
 		o.InsecureAllowPrivateNetworks = true // receivers are on loopback
 	}
-	if o.Backoff == nil {
-		o.Backoff = durable.Schedule(20 * time.Millisecond)
+	if o.Retry == nil {
+		o.Retry = testRetry(8, 20*time.Millisecond)
 	}
 	return &o
 }

@@ -22,7 +22,7 @@ type endpointWorker[TTx any] struct {
 
 func (w *endpointWorker[TTx]) NextRetry(job *river.Job[endpointArgs]) time.Time {
 	if e := w.rt.endpoints; e != nil {
-		return time.Now().Add(e.opts.Backoff(job.Attempt))
+		return retryAt(e.opts.Retry, job.Attempt, e.waits.take(job.ID))
 	}
 	return time.Time{} // the client's policy
 }
@@ -65,8 +65,9 @@ func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointA
 	if err != nil {
 		return river.JobCancel(err)
 	}
-	snoozes := int(gjson.GetBytes(job.Metadata, "snoozes").Int())
-	run := job.Attempt + snoozes
+	// Versions before one retry policy snoozed on Retry-After, which River
+	// counts apart: a run's number counts those runs too.
+	run := job.Attempt + int(gjson.GetBytes(job.Metadata, "snoozes").Int())
 	// The stored payload is the event's data: the Sender wraps it in the
 	// envelope with the id and the type, so the receiver gets all three in
 	// the signed bytes. Publish checked that the payload is JSON.
@@ -105,9 +106,8 @@ func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointA
 		return river.JobCancel(errors.New("durable: endpoint disabled for failing: " + rec.Error))
 	case a.Class != webhook.ClassRetry:
 		return river.JobCancel(errors.New(rec.Error))
-	case a.RetryAfter > 0 && snoozes < e.opts.MaxSnoozes:
-		return river.JobSnooze(min(a.RetryAfter, e.opts.MaxRetryAfter))
 	}
+	e.waits.set(job.ID, a.RetryAfter) // for NextRetry, which River calls next
 	return errors.New(rec.Error)
 }
 

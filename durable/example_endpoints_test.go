@@ -79,7 +79,7 @@ func Example_endpoints() {
 	}
 	svc, err := durable.NewEndpoints(rt, &durable.EndpointsOptions{
 		InsecureAllowPrivateNetworks: true, // the receivers of this example run on loopback
-		Backoff:                      durable.Schedule(10 * time.Millisecond),
+		Retry:                        webhook.Backoff{InitialDelay: 10 * time.Millisecond, Multiplier: 1},
 		DisableAfter:                 time.Millisecond, // days in production
 		OnDisable: func(_ context.Context, e durable.Endpoint) {
 			disabled <- fmt.Sprintf("disabled %s endpoint %q: %s", e.ApplicationID, e.Description, e.DisabledReason)

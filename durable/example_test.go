@@ -32,9 +32,8 @@ func ExampleOutbox_EnqueueTx() {
 	if err := durable.Migrate(ctx, backend); err != nil {
 		panic(err)
 	}
-	sender, _ := webhook.NewSender(&webhook.SenderOptions{Secret: secret})
 	rt, _ := durable.NewRuntime(backend, nil) // this process's one River client
-	outbox, _ := durable.NewOutbox(rt, sender, nil)
+	outbox, _ := durable.NewOutbox(rt, &webhook.SenderOptions{Secret: secret}, nil)
 	_ = rt.Start(ctx)
 	defer rt.Stop(ctx)
 

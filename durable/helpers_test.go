@@ -47,7 +47,7 @@ type inboxAPI interface {
 // testDB is one freshly migrated database on one backend.
 type testDB struct {
 	name      string
-	newOutbox func(t testing.TB, opts *durable.OutboxOptions) outboxAPI
+	newOutbox func(t testing.TB, retry webhook.RetryPolicy, opts *durable.OutboxOptions) outboxAPI
 	newInbox  func(t testing.TB, h durable.HandlerFunc, opts *durable.InboxOptions) inboxAPI
 	sqlite    *sql.DB
 	pg        *pgxpool.Pool
@@ -85,8 +85,8 @@ func openSQLiteDB(t testing.TB, path string, migrate bool) *testDB {
 		name:    "sqlite",
 		sqlite:  db,
 		sqlPath: path,
-		newOutbox: func(t testing.TB, opts *durable.OutboxOptions) outboxAPI {
-			return newOwnOutbox(t, b, newSender(t), opts)
+		newOutbox: func(t testing.TB, retry webhook.RetryPolicy, opts *durable.OutboxOptions) outboxAPI {
+			return newOwnOutbox(t, b, senderOptions(retry), opts)
 		},
 		newInbox: func(t testing.TB, h durable.HandlerFunc, opts *durable.InboxOptions) inboxAPI {
 			return newOwnInbox(t, b, h, opts)
@@ -143,8 +143,8 @@ func openPostgresDB(t testing.TB, cfg *pgxpool.Config, migrate bool) *testDB {
 	return &testDB{
 		name: "postgres",
 		pg:   pool,
-		newOutbox: func(t testing.TB, opts *durable.OutboxOptions) outboxAPI {
-			return newOwnOutbox(t, b, newSender(t), opts)
+		newOutbox: func(t testing.TB, retry webhook.RetryPolicy, opts *durable.OutboxOptions) outboxAPI {
+			return newOwnOutbox(t, b, senderOptions(retry), opts)
 		},
 		newInbox: func(t testing.TB, h durable.HandlerFunc, opts *durable.InboxOptions) inboxAPI {
 			return newOwnInbox(t, b, h, opts)
@@ -158,12 +158,6 @@ func replaceDBName(base, name string) string {
 		return base
 	}
 	return "postgres://" + cfg.User + "@" + cfg.Host + ":" + strconv.Itoa(int(cfg.Port)) + "/" + name + "?sslmode=disable"
-}
-
-func newSender(t testing.TB) *webhook.Sender {
-	s, err := webhook.NewSender(&webhook.SenderOptions{Secret: testSecret})
-	require.NoError(t, err)
-	return s
 }
 
 // fastWorkers is the workers of a test's component (its Runtime polls

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/riverqueue/river"
 
@@ -19,8 +18,8 @@ const (
 
 // HandlerFunc processes one stored event; (*webhook.Mux).Dispatch is one,
 // so a Mux's handlers run in the inbox's workers. A nil error completes the
-// event; an error retries it after the inbox's Backoff, until its attempts
-// are spent and it becomes a dead letter; an error made with
+// event; an error retries it as [InboxOptions.Retry] says, until it gives
+// up and it becomes a dead letter; an error made with
 // [webhook.Unprocessable] (a poison message, the same concept the Mux and
 // the middleware use) cancels it at once: it is kept with its error and can
 // be replayed, but never retried. [AttemptFromContext] gives the run's
@@ -48,13 +47,12 @@ type InboxOptions struct {
 	// while the Runtime runs.
 	EnqueueOnly bool
 
-	// MaxAttempts is how many times an event's handler runs before the
-	// event becomes a dead letter. Default: 8.
-	MaxAttempts int
-
-	// Backoff gives the delay after a failed run. Default:
-	// Exponential(time.Second, 10*time.Minute).
-	Backoff Backoff
+	// Retry decides whether and when a failed run is retried, with the
+	// meaning it has in [webhook.Sender.Send] (a run is an attempt). When
+	// it gives up, the event becomes a dead letter. Default: 8 runs with
+	// waits of up to 1 s, 2 s, ... 10 minutes, webhook.Backoff{InitialDelay:
+	// time.Second, MaxDelay: 10 * time.Minute}.
+	Retry webhook.RetryPolicy
 
 	// MaxBodyBytes bounds a stored request body; larger ones are answered
 	// 413. Default: 1 MiB.
@@ -94,9 +92,8 @@ func NewInbox[TTx any](rt *Runtime[TTx], handle HandlerFunc, opts *InboxOptions)
 		o = *opts
 	}
 	o.MaxWorkers = cmp.Or(o.MaxWorkers, 100)
-	o.MaxAttempts = cmp.Or(o.MaxAttempts, defaultMaxAttempts)
-	if o.Backoff == nil {
-		o.Backoff = Exponential(time.Second, 10*time.Minute)
+	if o.Retry == nil {
+		o.Retry = defaultInboxRetry
 	}
 	o.MaxBodyBytes = cmp.Or(o.MaxBodyBytes, 1<<20)
 	o.IDHeader = cmp.Or(o.IDHeader, webhook.IDHeader)
@@ -118,7 +115,7 @@ func NewInbox[TTx any](rt *Runtime[TTx], handle HandlerFunc, opts *InboxOptions)
 
 // insertOpts are the options of every job this inbox inserts.
 func (in *Inbox[TTx]) insertOpts() *river.InsertOpts {
-	return &river.InsertOpts{MaxAttempts: in.opts.MaxAttempts}
+	return &river.InsertOpts{MaxAttempts: attemptsOf(in.opts.Retry)}
 }
 
 // Store stores ev for processing, as [Inbox.ServeHTTP] does. It reports

@@ -127,7 +127,7 @@ func TestInboxOutcomes(t *testing.T) {
 			t.Parallel()
 			eachDB(t, func(t *testing.T, db *testDB) {
 				rec := newRecorder(tc.fail)
-				in := db.newInbox(t, rec.handle, &durable.InboxOptions{MaxWorkers: fastWorkers, MaxAttempts: 3, Backoff: durable.Schedule(time.Millisecond)})
+				in := db.newInbox(t, rec.handle, &durable.InboxOptions{MaxWorkers: fastWorkers, Retry: testRetry(3, time.Millisecond)})
 				ctx := context.Background()
 				require.NoError(t, in.Start(ctx))
 				defer stop(t, in)
@@ -158,7 +158,7 @@ func TestInboxReplay(t *testing.T) {
 			}
 			return nil
 		})
-		in := db.newInbox(t, rec.handle, &durable.InboxOptions{MaxWorkers: fastWorkers, MaxAttempts: 2, Backoff: durable.Schedule(time.Millisecond)})
+		in := db.newInbox(t, rec.handle, &durable.InboxOptions{MaxWorkers: fastWorkers, Retry: testRetry(2, time.Millisecond)})
 		ctx := context.Background()
 		require.NoError(t, in.Start(ctx))
 		defer stop(t, in)

@@ -45,7 +45,7 @@ type eventWorker[TTx any] struct {
 
 func (w *eventWorker[TTx]) NextRetry(job *river.Job[eventArgs]) time.Time {
 	if in := w.rt.inbox; in != nil {
-		return time.Now().Add(in.opts.Backoff(job.Attempt))
+		return retryAt(in.opts.Retry, job.Attempt, 0)
 	}
 	return time.Time{} // the client's policy
 }

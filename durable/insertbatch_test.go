@@ -20,7 +20,7 @@ import (
 func TestConcurrentEnqueueDuplicates(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db *testDB) {
-		o := db.newOutbox(t, &durable.OutboxOptions{MaxWorkers: fastWorkers})
+		o := db.newOutbox(t, nil, &durable.OutboxOptions{MaxWorkers: fastWorkers})
 		const ids, copies = 50, 4
 		var (
 			mu   sync.Mutex

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	webhook "github.com/signedhooks/webhook"
 )
 
 func TestNumberPlaceholders(t *testing.T) {
@@ -26,36 +28,71 @@ func TestNumberPlaceholders(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
+// A job gets as many attempts as its policy allows, with the meaning the
+// policy has in Send.
+func TestAttemptsOf(t *testing.T) {
 	t.Parallel()
-	sched := Schedule(time.Minute, 5*time.Minute)
-	exp := Exponential(time.Second, 10*time.Second)
 	tests := []struct {
-		name     string
-		backoff  Backoff
-		failures int
-		min, max time.Duration
+		name   string
+		policy webhook.RetryPolicy
+		want   int
 	}{
-		{"schedule first", sched, 1, time.Minute, time.Minute},
-		{"schedule second", sched, 2, 5 * time.Minute, 5 * time.Minute},
-		{"schedule keeps its last", sched, 9, 5 * time.Minute, 5 * time.Minute},
-		{"schedule below one", sched, 0, time.Minute, time.Minute},
-		{"empty schedule", Schedule(), 3, 0, 0},
-		{"exponential first", exp, 1, 0, time.Second},
-		{"exponential third", exp, 3, 0, 4 * time.Second},
-		{"exponential capped", exp, 40, 0, 10 * time.Second},
-		{"exponential huge", exp, 1000, 0, 10 * time.Second},
+		{"zero Backoff", webhook.Backoff{}, webhook.DefaultMaxAttempts},
+		{"Backoff of 3", webhook.Backoff{MaxAttempts: 3}, 3},
+		{"no retry", webhook.Backoff{MaxAttempts: 1}, 1},
+		{"schedule of two waits", webhook.Schedule{time.Minute, 5 * time.Minute}, 3},
+		{"empty schedule", webhook.Schedule{}, 1},
+		{"never gives up", forever{}, maxPolicyAttempts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			for range 100 {
-				d := tc.backoff(tc.failures)
-				assert.GreaterOrEqual(t, d, tc.min)
-				assert.LessOrEqual(t, d, tc.max)
-			}
+			assert.Equal(t, tc.want, attemptsOf(tc.policy))
 		})
 	}
+}
+
+type forever struct{}
+
+func (forever) Delay(int, time.Duration) (time.Duration, bool) { return time.Second, true }
+
+// The wait before the next run is the policy's, Retry-After included; past
+// the policy's last attempt (a job stored with more), its last wait.
+func TestRetryAt(t *testing.T) {
+	t.Parallel()
+	sched := webhook.Schedule{time.Minute, 5 * time.Minute}
+	tests := []struct {
+		name       string
+		attempt    int
+		retryAfter time.Duration
+		want       time.Duration
+	}{
+		{"first", 1, 0, time.Minute},
+		{"second", 2, 0, 5 * time.Minute},
+		{"Retry-After", 1, 2 * time.Minute, 2 * time.Minute},
+		{"Retry-After clamped", 1, time.Hour, 5 * time.Minute},
+		{"past the schedule", 7, 0, 5 * time.Minute},
+		{"below one", 0, 0, time.Minute},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			before := time.Now()
+			at := retryAt(sched, tc.attempt, tc.retryAfter)
+			assert.WithinRange(t, at, before.Add(tc.want), time.Now().Add(tc.want))
+		})
+	}
+}
+
+// A Retry-After reaches the NextRetry call of its own job once.
+func TestRetryAfters(t *testing.T) {
+	t.Parallel()
+	var r retryAfters
+	r.set(1, time.Minute)
+	r.set(2, 0)
+	assert.Equal(t, time.Minute, r.take(1))
+	assert.Zero(t, r.take(1), "taken once")
+	assert.Zero(t, r.take(2), "no Retry-After, no entry")
 }
 
 func TestCleanText(t *testing.T) {

@@ -69,12 +69,13 @@ func workerRuntimeOptions(name string) *durable.RuntimeOptions {
 	return o
 }
 
-func workerSender(name string) (*webhook.Sender, error) {
-	return webhook.NewSender(&webhook.SenderOptions{
+func workerSender(name string) *webhook.SenderOptions {
+	return &webhook.SenderOptions{
 		Secret:         testSecret,
 		AttemptTimeout: 2 * time.Second,
+		Retry:          webhook.Backoff{InitialDelay: 10 * time.Millisecond, Multiplier: 1},
 		Client:         &http.Client{Transport: tagTransport{name: name, base: &http.Transport{MaxIdleConnsPerHost: 100}}},
-	})
+	}
 }
 
 func runWorker(name string) int {
@@ -86,10 +87,7 @@ func runWorker(name string) int {
 		}
 		err error
 	)
-	signer, err := workerSender(name)
-	if err != nil {
-		return 2
-	}
+	signer := workerSender(name)
 	switch os.Getenv(envDBKind) {
 	case "sqlite":
 		db, err := durable.OpenSQLite(os.Getenv(envDB))
@@ -143,13 +141,17 @@ type service interface {
 // provider and consumer does. With envSink set, the inbox's handler's
 // business effect is forwarding the event, signed, to the sink (which
 // deduplicates by id and counts); without it the handler does nothing.
-func newWorkerService[TTx any](b durable.Backend[TTx], sender *webhook.Sender, name string) (service, error) {
+func newWorkerService[TTx any](b durable.Backend[TTx], senderOpts *webhook.SenderOptions, name string) (service, error) {
+	sender, err := webhook.NewSender(senderOpts)
+	if err != nil {
+		return nil, err
+	}
 	rt, err := durable.NewRuntime(b, workerRuntimeOptions(name))
 	if err != nil {
 		return nil, err
 	}
-	retry := durable.Schedule(10 * time.Millisecond)
-	if _, err := durable.NewOutbox(rt, sender, &durable.OutboxOptions{Backoff: retry}); err != nil {
+	retry := senderOpts.Retry
+	if _, err := durable.NewOutbox(rt, senderOpts, nil); err != nil {
 		return nil, err
 	}
 	handle := func(context.Context, webhook.Event) error { return nil }
@@ -159,11 +161,11 @@ func newWorkerService[TTx any](b durable.Backend[TTx], sender *webhook.Sender, n
 			return err
 		}
 	}
-	if _, err := durable.NewInbox(rt, handle, &durable.InboxOptions{Backoff: retry}); err != nil {
+	if _, err := durable.NewInbox(rt, handle, &durable.InboxOptions{Retry: retry}); err != nil {
 		return nil, err
 	}
 	if os.Getenv(envEndpoints) != "" {
-		if _, err := durable.NewEndpoints(rt, &durable.EndpointsOptions{Backoff: retry, InsecureAllowPrivateNetworks: true}); err != nil {
+		if _, err := durable.NewEndpoints(rt, &durable.EndpointsOptions{Retry: retry, InsecureAllowPrivateNetworks: true}); err != nil {
 			return nil, err
 		}
 	}

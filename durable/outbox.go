@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -26,23 +25,6 @@ type OutboxOptions struct {
 	// does not deliver them, other processes do. Default: false, deliver
 	// while the Runtime runs.
 	EnqueueOnly bool
-
-	// MaxAttempts is how many failed attempts a message gets before it
-	// becomes a dead letter. Default: 8.
-	MaxAttempts int
-
-	// Backoff gives the delay after a failed attempt. Default:
-	// Exponential(5*time.Second, time.Hour).
-	Backoff Backoff
-
-	// MaxRetryAfter caps the wait a receiver can ask for with Retry-After.
-	// Default: 1 hour.
-	MaxRetryAfter time.Duration
-
-	// MaxSnoozes is how many times a message may wait for a Retry-After
-	// without spending one of its MaxAttempts; after that a Retry-After
-	// answer counts as an ordinary failed attempt. Default: 10.
-	MaxSnoozes int
 
 	// MaxPayloadBytes bounds the body of a message as sent: its Payload,
 	// or the envelope around its marshalled Data; [Outbox.Enqueue] refuses
@@ -96,46 +78,55 @@ type Delivery struct {
 // Each run of a job is one attempt, signed afresh (new timestamp and
 // signature, same message id) and recorded (see [Outbox.Attempts]).
 // Outcomes map onto River: a 2xx completes the message; a retryable failure
-// (network error, timeout, 3xx, 408, 409, 425, 429, 5xx) is retried after
-// [OutboxOptions.Backoff]; a Retry-After answer snoozes the job for that long
-// (capped by MaxRetryAfter); any other 4xx cancels it, with the reason;
-// once MaxAttempts failures are spent it is discarded and kept as a dead
-// letter, which [Outbox.Replay] sends again.
+// (network error, timeout, 3xx, 408, 409, 425, 429, 5xx) is retried as the
+// retry policy of the Sender's options says, exactly as [webhook.Sender.Send]
+// would retry it (a Retry-After honoured up to the policy's longest wait);
+// any other 4xx cancels it, with the reason; once the policy gives up the
+// message is discarded and kept as a dead letter, which [Outbox.Replay]
+// sends again.
 type Outbox[TTx any] struct {
 	rt     *Runtime[TTx]
 	sender *webhook.Sender
+	retry  webhook.RetryPolicy
+	waits  retryAfters
 	opts   OutboxOptions
 	log    *attemptLog[TTx]   // while rt runs, unless EnqueueOnly
 	batch  insertBatcher[TTx] // Enqueue's inserts
 }
 
-// NewOutbox returns an Outbox on rt that delivers with sender: each job
-// run is one [webhook.Sender.Attempt], so the Sender's signer, HTTP client,
-// per-attempt timeout, rate limits and network guard all apply, while the
-// retries are the Outbox's (its own Backoff and MaxAttempts; the Sender's
-// retry policy is not used). A Runtime holds at most one Outbox, attached
-// before the Runtime is first used ([ErrRuntimeInUse]). The Outbox
-// enqueues at once; it delivers only while rt runs ([Runtime.Start]), so
-// a process may enqueue only and leave delivery to others.
-func NewOutbox[TTx any](rt *Runtime[TTx], sender *webhook.Sender, opts *OutboxOptions) (*Outbox[TTx], error) {
+// NewOutbox returns an Outbox on rt that delivers with a [webhook.Sender]
+// built from sender: each job run is one [webhook.Sender.Attempt], so the
+// signer, HTTP client, per-attempt timeout, rate limits and network guard
+// all apply, and sender.Retry is the outbox's retry policy, with the
+// meaning it has in [webhook.Sender.Send]; a nil Retry means 8 attempts
+// with waits of up to 5 s, 10 s, ... an hour (also the cap of a
+// Retry-After): webhook.Backoff{InitialDelay: 5 * time.Second, MaxDelay:
+// time.Hour}. Errors are those of [webhook.NewSender]. A Runtime holds at
+// most one Outbox, attached before the Runtime is first used
+// ([ErrRuntimeInUse]). The Outbox enqueues at once; it delivers only while
+// rt runs ([Runtime.Start]), so a process may enqueue only and leave
+// delivery to others.
+func NewOutbox[TTx any](rt *Runtime[TTx], sender *webhook.SenderOptions, opts *OutboxOptions) (*Outbox[TTx], error) {
 	if rt == nil || sender == nil {
-		return nil, errors.New("durable: NewOutbox needs a runtime and a sender")
+		return nil, errors.New("durable: NewOutbox needs a runtime and sender options")
+	}
+	retry := sender.Retry
+	if retry == nil {
+		retry = defaultDeliveryRetry
+	}
+	s, err := webhook.NewSender(sender)
+	if err != nil {
+		return nil, err
 	}
 	var o OutboxOptions
 	if opts != nil {
 		o = *opts
 	}
 	o.MaxWorkers = cmp.Or(o.MaxWorkers, 100)
-	o.MaxAttempts = cmp.Or(o.MaxAttempts, defaultMaxAttempts)
-	if o.Backoff == nil {
-		o.Backoff = Exponential(5*time.Second, time.Hour)
-	}
-	o.MaxRetryAfter = cmp.Or(o.MaxRetryAfter, time.Hour)
-	o.MaxSnoozes = cmp.Or(o.MaxSnoozes, 10)
 	o.MaxPayloadBytes = cmp.Or(o.MaxPayloadBytes, 1<<20)
-	ob := &Outbox[TTx]{rt: rt, sender: sender, opts: o}
+	ob := &Outbox[TTx]{rt: rt, sender: s, retry: retry, opts: o}
 	ob.batch = insertBatcher[TTx]{rt: rt}
-	err := rt.attach(func() error {
+	err = rt.attach(func() error {
 		if rt.outbox != nil {
 			return errors.New("durable: the runtime has an outbox already")
 		}
@@ -150,7 +141,7 @@ func NewOutbox[TTx any](rt *Runtime[TTx], sender *webhook.Sender, opts *OutboxOp
 
 // insertOpts are the options of every job this outbox inserts.
 func (o *Outbox[TTx]) insertOpts() *river.InsertOpts {
-	return &river.InsertOpts{MaxAttempts: o.opts.MaxAttempts}
+	return &river.InsertOpts{MaxAttempts: attemptsOf(o.retry)}
 }
 
 // Enqueue stores msg for delivery to target. It returns [ErrInvalidURL] for

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
 )
 
@@ -83,7 +84,7 @@ func TestOutboxOutcomes(t *testing.T) {
 			t.Parallel()
 			eachDB(t, func(t *testing.T, db *testDB) {
 				ep := newEndpoint(t, tc.respond)
-				o := db.newOutbox(t, &durable.OutboxOptions{MaxWorkers: fastWorkers, MaxAttempts: 3, Backoff: durable.Schedule(10 * time.Millisecond)})
+				o := db.newOutbox(t, testRetry(3, 10*time.Millisecond), &durable.OutboxOptions{MaxWorkers: fastWorkers})
 				ctx := context.Background()
 				require.NoError(t, o.Start(ctx))
 				defer stop(t, o)
@@ -129,7 +130,7 @@ func TestOutboxReplayDeadLetter(t *testing.T) {
 				return 500, nil
 			}
 		})
-		o := db.newOutbox(t, &durable.OutboxOptions{MaxWorkers: fastWorkers, MaxAttempts: 2, Backoff: durable.Schedule(time.Millisecond)})
+		o := db.newOutbox(t, testRetry(2, time.Millisecond), &durable.OutboxOptions{MaxWorkers: fastWorkers})
 		ctx := context.Background()
 		require.NoError(t, o.Start(ctx))
 		defer stop(t, o)
@@ -153,7 +154,7 @@ func TestOutboxDuplicateEnqueue(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db *testDB) {
 		ep := newEndpoint(t, nil)
-		o := db.newOutbox(t, &durable.OutboxOptions{MaxWorkers: fastWorkers})
+		o := db.newOutbox(t, nil, &durable.OutboxOptions{MaxWorkers: fastWorkers})
 		ctx := context.Background()
 		first, err := o.Enqueue(ctx, ep.URL, durable.Message{ID: "msg_once", Payload: []byte(`{}`)})
 		require.NoError(t, err)
@@ -173,7 +174,7 @@ func TestOutboxDuplicateEnqueue(t *testing.T) {
 func TestOutboxEnqueueErrors(t *testing.T) {
 	t.Parallel()
 	db := newSQLiteDB(t)
-	o := db.newOutbox(t, &durable.OutboxOptions{MaxPayloadBytes: 8})
+	o := db.newOutbox(t, nil, &durable.OutboxOptions{MaxPayloadBytes: 8})
 	tests := []struct {
 		name    string
 		target  string
@@ -216,7 +217,7 @@ func TestOutboxEnqueueMany(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db *testDB) {
 		ep := newEndpoint(t, nil)
-		o := db.newOutbox(t, &durable.OutboxOptions{MaxWorkers: fastWorkers})
+		o := db.newOutbox(t, nil, &durable.OutboxOptions{MaxWorkers: fastWorkers})
 		many, ok := o.(interface {
 			EnqueueMany(context.Context, []durable.Envelope) ([]durable.Delivery, error)
 		})
@@ -247,5 +248,40 @@ func TestOutboxEnqueueMany(t *testing.T) {
 		}
 		received, _ := ep.count("msg_a")
 		assert.Equal(t, 1, received)
+	})
+}
+
+// A retry policy means the same in the Outbox as in Send: as many attempts,
+// and a Retry-After clamped to the policy's longest wait.
+func TestOutboxRetryPolicyAsInSend(t *testing.T) {
+	t.Parallel()
+	policy := webhook.Schedule{10 * time.Millisecond, 20 * time.Millisecond}
+	respond := func(string, int) (int, http.Header) {
+		return http.StatusServiceUnavailable, http.Header{"Retry-After": {"3600"}}
+	}
+	ep := newEndpoint(t, respond)
+	sender, err := webhook.NewSender(senderOptions(policy))
+	require.NoError(t, err)
+	start := time.Now()
+	rep, err := sender.Send(context.Background(), ep.URL, webhook.Message{ID: "msg_send", Payload: []byte(`{}`)})
+	require.Error(t, err)
+	sent := len(rep.Attempts)
+	require.Equal(t, 3, sent, "Send: one attempt per wait, and the first")
+	require.Less(t, time.Since(start), 10*time.Second, "Send clamped the hour-long Retry-After")
+
+	eachDB(t, func(t *testing.T, db *testDB) {
+		ctx := context.Background()
+		ep := newEndpoint(t, respond)
+		o := db.newOutbox(t, policy, &durable.OutboxOptions{MaxWorkers: fastWorkers})
+		require.NoError(t, o.Start(ctx))
+		defer stop(t, o)
+		d, err := o.Enqueue(ctx, ep.URL, durable.Message{Payload: []byte(`{}`)})
+		require.NoError(t, err)
+		waitState(t, o.Lookup, d.MessageID, durable.StateDead)
+		attempts, err := o.Attempts(ctx, d.MessageID)
+		require.NoError(t, err)
+		assert.Len(t, attempts, sent, "the Outbox makes as many attempts as Send")
+		assert.Less(t, attempts[len(attempts)-1].At.Sub(attempts[0].At), 10*time.Second,
+			"the Outbox clamped the hour-long Retry-After too")
 	})
 }

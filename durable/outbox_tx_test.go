@@ -17,7 +17,7 @@ func TestOutboxEnqueueTxSQLite(t *testing.T) {
 	ctx := context.Background()
 	db := newSQLiteDB(t)
 	ep := newEndpoint(t, nil)
-	o := newOwnOutbox(t, durable.SQLite(db.sqlite), newSender(t), &durable.OutboxOptions{MaxWorkers: fastWorkers})
+	o := newOwnOutbox(t, durable.SQLite(db.sqlite), senderOptions(nil), &durable.OutboxOptions{MaxWorkers: fastWorkers})
 	var err error
 	_, err = db.sqlite.ExecContext(ctx, `CREATE TABLE orders (id TEXT PRIMARY KEY)`)
 	require.NoError(t, err)
@@ -52,7 +52,7 @@ func TestOutboxEnqueueTxPostgres(t *testing.T) {
 	ctx := context.Background()
 	db := newPostgresDB(t)
 	ep := newEndpoint(t, nil)
-	o := newOwnOutbox(t, durable.Postgres(db.pg), newSender(t), &durable.OutboxOptions{MaxWorkers: fastWorkers})
+	o := newOwnOutbox(t, durable.Postgres(db.pg), senderOptions(nil), &durable.OutboxOptions{MaxWorkers: fastWorkers})
 	var err error
 	_, err = db.pg.Exec(ctx, `CREATE TABLE orders (id TEXT PRIMARY KEY)`)
 	require.NoError(t, err)
@@ -96,15 +96,15 @@ func TestOutboxRetryAfterOutlivesRestart(t *testing.T) {
 			}
 			return http.StatusOK, nil
 		})
-		opts := &durable.OutboxOptions{MaxWorkers: fastWorkers, Backoff: durable.Schedule(time.Millisecond)}
-		first := db.newOutbox(t, opts)
+		retry, opts := testRetry(8, time.Millisecond), &durable.OutboxOptions{MaxWorkers: fastWorkers}
+		first := db.newOutbox(t, retry, opts)
 		require.NoError(t, first.Start(ctx))
 		d, err := first.Enqueue(ctx, ep.URL, durable.Message{Payload: []byte(`{}`)})
 		require.NoError(t, err)
 		require.Eventually(t, func() bool { n, _ := ep.count(d.MessageID); return n == 1 }, 10*time.Second, 5*time.Millisecond)
 		stop(t, first)
 
-		second := db.newOutbox(t, opts)
+		second := db.newOutbox(t, retry, opts)
 		require.NoError(t, second.Start(ctx))
 		defer stop(t, second)
 		waitState(t, second.Lookup, d.MessageID, durable.StateDone)
@@ -133,8 +133,8 @@ func TestOutboxStopLosesNothing(t *testing.T) {
 				close(slow)
 			}
 		}()
-		opts := &durable.OutboxOptions{MaxWorkers: fastWorkers, Backoff: durable.Schedule(time.Millisecond)}
-		first := db.newOutbox(t, opts)
+		retry, opts := testRetry(8, time.Millisecond), &durable.OutboxOptions{MaxWorkers: fastWorkers}
+		first := db.newOutbox(t, retry, opts)
 		const n = 5
 		ids := make([]string, n)
 		for i := range ids {
@@ -152,7 +152,7 @@ func TestOutboxStopLosesNothing(t *testing.T) {
 		cancel()
 		close(slow)
 
-		second := db.newOutbox(t, opts)
+		second := db.newOutbox(t, retry, opts)
 		require.NoError(t, second.Start(ctx))
 		defer stop(t, second)
 		for _, id := range ids {

@@ -17,6 +17,8 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+
+	webhook "github.com/signedhooks/webhook"
 )
 
 // RuntimeOptions configures a [Runtime]: what every queue of one process
@@ -203,16 +205,13 @@ func (r *Runtime[TTx]) config() *river.Config {
 		ID:                          o.ID,
 		JobTimeout:                  o.JobTimeout,
 		Logger:                      o.Logger,
-		MaxAttempts:                 defaultMaxAttempts,
+		MaxAttempts:                 attemptsOf(defaultDeliveryRetry),
 		Queues:                      queues,
 		RescueStuckJobsAfter:        rescue,
-		RetryPolicy:                 backoffPolicy{Exponential(5*time.Second, time.Hour)},
+		RetryPolicy:                 clientRetry{defaultDeliveryRetry},
 		Workers:                     workers,
 	}
 }
-
-// defaultMaxAttempts is every component's default MaxAttempts.
-const defaultMaxAttempts = 8
 
 // Start starts the workers of every attached component that this process
 // works, in the background until [Runtime.Stop]. With none (every one
@@ -276,12 +275,13 @@ func (r *Runtime[TTx]) Stop(ctx context.Context) error {
 	return err
 }
 
-// backoffPolicy adapts a Backoff to River's client retry policy, which
-// River uses for a job whose worker gives no retry time of its own.
-type backoffPolicy struct{ backoff Backoff }
+// clientRetry adapts a RetryPolicy to River's client retry policy, which
+// River uses for a job whose worker gives no retry time of its own (a kind
+// whose component this process does not have, rescued by its leader).
+type clientRetry struct{ policy webhook.RetryPolicy }
 
-func (p backoffPolicy) NextRetry(job *rivertype.JobRow) time.Time {
-	return time.Now().Add(p.backoff(max(job.Attempt, 1)))
+func (p clientRetry) NextRetry(job *rivertype.JobRow) time.Time {
+	return retryAt(p.policy, job.Attempt, 0)
 }
 
 // stopClient stops fetching, waits for running jobs until ctx is done, then

@@ -11,6 +11,19 @@ import (
 	"github.com/signedhooks/webhook/durable"
 )
 
+// senderOptions signs with testSecret and retries with retry (nil: the
+// outbox's default).
+func senderOptions(retry webhook.RetryPolicy) *webhook.SenderOptions {
+	return &webhook.SenderOptions{Secret: testSecret, Retry: retry}
+}
+
+// testRetry makes attempts attempts (the first included) d apart, and
+// honours a Retry-After of up to a minute, as webhook.Backoff does.
+func testRetry(attempts int, d time.Duration) webhook.RetryPolicy {
+	return webhook.Backoff{InitialDelay: d, Multiplier: 1, MaxDelay: time.Minute, MaxAttempts: attempts,
+		Rand: func() float64 { return 0.99 }}
+}
+
 // testRuntimeOptions polls quickly, for tests.
 func testRuntimeOptions() *durable.RuntimeOptions {
 	return &durable.RuntimeOptions{FetchPollInterval: 20 * time.Millisecond}
@@ -39,7 +52,7 @@ type ownOutbox[TTx any] struct {
 	runtimeControl[TTx]
 }
 
-func newOwnOutbox[TTx any](t testing.TB, b durable.Backend[TTx], sender *webhook.Sender, opts *durable.OutboxOptions) ownOutbox[TTx] {
+func newOwnOutbox[TTx any](t testing.TB, b durable.Backend[TTx], sender *webhook.SenderOptions, opts *durable.OutboxOptions) ownOutbox[TTx] {
 	rt := newRuntime(t, b, nil)
 	o, err := durable.NewOutbox(rt, sender, opts)
 	require.NoError(t, err)

@@ -24,9 +24,9 @@ func TestRuntimeAttach(t *testing.T) {
 	nop := func(context.Context, webhook.Event) error { return nil }
 
 	rt := newRuntime(t, b, nil)
-	_, err := durable.NewOutbox(rt, newSender(t), nil)
+	_, err := durable.NewOutbox(rt, senderOptions(nil), nil)
 	require.NoError(t, err)
-	_, err = durable.NewOutbox(rt, newSender(t), nil)
+	_, err = durable.NewOutbox(rt, senderOptions(nil), nil)
 	require.Error(t, err, "a second outbox would declare the delivery kind twice")
 	in, err := durable.NewInbox(rt, nop, nil)
 	require.NoError(t, err)
@@ -42,7 +42,7 @@ func TestRuntimeAttach(t *testing.T) {
 	require.NoError(t, used.Start(context.Background()))
 	defer stop(t, used)
 	for name, attach := range map[string]func() error{
-		"outbox":    func() error { _, err := durable.NewOutbox(used, newSender(t), nil); return err },
+		"outbox":    func() error { _, err := durable.NewOutbox(used, senderOptions(nil), nil); return err },
 		"endpoints": func() error { _, err := durable.NewEndpoints(used, nil); return err },
 	} {
 		assert.ErrorIs(t, attach(), durable.ErrRuntimeInUse, name)
@@ -68,7 +68,7 @@ func TestRuntimeEnqueueOnly(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *testDB) {
 		ctx := context.Background()
 		ep := newEndpoint(t, nil)
-		enqueuer := db.newOutbox(t, &durable.OutboxOptions{MaxWorkers: fastWorkers, EnqueueOnly: true})
+		enqueuer := db.newOutbox(t, nil, &durable.OutboxOptions{MaxWorkers: fastWorkers, EnqueueOnly: true})
 		require.NoError(t, enqueuer.Start(ctx))
 		defer stop(t, enqueuer)
 		_, err := enqueuer.Enqueue(ctx, ep.URL, durable.Message{ID: "msg_1", Payload: []byte(`{}`)})
@@ -78,7 +78,7 @@ func TestRuntimeEnqueueOnly(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, durable.StatePending, it.State, "an EnqueueOnly outbox does not deliver")
 
-		worker := db.newOutbox(t, &durable.OutboxOptions{MaxWorkers: fastWorkers})
+		worker := db.newOutbox(t, nil, &durable.OutboxOptions{MaxWorkers: fastWorkers})
 		require.NoError(t, worker.Start(ctx))
 		defer stop(t, worker)
 		waitState(t, worker.Lookup, "msg_1", durable.StateDone)
@@ -104,7 +104,7 @@ func TestRuntimeOneClientPostgres(t *testing.T) {
 	defer pool.Close()
 
 	rt := newRuntime(t, durable.Postgres(pool), nil)
-	_, err = durable.NewOutbox(rt, newSender(t), nil)
+	_, err = durable.NewOutbox(rt, senderOptions(nil), nil)
 	require.NoError(t, err)
 	_, err = durable.NewInbox(rt, func(context.Context, webhook.Event) error { return nil }, nil)
 	require.NoError(t, err)

@@ -76,17 +76,14 @@ func run() error {
 		return err
 	}
 
-	sender, err := webhook.NewSender(&webhook.SenderOptions{Secret: secret})
-	if err != nil {
-		return err
-	}
 	rt, err := durable.NewRuntime(backend, nil) // this process's one River client
 	if err != nil {
 		return err
 	}
-	outbox, err := durable.NewOutbox(rt, sender, &durable.OutboxOptions{
-		Backoff: durable.Schedule(time.Minute, 5*time.Minute, 30*time.Minute),
-	})
+	outbox, err := durable.NewOutbox(rt, &webhook.SenderOptions{
+		Secret: secret,
+		Retry:  webhook.Schedule{time.Minute, 5 * time.Minute, 30 * time.Minute}, // as Send would
+	}, nil)
 	if err != nil {
 		return err
 	}
