@@ -1,0 +1,149 @@
+package durable_test
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	webhook "github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/durable"
+)
+
+// compatFixture is a SQLite database written by the release at main
+// f48600d (three River clients, durable.Backoff, snoozes on Retry-After),
+// dumped as SQL: testdata/compat/generate_test.go.txt, run in a worktree of
+// that commit, wrote it. It holds outbox messages waiting (one retrying
+// after a 503, one snoozed on a Retry-After, a raw payload and an envelope
+// never attempted), two inbox events and two endpoint deliveries, all
+// addressed to compatOldURL.
+const (
+	compatFixture = "testdata/compat/main-f48600d.sql"
+	compatOldURL  = "http://127.0.0.1:39057"
+)
+
+// A database written by the previous release keeps working after the
+// upgrade: Migrate changes nothing it needs, and a Runtime with an outbox,
+// an inbox and endpoints delivers and processes everything it held, the
+// payloads as they were, the snoozed message under its next run number.
+func TestCompatPreviousRelease(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dump, err := os.ReadFile(compatFixture)
+	require.NoError(t, err)
+	db, err := durable.OpenSQLite(filepath.Join(t.TempDir(), "old.db"))
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.ExecContext(ctx, string(dump))
+	require.NoError(t, err)
+
+	var endpointSecret string
+	require.NoError(t, db.QueryRowContext(ctx, `SELECT secret FROM webhook_endpoint_secret`).Scan(&endpointSecret))
+	rc := newCompatReceiver(t, endpointSecret)
+	moveTo(t, db, rc.URL)
+
+	b := durable.SQLite(db)
+	require.NoError(t, durable.MigrateEndpoints(ctx, b)) // the upgrade step
+	rt := newRuntime(t, b, nil)
+	o, err := durable.NewOutbox(rt, senderOptions(testRetry(8, 10*time.Millisecond)), nil)
+	require.NoError(t, err)
+	var processed sync.Map
+	_, err = durable.NewInbox(rt, func(_ context.Context, ev webhook.Event) error {
+		processed.Store(ev.ID, ev.Type)
+		return nil
+	}, nil)
+	require.NoError(t, err)
+	e, err := durable.NewEndpoints(rt, &durable.EndpointsOptions{InsecureAllowPrivateNetworks: true, Retry: testRetry(8, 10*time.Millisecond)})
+	require.NoError(t, err)
+	require.NoError(t, rt.Start(ctx))
+	defer stop(t, rt)
+
+	for _, id := range []string{"msg_retrying", "msg_snoozed", "msg_payload", "msg_data"} {
+		waitState(t, o.Lookup, id, durable.StateDone)
+	}
+	require.Eventually(t, func() bool {
+		_, one := processed.Load("evt_1")
+		_, two := processed.Load("evt_2")
+		return one && two
+	}, 20*time.Second, 10*time.Millisecond, "the stored events are processed")
+	var endpointID string
+	require.NoError(t, db.QueryRowContext(ctx, `SELECT endpoint_id FROM webhook_endpoint`).Scan(&endpointID))
+	for _, id := range []string{"msg_pub_1", "msg_pub_2"} {
+		waitState(t, func(ctx context.Context, id string) (durable.Item, error) {
+			return e.Delivery(ctx, "acme", endpointID, id)
+		}, id, durable.StateDone)
+	}
+
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	assert.Zero(t, rc.bad, "every request verifies")
+	assert.Equal(t, `{"event":"order.created","n":1}`, rc.bodies["msg_payload"], "a raw payload byte for byte")
+	assert.JSONEq(t, `{"id":"msg_data","event":"order.created","data":{"n":2}}`, rc.bodies["msg_data"])
+	assert.JSONEq(t, `{"id":"msg_pub_1","event":"invoice.paid","data":{"invoice":"in_1"}}`, rc.bodies["msg_pub_1"])
+	assert.JSONEq(t, `{"id":"msg_pub_2","event":"invoice.created","data":{"invoice":"in_2"}}`, rc.bodies["msg_pub_2"])
+	attempts, err := o.Attempts(ctx, "msg_snoozed")
+	require.NoError(t, err)
+	require.Len(t, attempts, 2, "the old attempt and the new one")
+	assert.Equal(t, []int{1, 2}, []int{attempts[0].Number, attempts[1].Number}, "the snoozed run counts")
+	assert.Greater(t, rc.signed["msg_snoozed"], attempts[0].At.Unix(), "signed after the old attempt")
+}
+
+// moveTo points every job and endpoint of the fixture at url.
+func moveTo(t *testing.T, db *sql.DB, url string) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := db.ExecContext(ctx, `UPDATE river_job SET args = CAST(replace(CAST(args AS TEXT), ?, ?) AS BLOB)`, compatOldURL, url)
+	require.NoError(t, err)
+	_, err = db.ExecContext(ctx, `UPDATE webhook_endpoint SET url = replace(url, ?, ?)`, compatOldURL, url)
+	require.NoError(t, err)
+}
+
+// compatReceiver verifies the outbox's requests (/hooks) with testSecret
+// and the endpoint's (/acme) with its secret, and keeps each id's body and
+// signed time.
+type compatReceiver struct {
+	*httptest.Server
+	mu     sync.Mutex
+	bodies map[string]string
+	signed map[string]int64
+	bad    int
+}
+
+func newCompatReceiver(t *testing.T, endpointSecret string) *compatReceiver {
+	key, err := webhook.ParseSecret(endpointSecret)
+	require.NoError(t, err)
+	outbox, err := webhook.NewVerifier(testSecret, nil)
+	require.NoError(t, err)
+	endpoint, err := webhook.NewVerifier(key, nil)
+	require.NoError(t, err)
+	rc := &compatReceiver{bodies: map[string]string{}, signed: map[string]int64{}}
+	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := outbox
+		if strings.HasPrefix(r.URL.Path, "/acme") {
+			v = endpoint
+		}
+		body, err := v.VerifyRequest(r)
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		if err != nil {
+			rc.bad++
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		id := r.Header.Get(webhook.IDHeader)
+		rc.bodies[id] = string(body)
+		rc.signed[id], _ = strconv.ParseInt(r.Header.Get(webhook.TimestampHeader), 10, 64)
+	}))
+	t.Cleanup(rc.Close)
+	return rc
+}
