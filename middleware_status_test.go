@@ -196,48 +196,59 @@ func statusCases(t *testing.T) []statusCase {
 	}
 }
 
+// serve delivers tc's first request, when it has one, then its request, to
+// the middleware configured with tc.opts and errorFunc (nil: the default),
+// and checks what every answer to the row must satisfy whatever writes the
+// body: status, Retry-After, runs of next and the outcome. It returns the
+// answer to the request.
+func (tc statusCase) serve(t *testing.T, errorFunc func(http.ResponseWriter, *http.Request, int, webhook.ErrorResponse)) *httptest.ResponseRecorder {
+	t.Helper()
+	f := newFixture(t, nil)
+	next := &counting{}
+	hook := &recorder{}
+	opts := tc.opts
+	opts.OnOutcome = hook.hook
+	opts.ErrorFunc = errorFunc
+	h := webhook.Middleware(f.verifier, &opts)(next)
+	if tc.first != nil {
+		rec := serve(h, tc.first(f))
+		require.Equal(t, http.StatusOK, rec.Code, "first delivery: %s", rec.Body)
+	}
+	rec := serve(h, tc.request(f))
+	assert.Equal(t, tc.status, rec.Code, "body %s", rec.Body)
+	if tc.retry {
+		assert.NotEmpty(t, rec.Header().Get("Retry-After"))
+	} else {
+		assert.Empty(t, rec.Header().Get("Retry-After"))
+	}
+	assert.Equal(t, tc.runs, next.count(), "runs of the next handler")
+	o := hook.last(t)
+	assert.Equal(t, tc.kind, o.Kind)
+	assert.Equal(t, tc.status, o.Status)
+	if tc.err != nil {
+		require.ErrorIs(t, o.Err, tc.err)
+	}
+	if tc.kind == webhook.OutcomeRejected {
+		assert.NotContains(t, rec.Body.String(), "webhook:", "the reason is not sent to the client")
+	}
+	assert.Equal(t, strings.Contains(tc.name, "another body"), o.FingerprintMismatch)
+	return rec
+}
+
 // TestMiddlewareStatusTable checks every row of the consumer status table:
 // status, JSON body, Retry-After, whether next ran, and the outcome.
 func TestMiddlewareStatusTable(t *testing.T) {
 	t.Parallel()
-	tests := statusCases(t)
-	for _, tc := range tests {
+	for _, tc := range statusCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, nil)
-			next := &counting{}
-			hook := &recorder{}
-			opts := tc.opts
-			opts.OnOutcome = hook.hook
-			h := webhook.Middleware(f.verifier, &opts)(next)
-			if tc.first != nil {
-				rec := serve(h, tc.first(f))
-				require.Equal(t, http.StatusOK, rec.Code, "first delivery: %s", rec.Body)
-			}
-			rec := serve(h, tc.request(f))
-			assert.Equal(t, tc.status, rec.Code, "body %s", rec.Body)
+			rec := tc.serve(t, nil)
 			switch tc.field {
 			case "error":
 				assert.Equal(t, errorMap(t, tc.value), jsonBody(t, rec))
 			case "status":
 				assert.Equal(t, map[string]string{tc.field: tc.value}, jsonBody(t, rec))
 			}
-			if tc.retry {
-				assert.NotEmpty(t, rec.Header().Get("Retry-After"))
-			} else {
-				assert.Empty(t, rec.Header().Get("Retry-After"))
-			}
-			assert.Equal(t, tc.runs, next.count(), "runs of the next handler")
-			o := hook.last(t)
-			assert.Equal(t, tc.kind, o.Kind)
-			assert.Equal(t, tc.status, o.Status)
-			if tc.err != nil {
-				require.ErrorIs(t, o.Err, tc.err)
-			}
-			if tc.kind == webhook.OutcomeRejected {
-				assert.NotContains(t, rec.Body.String(), "webhook:", "the reason is not sent to the client")
-			}
-			assert.Equal(t, strings.Contains(tc.name, "another body"), o.FingerprintMismatch)
 		})
 	}
 }
@@ -245,23 +256,18 @@ func TestMiddlewareStatusTable(t *testing.T) {
 // TestMiddlewareStatusTableErrorFunc runs every row of the status table
 // with an ErrorFunc that writes its own body and asks for another status:
 // error rows answer the documented status and Retry-After with the
-// function's body, and get the code and message the default would send;
-// status rows never call it.
+// function's body, and give it the code and message the default would
+// send; status rows never call it.
 func TestMiddlewareStatusTableErrorFunc(t *testing.T) {
 	t.Parallel()
 	for _, tc := range statusCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, nil)
-			next := &counting{}
-			hook := &recorder{}
 			var (
 				mu    sync.Mutex
 				calls []webhook.ErrorResponse
 			)
-			opts := tc.opts
-			opts.OnOutcome = hook.hook
-			opts.ErrorFunc = func(w http.ResponseWriter, r *http.Request, status int, e webhook.ErrorResponse) {
+			rec := tc.serve(t, func(w http.ResponseWriter, r *http.Request, status int, e webhook.ErrorResponse) {
 				mu.Lock()
 				calls = append(calls, e)
 				mu.Unlock()
@@ -270,38 +276,23 @@ func TestMiddlewareStatusTableErrorFunc(t *testing.T) {
 				w.Header().Set("Content-Type", "text/plain")
 				w.WriteHeader(http.StatusTeapot) // the documented status wins
 				fmt.Fprintf(w, "custom %d %s", status, e.Code)
-			}
-			h := webhook.Middleware(f.verifier, &opts)(next)
-			if tc.first != nil {
-				rec := serve(h, tc.first(f))
-				require.Equal(t, http.StatusOK, rec.Code, "first delivery: %s", rec.Body)
-			}
-			rec := serve(h, tc.request(f))
-			assert.Equal(t, tc.status, rec.Code, "body %s", rec.Body)
+			})
 			mu.Lock()
 			defer mu.Unlock()
-			if tc.field == "error" {
+			switch tc.field {
+			case "error":
 				require.Len(t, calls, 1, "ErrorFunc calls")
 				assert.Equal(t, tc.value, calls[0].Code)
 				assert.Equal(t, errorMap(t, tc.value)["message"], calls[0].Message)
 				assert.NotContains(t, calls[0].Message, "webhook:", "the reason is not given")
 				assert.Equal(t, fmt.Sprintf("custom %d %s", tc.status, tc.value), rec.Body.String())
 				assert.Equal(t, "text/plain", rec.Header().Get("Content-Type"))
-			} else {
+			case "status":
 				assert.Empty(t, calls, "ErrorFunc is only for errors")
-				if tc.field == "status" {
-					assert.Equal(t, map[string]string{tc.field: tc.value}, jsonBody(t, rec))
-				}
+				assert.Equal(t, map[string]string{tc.field: tc.value}, jsonBody(t, rec))
+			default:
+				assert.Empty(t, calls, "ErrorFunc is only for errors")
 			}
-			if tc.retry {
-				assert.NotEmpty(t, rec.Header().Get("Retry-After"))
-			} else {
-				assert.Empty(t, rec.Header().Get("Retry-After"))
-			}
-			assert.Equal(t, tc.runs, next.count(), "runs of the next handler")
-			o := hook.last(t)
-			assert.Equal(t, tc.kind, o.Kind)
-			assert.Equal(t, tc.status, o.Status)
 		})
 	}
 }
