@@ -11,15 +11,23 @@ import (
 // scheme packages and the root return one set of values that users match
 // with errors.Is. Their documentation for users is in package webhook.
 var (
-	ErrMissingSignature    = errors.New("webhook: missing signature header")
-	ErrInvalidHeader       = errors.New("webhook: malformed signature header")
+	// ErrMissingSignature means the request carries no signature.
+	ErrMissingSignature = errors.New("webhook: missing signature header")
+	// ErrInvalidHeader means the signature headers do not parse, or break a bound.
+	ErrInvalidHeader = errors.New("webhook: malformed signature header")
+	// ErrNoMatchingSignature means no signature was made with any of the secrets.
 	ErrNoMatchingSignature = errors.New("webhook: no matching signature")
-	ErrTimestampTooOld     = errors.New("webhook: timestamp too old")
-	ErrTimestampTooNew     = errors.New("webhook: timestamp in the future")
+	// ErrTimestampTooOld means a genuine signature, signed too long ago.
+	ErrTimestampTooOld = errors.New("webhook: timestamp too old")
+	// ErrTimestampTooNew means a genuine signature, signed too far ahead.
+	ErrTimestampTooNew = errors.New("webhook: timestamp in the future")
 
+	// ErrSecretTooShort means a secret has fewer than MinSecretLen bytes.
 	ErrSecretTooShort = errors.New("webhook: secret too short")
-	ErrInvalidSecret  = errors.New("webhook: malformed secret")
-	ErrNoSecret       = errors.New("webhook: no secret given")
+	// ErrInvalidSecret means a printable secret or key does not decode.
+	ErrInvalidSecret = errors.New("webhook: malformed secret")
+	// ErrNoSecret means a signer or verifier was given no secret.
+	ErrNoSecret = errors.New("webhook: no secret given")
 )
 
 const (

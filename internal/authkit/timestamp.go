@@ -20,9 +20,12 @@ func ParseUnix(s string) (int64, bool) { return sigheader.ParseUnix(s) }
 // timestamp: tolerance both ways, an injectable clock, and an explicit switch
 // to turn the check off.
 type Clock struct {
+	// Tolerance is how far a timestamp may lie from Now, either way.
 	Tolerance time.Duration
-	Skip      bool
-	Now       func() time.Time
+	// Skip turns the check off (InsecureSkipTimestampCheck).
+	Skip bool
+	// Now returns the current time.
+	Now func() time.Time
 }
 
 // NewClock validates and fills in the defaults: tolerance 0 means
