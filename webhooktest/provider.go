@@ -37,6 +37,10 @@ type Provider struct {
 	// Skew is how far in the past the stale case and in the future the
 	// future case are signed. Default: [DefaultSkew] (1 hour).
 	Skew time.Duration
+
+	// Path is the target of the requests [Provider.Deliver] makes, for a
+	// handler that routes by path. Default: "/".
+	Path string
 }
 
 func (p Provider) now() time.Time {
@@ -247,13 +251,21 @@ type sendFunc func(header http.Header, body []byte) (int, []byte, error)
 // constants), one after another, and reports each answer. msg is sent as
 // a [webhook.Sender] would send it (an empty ID gets a new one); the cases
 // that need a new message copy its Type and Data (or Payload) under a new
-// id. Deliver panics if the Provider has no Signer or msg cannot be sent.
+// id. A raw Payload is sent as is: unless it carries an id of its own, the
+// equal-body message is byte-identical to the first and signed in the same
+// second, and a consumer's replay guard refuses it, which the report
+// shows. Deliver panics if the Provider has no Signer or msg cannot be
+// sent.
 //
 // Check the result with [Report.Check], passing the ids the handler ran
 // for, to assert that it ran once per message.
 func (p Provider) Deliver(h http.Handler, msg webhook.Message) *Report {
+	path := p.Path
+	if path == "" {
+		path = "/"
+	}
 	return p.run(msg, func(header http.Header, body []byte) (int, []byte, error) {
-		r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+		r := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
 		r.Header = header
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r)

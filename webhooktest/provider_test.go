@@ -303,3 +303,35 @@ func TestWantString(t *testing.T) {
 		assert.Equal(t, s, w.String())
 	}
 }
+
+// TestDeliverRawPayload: a raw payload without an id of its own makes the
+// equal-body message byte-identical to the first; the middleware refuses it
+// as a replay, and the report says so (the hazard Message.Payload
+// documents).
+func TestDeliverRawPayload(t *testing.T) {
+	t.Parallel()
+	sc := schemes(t)[0]
+	c := newConsumer(t, sc.auth, nil)
+	at := time.Now()
+	p := webhooktest.Provider{Signer: sc.signer, Now: func() time.Time { return at }}
+	rep := p.Deliver(c, webhook.Message{Payload: []byte(`{"event":"payment.succeeded","data":{"id":"pi_1","amount":49.99}}`)})
+	require.Error(t, rep.Err())
+	eq := rep.Case(webhooktest.CaseEqualBody)
+	assert.Equal(t, answer{409, "replayed"}, answer{eq.Status, value(t, eq.Response)})
+	require.Error(t, rep.Check(c.Ran()))
+}
+
+// TestDeliverPath: the requests go to Path, for a handler behind a router.
+func TestDeliverPath(t *testing.T) {
+	t.Parallel()
+	sc := schemes(t)[0]
+	c := newConsumer(t, sc.auth, nil)
+	routes := http.NewServeMux()
+	routes.Handle("/webhooks/payments", c)
+	rep := webhooktest.Provider{Signer: sc.signer, Path: "/webhooks/payments"}.Deliver(routes, paid())
+	require.NoError(t, rep.Check(c.Ran()))
+
+	rep = webhooktest.Provider{Signer: sc.signer}.Deliver(routes, paid())
+	assert.Equal(t, http.StatusNotFound, rep.Case(webhooktest.CaseDeliver).Status)
+	require.Error(t, rep.Err())
+}
