@@ -7,9 +7,10 @@ import (
 	"time"
 )
 
-// ErrorResponse is the JSON body of every error answer of this module: the
-// middleware's, the [Mux]'s, and the durable inbox's and management API's.
-// It reads {"error":"<code>","message":"<text>"}.
+// ErrorResponse is the JSON body of error answers across this module: the
+// middleware's and the [Mux]'s, and the shape for other handlers (the
+// durable inbox, the management API) to answer with [WriteError]. It reads
+// {"error":"<code>","message":"<text>"}.
 //
 // Code is machine readable and stable: senders, scripts and tests may match
 // it. The middleware and the Mux answer these codes:
@@ -22,7 +23,7 @@ import (
 //	in_flight             409  the message is being processed (Retry-After)
 //	replayed              409  the signature was seen before (Retry-After)
 //	fingerprint_mismatch  422  a known id with another body, with
-//	                           [MiddlewareOptions.RejectFingerprintMismatch]
+//	                           RejectFingerprintMismatch set
 //	store_unavailable     503  the idempotency store failed (Retry-After)
 //	handler_failed        500  a [Mux] handler failed
 //	no_verified_event     500  a [Mux] reached without the middleware
