@@ -18,8 +18,10 @@ import (
 // middleware ([webhook.Middleware]), whose event (id, type, timestamp,
 // payload) it stores as is. Without one in the context it reads the id and
 // timestamp headers and the JSON body's "event" or "type" field. A body
-// over MaxBodyBytes is answered 413; a database failure 503 with
-// Retry-After, so the sender tries again later.
+// over MaxBodyBytes is answered 413, an id over 255 bytes 400, and a
+// database failure 503 with Retry-After, so the sender tries again later;
+// errors carry the core's one JSON shape, [webhook.ErrorResponse] (codes
+// body_too_large, unreadable_body, invalid_id, store_unavailable).
 func (in *Inbox[TTx]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ev, ok := webhook.EventFromContext(r.Context())
 	if !ok {
@@ -29,18 +31,18 @@ func (in *Inbox[TTx]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(ev.ID) > 255 {
-		writeJSON(w, http.StatusBadRequest, `{"error":"id too long"}`)
+		webhook.WriteError(w, http.StatusBadRequest, webhook.ErrorResponse{Code: "invalid_id", Message: "the message id is longer than 255 bytes"})
 		return
 	}
 	if int64(len(ev.Payload)) > in.opts.MaxBodyBytes {
-		writeJSON(w, http.StatusRequestEntityTooLarge, `{"error":"body too large"}`)
+		webhook.WriteError(w, http.StatusRequestEntityTooLarge, webhook.ErrorResponse{Code: "body_too_large"})
 		return
 	}
 	dup, err := in.Store(r.Context(), ev)
 	if err != nil {
 		in.rt.opts.Logger.Error("durable: storing event", "id", ev.ID, "error", err)
 		w.Header().Set("Retry-After", "5")
-		writeJSON(w, http.StatusServiceUnavailable, `{"error":"unavailable"}`)
+		webhook.WriteError(w, http.StatusServiceUnavailable, webhook.ErrorResponse{Code: "store_unavailable"})
 		return
 	}
 	if dup {
@@ -57,10 +59,10 @@ func (in *Inbox[TTx]) readEvent(w http.ResponseWriter, r *http.Request) (webhook
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeJSON(w, http.StatusRequestEntityTooLarge, `{"error":"body too large"}`)
+			webhook.WriteError(w, http.StatusRequestEntityTooLarge, webhook.ErrorResponse{Code: "body_too_large"})
 			return webhook.Event{}, http.StatusRequestEntityTooLarge
 		}
-		writeJSON(w, http.StatusBadRequest, `{"error":"unreadable body"}`)
+		webhook.WriteError(w, http.StatusBadRequest, webhook.ErrorResponse{Code: "unreadable_body"})
 		return webhook.Event{}, http.StatusBadRequest
 	}
 	ev := webhook.Event{ID: r.Header.Get(in.opts.IDHeader), Payload: body}

@@ -2,6 +2,7 @@ package durable_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -80,6 +81,10 @@ func TestInboxHTTP(t *testing.T) {
 
 		w = postEvent(t, in, "msg_big", `{"event":"`+strings.Repeat("x", 100)+`"}`)
 		assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
+		assertErrorBody(t, w, "body_too_large")
+		w = postEvent(t, in, strings.Repeat("i", 256), `{}`)
+		assert.Equal(t, http.StatusBadRequest, w.Code)
+		assertErrorBody(t, w, "invalid_id")
 
 		require.NoError(t, in.Start(ctx))
 		defer stop(t, in)
@@ -171,4 +176,15 @@ func TestInboxReplay(t *testing.T) {
 		assert.Equal(t, 3, rec.count("evt_dead"))
 		require.ErrorIs(t, in.Replay(ctx, "evt_unknown"), durable.ErrNotFound)
 	})
+}
+
+// assertErrorBody checks that w carries the core's one error shape,
+// webhook.ErrorResponse, with code.
+func assertErrorBody(t *testing.T, w *httptest.ResponseRecorder, code string) {
+	t.Helper()
+	var e webhook.ErrorResponse
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e), w.Body.String())
+	assert.Equal(t, code, e.Code)
+	assert.NotEmpty(t, e.Message)
+	assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
 }
