@@ -23,16 +23,20 @@ const defaultAddr = "127.0.0.1:8787"
 func runListen(e *env, args []string) error {
 	fs := newFlags(e, "listen", "[-addr A] [-path P] [-secret-env VAR] [-forward URL] [-history N]",
 		`Listen captures every request to the path and prints it: time, source,
-headers, body (indented when JSON) and, with a secret, the verification verdict
-and reason. Repeated message ids are marked as duplicates. The last deliveries
-are kept and served as JSON at /history and /history/{n}, and a live page at /
-lists them as they arrive.
+event type, headers, body (indented when JSON) and, with a secret, the
+verification verdict and reason. Repeated message ids are marked as
+duplicates. The last deliveries are kept and served as JSON at /history and
+/history/{n}, bodies byte for byte as received (with an indented "pretty"
+copy beside JSON ones), and a live page at / lists them as they arrive.
 
 With a secret, deliveries that fail verification are answered 400 or 401 like
 a real receiver (the reason is shown here, never sent back); others get 200.
 With -forward, each verified delivery (each delivery when no secret is given)
 is relayed to the URL with its method, headers and body, and the sender gets
-the local status (502 when the local endpoint cannot be reached).`)
+the local status and answer (502 when the local endpoint cannot be reached).
+
+A sender has -header-timeout to send the request header and then
+-body-timeout to send the body; slower ones are cut off.`)
 	addr := fs.String("addr", defaultAddr, "address to listen on")
 	path := fs.String("path", capture.DefaultPath, "path to capture deliveries at (and below)")
 	var sec secretFlags
@@ -43,12 +47,17 @@ the local status (502 when the local endpoint cannot be reached).`)
 	tolerance := fs.Duration("tolerance", webhook.DefaultTolerance, "how far a signed time may be from now, either way")
 	noTolerance := fs.Bool("no-tolerance", false, "skip the timestamp check")
 	allowHosts := fs.String("allow-host", "", "comma-separated host `names` under which the page and history may be read,\nbesides IP addresses and localhost (guards against DNS rebinding)")
+	headerTimeout := fs.Duration("header-timeout", 10*time.Second, "time a sender has to send the request header")
+	bodyTimeout := fs.Duration("body-timeout", capture.DefaultBodyTimeout, "time a sender has to send the body, after the header")
 	quiet := fs.Bool("quiet", false, "print one line per delivery instead of headers and body")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *history <= 0 || *maxBody <= 0 {
 		return usagef("-history and -max-body must be positive")
+	}
+	if *headerTimeout <= 0 || *bodyTimeout <= 0 {
+		return usagef("-header-timeout and -body-timeout must be positive")
 	}
 	if *noTolerance && isSet(fs, "tolerance") {
 		return usagef("-tolerance and -no-tolerance are mutually exclusive")
@@ -58,7 +67,7 @@ the local status (502 when the local endpoint cannot be reached).`)
 	}
 	opts := &capture.Options{
 		Path: *path, History: *history, MaxBodyBytes: *maxBody,
-		Forward: *forward, Log: e.stdout, Quiet: *quiet,
+		Forward: *forward, Log: e.stdout, Quiet: *quiet, BodyTimeout: *bodyTimeout,
 	}
 	for _, h := range strings.Split(*allowHosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
@@ -105,7 +114,7 @@ the local status (502 when the local endpoint cannot be reached).`)
 
 	srv := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: *headerTimeout,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}

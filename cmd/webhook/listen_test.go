@@ -129,8 +129,10 @@ func TestSendToListen(t *testing.T) {
 	assert.Equal(t, "msg_e2e_1", d.ID)
 	assert.Equal(t, capture.VerdictValid, d.Verdict)
 	assert.Equal(t, http.StatusOK, d.Status)
-	assert.Equal(t, capture.EncodingJSON, d.BodyEncoding)
+	assert.Equal(t, capture.EncodingText, d.BodyEncoding)
+	assert.Equal(t, "invoice.paid", d.Type)
 	assert.JSONEq(t, `{"id":"msg_e2e_1","event":"invoice.paid","data":{"amount":42}}`, d.Body)
+	assert.JSONEq(t, d.Body, d.Pretty)
 	assert.Equal(t, int64(1), list[1].DuplicateOf)
 
 	resp, err := http.Get(l.base + "/history/2")
@@ -152,7 +154,7 @@ func TestSendToListen(t *testing.T) {
 
 	require.Eventually(t, func() bool { return strings.Contains(l.output(), "#3 ") }, 5*time.Second, 10*time.Millisecond)
 	out := l.output()
-	assert.Contains(t, out, "id=msg_e2e_1 valid -> 200")
+	assert.Contains(t, out, "id=msg_e2e_1 type=invoice.paid valid -> 200")
 	assert.Contains(t, out, "duplicate of #1")
 	assert.Contains(t, out, "invalid (webhook: no matching signature) -> 401")
 	assert.NotContains(t, out, secret)
@@ -168,7 +170,9 @@ func TestListenForward(t *testing.T) {
 	local := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		relayed <- got{r.Header.Clone(), string(b)}
+		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusAccepted)
+		_, _ = io.WriteString(w, `{"status":"ignored"}`)
 	}))
 	t.Cleanup(local.Close)
 
@@ -177,6 +181,7 @@ func TestListenForward(t *testing.T) {
 	send := webhookCmd(t, `{"event":"ping"}`, env, "send", "-url", l.base+"/webhook", "-secret-env", "WH_SECRET", "-id", "msg_fwd")
 	require.Equal(t, 0, send.code, send.output())
 	assert.Contains(t, send.stdout, "attempt 1: 202", "the sender gets the local status")
+	assert.Contains(t, send.stdout, "receiver status: ignored", "the sender gets the local answer")
 
 	select {
 	case g := <-relayed:
@@ -192,8 +197,10 @@ func TestListenForward(t *testing.T) {
 	require.Len(t, list, 1)
 	require.NotNil(t, list[0].Forward)
 	assert.Equal(t, http.StatusAccepted, list[0].Forward.Status)
-	require.Eventually(t, func() bool { return strings.Contains(l.output(), "forwarded: local status 202") },
-		5*time.Second, 10*time.Millisecond)
+	assert.Equal(t, `{"status":"ignored"}`, list[0].Forward.Body)
+	assert.Equal(t, "application/json", list[0].Forward.ContentType)
+	l.waitFor(t, `forwarded: local status 202 in `)
+	l.waitFor(t, `ms: {"status":"ignored"}`)
 
 	// Deliveries that fail verification are not relayed.
 	req, err := http.NewRequest("POST", l.base+"/webhook", strings.NewReader(`{}`))
@@ -248,4 +255,35 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	assert.NotContains(t, out, secret)
 	assert.NotContains(t, out, strings.TrimPrefix(secret, "whsec_"))
 	assert.NotContains(t, out, raw)
+}
+
+// TestListenCaptureReverifies checks that the capture is byte-exact: the
+// body served by /history/1 verifies, with "webhook verify", against the
+// signature captured with it.
+func TestListenCaptureReverifies(t *testing.T) {
+	t.Parallel()
+	env := []string{"WH_SECRET=" + newSecret(t)}
+	l := startListen(t, env, "-secret-env", "WH_SECRET", "-quiet")
+	// Spaces, key order and escapes that re-indenting would change.
+	body := `{ "b":1,"a" : [ 1,2 ],"s":"\u00e9\n"}`
+	send := webhookCmd(t, body, env, "send", "-url", l.base+"/webhook", "-secret-env", "WH_SECRET", "-type", "order.created")
+	require.Equal(t, 0, send.code, send.output())
+
+	resp, err := http.Get(l.base + "/history/1")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var d capture.Delivery
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&d))
+	require.Equal(t, capture.EncodingText, d.BodyEncoding)
+	assert.Contains(t, d.Body, body)
+	assert.NotEqual(t, d.Body, d.Pretty)
+	assert.Equal(t, "order.created", d.Type)
+
+	sig := d.Header.Get("X-Webhook-Signature")
+	v := webhookCmd(t, d.Body, env, "verify", "-secret-env", "WH_SECRET", "-signature", sig)
+	assert.Equal(t, 0, v.code, v.output())
+	assert.Equal(t, "valid\n", v.stdout)
+	// The pretty view is for reading only: it does not verify.
+	v = webhookCmd(t, d.Pretty, env, "verify", "-secret-env", "WH_SECRET", "-signature", sig)
+	assert.Equal(t, 1, v.code, v.output())
 }

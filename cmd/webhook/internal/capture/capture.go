@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/signedhooks/webhook"
 )
@@ -20,6 +21,10 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
 		ID:     r.Header.Get(webhook.IDHeader),
 		Status: http.StatusOK,
 	}
+	// The header has its own timeout (http.Server.ReadHeaderTimeout); the
+	// body must arrive within BodyTimeout, so stalled senders cannot pin
+	// connections and goroutines.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
 	body, err := readLimited(r.Body, s.opts.MaxBodyBytes)
 	d.Size = len(body)
 	switch {
@@ -74,9 +79,21 @@ func (s *Server) record(d *Delivery) *entry {
 	return e
 }
 
-// respond answers the sender with a small JSON body: the status and the
-// delivery number, never the verification reason.
+// respond answers the sender: with the local endpoint's answer when the
+// delivery was relayed and answered, else with a small JSON body, the
+// status and the delivery number, never the verification reason.
 func respond(w http.ResponseWriter, d *Delivery) {
+	h := w.Header()
+	if f := d.Forward; f != nil && f.Status != 0 {
+		if f.ContentType != "" {
+			h["Content-Type"] = []string{f.ContentType}
+		}
+		h["Content-Length"] = []string{strconv.Itoa(len(f.raw))}
+		h["X-Content-Type-Options"] = []string{"nosniff"}
+		w.WriteHeader(f.Status)
+		_, _ = w.Write(f.raw)
+		return
+	}
 	var b []byte
 	switch d.Status {
 	case http.StatusBadRequest:
@@ -91,7 +108,6 @@ func respond(w http.ResponseWriter, d *Delivery) {
 		b = strconv.AppendInt(b, d.Seq, 10)
 		b = append(b, '}')
 	}
-	h := w.Header()
 	h["Content-Type"] = []string{"application/json"}
 	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(d.Status)

@@ -29,16 +29,18 @@ func TestCapture(t *testing.T) {
 		reason     error
 		encoding   string
 		body       string
+		pretty     string
 	}{
 		{
 			name: "valid", secret: true,
 			req:        func(t *testing.T) *http.Request { return signedRequest(t, "msg_1", `{"event":"a"}`) },
-			wantStatus: http.StatusOK, verdict: VerdictValid, encoding: EncodingJSON, body: "{\n  \"event\": \"a\"\n}",
+			wantStatus: http.StatusOK, verdict: VerdictValid, encoding: EncodingText, body: `{"event":"a"}`,
+			pretty: "{\n  \"event\": \"a\"\n}",
 		},
 		{
 			name: "tampered", secret: true, req: tampered,
 			wantStatus: http.StatusUnauthorized, verdict: VerdictInvalid, reason: webhook.ErrNoMatchingSignature,
-			encoding: EncodingJSON,
+			encoding: EncodingText, body: `{"event":"b"}`, pretty: "{\n  \"event\": \"b\"\n}",
 		},
 		{
 			name: "unsigned", secret: true,
@@ -93,6 +95,7 @@ func TestCapture(t *testing.T) {
 			if tc.body != "" {
 				assert.Equal(t, tc.body, d.Body)
 			}
+			assert.Equal(t, tc.pretty, d.Pretty)
 			if tc.reason != nil {
 				assert.True(t, strings.HasPrefix(d.Reason, tc.reason.Error()), d.Reason)
 			} else {

@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -16,9 +15,9 @@ const (
 	VerdictUnchecked = "unchecked" // no secret was configured
 )
 
-// Body encodings recorded in [Delivery.BodyEncoding].
+// Body encodings recorded in [Delivery.BodyEncoding]. Either way Body holds
+// the bytes exactly as received, so they verify against their signature.
 const (
-	EncodingJSON   = "json"   // Body is the JSON payload, indented
 	EncodingText   = "text"   // Body is the raw payload, valid UTF-8
 	EncodingBase64 = "base64" // Body is the raw payload in standard base64
 )
@@ -39,6 +38,10 @@ type Delivery struct {
 	Header http.Header `json:"headers"`
 	// ID is the message id header, if any.
 	ID string `json:"id,omitempty"`
+	// Type is the event type: the X-GitHub-Event header, else the body's
+	// top-level "event" (this module's envelope) or "type" (Standard
+	// Webhooks, Stripe) string; "" when there is none.
+	Type string `json:"type,omitempty"`
 	// DuplicateOf is the Seq of the first delivery in the history with the
 	// same ID, or 0 when this is the first.
 	DuplicateOf int64 `json:"duplicateOf,omitempty"`
@@ -46,10 +49,13 @@ type Delivery struct {
 	// was over the limit and only the first bytes are kept.
 	Size      int  `json:"size"`
 	Truncated bool `json:"truncated,omitempty"`
-	// BodyEncoding says how Body holds the payload: indented JSON, text or
-	// base64 for bytes that are not UTF-8.
+	// BodyEncoding says how Body holds the payload bytes as received: as
+	// text, or in base64 when they are not UTF-8.
 	BodyEncoding string `json:"bodyEncoding"`
 	Body         string `json:"body"`
+	// Pretty is the body indented for reading when it is JSON and the
+	// indented form is not too large (see [pretty]); "" otherwise.
+	Pretty string `json:"pretty,omitempty"`
 	// Verdict of signature verification, and the Reason when invalid.
 	Verdict string `json:"verdict"`
 	Reason  string `json:"reason,omitempty"`
@@ -67,6 +73,15 @@ type Forward struct {
 	Error string `json:"error,omitempty"`
 	// DurationMS is how long the relay took, in milliseconds.
 	DurationMS float64 `json:"durationMs"`
+	// ContentType and Body are the local endpoint's answer, its first
+	// [MaxForwardBody] bytes (Truncated when there was more), as text or,
+	// when not UTF-8, in base64 (BodyEncoding). The sender gets them too.
+	ContentType  string `json:"contentType,omitempty"`
+	BodyEncoding string `json:"bodyEncoding,omitempty"`
+	Body         string `json:"body,omitempty"`
+	Truncated    bool   `json:"truncated,omitempty"`
+
+	raw []byte // Body as received, to answer the sender with
 }
 
 // Summary is the part of a [Delivery] that the live page lists.
@@ -77,6 +92,7 @@ type Summary struct {
 	Path        string    `json:"path"`
 	Source      string    `json:"source"`
 	ID          string    `json:"id,omitempty"`
+	Type        string    `json:"type,omitempty"`
 	DuplicateOf int64     `json:"duplicateOf,omitempty"`
 	Size        int       `json:"size"`
 	Verdict     string    `json:"verdict"`
@@ -89,33 +105,67 @@ type Summary struct {
 func (d *Delivery) Summary() Summary {
 	return Summary{
 		Seq: d.Seq, Time: d.Time, Method: d.Method, Path: d.Path, Source: d.Source,
-		ID: d.ID, DuplicateOf: d.DuplicateOf, Size: d.Size, Verdict: d.Verdict,
+		ID: d.ID, Type: d.Type, DuplicateOf: d.DuplicateOf, Size: d.Size, Verdict: d.Verdict,
 		Reason: d.Reason, Status: d.Status, Forward: d.Forward,
 	}
 }
 
-// setBody stores body in its display form: indented when it is JSON, as is
-// when it is UTF-8 text, base64 otherwise.
+// setBody stores body as received, its indented form when it is JSON,
+// and the event type it names.
 func (d *Delivery) setBody(body []byte) {
-	if len(body) > 0 && looksLikeJSON(body) {
-		// Indent validates as it goes: one pass, and no output on error.
-		var buf bytes.Buffer
-		buf.Grow(len(body) + len(body)/4)
-		if json.Indent(&buf, body, "", "  ") == nil {
-			d.BodyEncoding, d.Body = EncodingJSON, buf.String()
-			return
-		}
-	}
 	if utf8.Valid(body) {
 		d.BodyEncoding, d.Body = EncodingText, string(body)
-		return
+	} else {
+		d.BodyEncoding, d.Body = EncodingBase64, base64.StdEncoding.EncodeToString(body)
 	}
-	d.BodyEncoding, d.Body = EncodingBase64, base64.StdEncoding.EncodeToString(body)
+	d.Pretty = pretty(body)
+	d.Type = eventType(d.Header, body)
+}
+
+// maxTypeLen bounds the event type recorded; a sender chooses it.
+const maxTypeLen = 200
+
+// eventType returns the event type a delivery names, or "".
+func eventType(h http.Header, body []byte) string {
+	if t := h.Get("X-GitHub-Event"); t != "" {
+		return clip(t, maxTypeLen)
+	}
+	if !looksLikeJSON(body) {
+		return ""
+	}
+	var top struct {
+		Event json.RawMessage `json:"event"`
+		Type  json.RawMessage `json:"type"`
+	}
+	if json.Unmarshal(body, &top) != nil {
+		return ""
+	}
+	for _, raw := range []json.RawMessage{top.Event, top.Type} {
+		var t string
+		if json.Unmarshal(raw, &t) == nil && t != "" {
+			return clip(t, maxTypeLen)
+		}
+	}
+	return ""
+}
+
+// clip returns s cut to at most n bytes, on a rune boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // cost is the approximate memory a delivery holds, for the history bound.
 func (d *Delivery) cost() int64 {
-	n := len(d.Body) + len(d.Path) + len(d.Source) + len(d.ID) + len(d.Reason) + 256
+	n := len(d.Body) + len(d.Pretty) + len(d.Path) + len(d.Source) + len(d.ID) + len(d.Type) + len(d.Reason) + 256
+	if f := d.Forward; f != nil {
+		n += len(f.Body) + len(f.ContentType) + len(f.Error)
+	}
 	for k, vs := range d.Header {
 		n += len(k)
 		for _, v := range vs {
@@ -123,19 +173,4 @@ func (d *Delivery) cost() int64 {
 		}
 	}
 	return int64(n)
-}
-
-// looksLikeJSON is a cheap first check: the first non-space byte of a JSON
-// document is one of these.
-func looksLikeJSON(b []byte) bool {
-	for _, c := range b {
-		switch c {
-		case ' ', '\t', '\r', '\n':
-			continue
-		case '{', '[', '"', '-', 't', 'f', 'n', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-			return true
-		}
-		return false
-	}
-	return false
 }

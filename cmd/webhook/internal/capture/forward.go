@@ -2,11 +2,13 @@ package capture
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"time"
+	"unicode/utf8"
 )
 
 // hopHeaders are meaningful for one connection only and are not relayed.
@@ -15,9 +17,9 @@ var hopHeaders = []string{
 	"Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
 }
 
-// maxDrain bounds how much of a local answer is read before closing it, so
-// the connection can be reused.
-const maxDrain = 64 << 10
+// MaxForwardBody bounds how much of a local answer is kept, shown and
+// returned to the sender.
+const MaxForwardBody = 64 << 10
 
 // relay sends r's method, headers and body to the forward URL and reports
 // the local status.
@@ -43,8 +45,21 @@ func (s *Server) relay(r *http.Request, body []byte) *Forward {
 		f.Error = err.Error()
 		return f
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
-	resp.Body.Close()
+	defer resp.Body.Close()
 	f.Status = resp.StatusCode
+	f.ContentType = clip(resp.Header.Get("Content-Type"), maxTypeLen)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxForwardBody+1))
+	if len(b) > MaxForwardBody {
+		b, f.Truncated = b[:MaxForwardBody], true
+	}
+	if err != nil {
+		f.Error = "answer cut short: " + err.Error()
+	}
+	f.raw = b
+	if utf8.Valid(b) {
+		f.BodyEncoding, f.Body = EncodingText, string(b)
+	} else {
+		f.BodyEncoding, f.Body = EncodingBase64, base64.StdEncoding.EncodeToString(b)
+	}
 	return f
 }

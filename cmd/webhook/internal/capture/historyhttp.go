@@ -12,11 +12,26 @@ func (s *Server) serveHistory(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
 	entries := s.hist.since(make([]*entry, 0, s.hist.len()), 0)
 	s.mu.Unlock()
-	list := make([]*Delivery, len(entries))
-	for i, e := range entries {
-		list[i] = e.d
+	setJSONHeaders(w.Header())
+	w.WriteHeader(http.StatusOK)
+	// One delivery at a time: the history may hold 64 MiB, and a second
+	// copy of it all in one buffer would double that.
+	enc := json.NewEncoder(w)
+	sep := []byte("[\n")
+	for _, e := range entries {
+		if _, err := w.Write(sep); err != nil {
+			return
+		}
+		if enc.Encode(e.d) != nil {
+			return
+		}
+		sep = []byte(",\n")
 	}
-	writeJSON(w, http.StatusOK, list)
+	if len(entries) == 0 {
+		_, _ = w.Write([]byte("[]\n"))
+		return
+	}
+	_, _ = w.Write([]byte("]\n"))
 }
 
 // serveEntry answers GET /history/{n} with delivery number n, or 404 when it
@@ -43,10 +58,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	h := w.Header()
+	setJSONHeaders(w.Header())
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+func setJSONHeaders(h http.Header) {
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
 }

@@ -25,6 +25,7 @@ const (
 	DefaultMaxBodyBytes = 1 << 20
 	DefaultClientBuffer = 256
 	DefaultMaxClients   = 64
+	DefaultBodyTimeout  = 30 * time.Second
 )
 
 // Options configures a [Server]. The zero value gives the defaults.
@@ -45,6 +46,12 @@ type Options struct {
 	// MaxBodyBytes is the largest body kept; a larger one is truncated and
 	// answered 413. Default: [DefaultMaxBodyBytes] (1 MiB).
 	MaxBodyBytes int64
+
+	// BodyTimeout is how long a sender has to send the body, counted from
+	// the end of the header; a slower one is cut off and its delivery
+	// recorded as invalid. It takes effect when the Server is served by
+	// net/http. Default: [DefaultBodyTimeout].
+	BodyTimeout time.Duration
 
 	// Verifier, when not nil, checks every delivery. Deliveries that fail
 	// are still recorded, with the reason, and answered 400 (missing or
@@ -116,7 +123,7 @@ func New(opts *Options) (*Server, error) {
 	if err := checkPath(o.Path); err != nil {
 		return nil, err
 	}
-	if o.History < 0 || o.HistoryBytes < 0 || o.MaxBodyBytes < 0 || o.ClientBuffer < 0 || o.MaxClients < 0 {
+	if o.History < 0 || o.HistoryBytes < 0 || o.MaxBodyBytes < 0 || o.ClientBuffer < 0 || o.MaxClients < 0 || o.BodyTimeout < 0 {
 		return nil, errors.New("capture: negative size")
 	}
 	o.History = orInt(o.History, DefaultHistory)
@@ -124,6 +131,9 @@ func New(opts *Options) (*Server, error) {
 	o.MaxBodyBytes = orInt64(o.MaxBodyBytes, DefaultMaxBodyBytes)
 	o.ClientBuffer = orInt(o.ClientBuffer, DefaultClientBuffer)
 	o.MaxClients = orInt(o.MaxClients, DefaultMaxClients)
+	if o.BodyTimeout == 0 {
+		o.BodyTimeout = DefaultBodyTimeout
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}

@@ -1,0 +1,100 @@
+package capture
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestPrettyIndentsLikeEncodingJSON(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		body string
+	}{
+		{"object", `{"event":"invoice.paid","data":{"amount":42,"lines":[1,2,{"a":null}]}}`},
+		{"empty containers", `{"a":{},"b":[],"c":[{}],"d":[[]]}`},
+		{"strings with brackets and escapes", `["{[,:]}", "q\"uote\\", "\u00e9"]`},
+		{"spaces", " { \"a\" :\t[ 1 ,\n2 ] } "},
+		{"scalar", `"just a string"`},
+		{"number", `-1.5e3`},
+		{"nested to the indent bound", strings.Repeat("[", maxIndentDepth) + strings.Repeat("]", maxIndentDepth)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var want bytes.Buffer
+			require.NoError(t, json.Indent(&want, bytes.TrimSpace([]byte(tc.body)), "", "  "))
+			assert.Equal(t, want.String(), pretty([]byte(tc.body)))
+		})
+	}
+}
+
+func TestPrettyRefusesWhatIsNotJSON(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{"", "plain", `{"a":`, `{"a":1}}`, "[1,2", "\xff"} {
+		assert.Empty(t, pretty([]byte(body)), "%q", body)
+	}
+}
+
+// TestPrettyIsLinearInTheNesting feeds the body that took listen to 1 GB:
+// json.Indent's output grows with the square of the depth, pretty's with
+// the size of the body, and past prettyLimit it gives up.
+func TestPrettyIsLinearInTheNesting(t *testing.T) {
+	t.Parallel()
+	for _, depth := range []int{100, 1000, 9_990} {
+		body := []byte(strings.Repeat("[", depth) + strings.Repeat("]", depth))
+		p := pretty(body)
+		assert.LessOrEqual(t, len(p), prettyLimit(len(body)), "depth %d", depth)
+		if p != "" {
+			var a, b any
+			require.NoError(t, json.Unmarshal(body, &a))
+			require.NoError(t, json.Unmarshal([]byte(p), &b))
+			assert.Equal(t, a, b)
+		}
+	}
+	// Deep but wide enough to stay under the bound: indentation stops
+	// growing at maxIndentDepth.
+	body := strings.Repeat(`{"k":`, 500) + `1` + strings.Repeat("}", 500)
+	p := pretty([]byte(body))
+	require.NotEmpty(t, p)
+	for _, line := range strings.Split(p, "\n") {
+		assert.LessOrEqual(t, len(line)-len(strings.TrimLeft(line, " ")), 2*maxIndentDepth)
+	}
+}
+
+func TestEventType(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		header map[string]string
+		body   string
+		want   string
+	}{
+		{"native envelope", nil, `{"id":"m","event":"invoice.paid","data":{}}`, "invoice.paid"},
+		{"standard webhooks", nil, `{"type":"user.created","timestamp":"x","data":{}}`, "user.created"},
+		{"stripe", nil, `{"id":"evt_1","object":"event","type":"charge.succeeded"}`, "charge.succeeded"},
+		{"github header", map[string]string{"X-GitHub-Event": "push"}, `{"ref":"main"}`, "push"},
+		{"event wins over type", nil, `{"type":"b","event":"a"}`, "a"},
+		{"not a string", nil, `{"event":{"name":"x"},"type":7}`, ""},
+		{"nested only", nil, `{"data":{"event":"x"}}`, ""},
+		{"array", nil, `[{"event":"x"}]`, ""},
+		{"not JSON", nil, `event=x`, ""},
+		{"too long", nil, `{"event":"` + strings.Repeat("é", 150) + `"}`, strings.Repeat("é", maxTypeLen/2)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := make(http.Header)
+			for k, v := range tc.header {
+				h.Set(k, v)
+			}
+			assert.Equal(t, tc.want, eventType(h, []byte(tc.body)))
+		})
+	}
+}
