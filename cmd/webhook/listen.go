@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -16,6 +17,10 @@ import (
 	"github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/cmd/webhook/internal/capture"
 )
+
+// memorySlack is the heap listen may use beyond its full history before the
+// garbage collector works harder: room for the bodies being read.
+const memorySlack = 32 << 20
 
 // defaultAddr is loopback only: captured deliveries may hold private data.
 const defaultAddr = "127.0.0.1:8787"
@@ -89,6 +94,12 @@ A sender has -header-timeout to send the request header and then
 	s, err := capture.New(opts)
 	if err != nil {
 		return usagef("%v", err)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// The history holds up to capture.DefaultHistoryBytes; without a
+		// limit the collector lets the heap grow to twice that before it
+		// runs. Keep the slack to what in-flight bodies need.
+		debug.SetMemoryLimit(capture.DefaultHistoryBytes + memorySlack)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

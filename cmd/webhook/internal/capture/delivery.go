@@ -118,35 +118,78 @@ func (d *Delivery) setBody(body []byte) {
 	} else {
 		d.BodyEncoding, d.Body = EncodingBase64, base64.StdEncoding.EncodeToString(body)
 	}
-	d.Pretty = pretty(body)
-	d.Type = eventType(d.Header, body)
+	isJSON := looksLikeJSON(body) && json.Valid(body)
+	if isJSON {
+		d.Pretty = indent(body)
+	}
+	d.Type = eventType(d.Header, body, isJSON)
 }
 
 // maxTypeLen bounds the event type recorded; a sender chooses it.
 const maxTypeLen = 200
 
-// eventType returns the event type a delivery names, or "".
-func eventType(h http.Header, body []byte) string {
+// eventType returns the event type a delivery names, or "": the
+// X-GitHub-Event header, else the top-level "event" or "type" string of
+// body, which is valid JSON when isJSON.
+func eventType(h http.Header, body []byte, isJSON bool) string {
 	if t := h.Get("X-GitHub-Event"); t != "" {
 		return clip(t, maxTypeLen)
 	}
-	if !looksLikeJSON(body) {
+	if !isJSON {
 		return ""
 	}
-	var top struct {
-		Event json.RawMessage `json:"event"`
-		Type  json.RawMessage `json:"type"`
+	event, typ := topLevelStrings(body, `"event"`, `"type"`)
+	if event == "" {
+		event = typ
 	}
-	if json.Unmarshal(body, &top) != nil {
-		return ""
-	}
-	for _, raw := range []json.RawMessage{top.Event, top.Type} {
-		var t string
-		if json.Unmarshal(raw, &t) == nil && t != "" {
-			return clip(t, maxTypeLen)
+	return clip(event, maxTypeLen)
+}
+
+// topLevelStrings returns the string values of the members named key1 and
+// key2 (quoted, as they are written) of the JSON object body, which must
+// be valid JSON; "" for a member that is missing or not a string. It reads
+// body once, skipping nested values without decoding them.
+func topLevelStrings(body []byte, key1, key2 string) (v1, v2 string) {
+	depth := 0
+	var key []byte   // the member name just read at depth 1, until its value
+	wantKey := false // at depth 1, the next string is a member name
+	for i := 0; i < len(body); i++ {
+		switch c := body[i]; c {
+		case ' ', '\t', '\r', '\n', ':':
+		case '"':
+			j := i + 1
+			for ; body[j] != '"'; j++ {
+				if body[j] == '\\' {
+					j++
+				}
+			}
+			if depth == 1 {
+				switch {
+				case wantKey:
+					key, wantKey = body[i:j+1], false
+				case string(key) == key1 && v1 == "":
+					_ = json.Unmarshal(body[i:j+1], &v1)
+				case string(key) == key2 && v2 == "":
+					_ = json.Unmarshal(body[i:j+1], &v2)
+				}
+			}
+			i = j
+		case '{', '[':
+			if depth == 0 && c != '{' {
+				return "", ""
+			}
+			depth++
+			wantKey = depth == 1
+			key = nil
+		case '}', ']':
+			depth--
+		case ',':
+			wantKey, key = depth == 1, nil
+		default: // a number, true, false or null
+			key = nil
 		}
 	}
-	return ""
+	return v1, v2
 }
 
 // clip returns s cut to at most n bytes, on a rune boundary.

@@ -16,9 +16,14 @@ func prettyLimit(n int) int { return 4*n + 64<<10 }
 // to maxIndentDepth, when it is valid JSON and the indented form stays
 // under prettyLimit; "" otherwise. Time and memory are linear in len(body).
 func pretty(body []byte) string {
-	if len(body) == 0 || !looksLikeJSON(body) || !json.Valid(body) {
+	if !looksLikeJSON(body) || !json.Valid(body) {
 		return ""
 	}
+	return indent(body)
+}
+
+// indent is pretty for a body known to be valid JSON.
+func indent(body []byte) string {
 	limit := prettyLimit(len(body))
 	out := make([]byte, 0, len(body)+len(body)/2)
 	depth := 0

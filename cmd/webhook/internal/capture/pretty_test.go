@@ -81,6 +81,9 @@ func TestEventType(t *testing.T) {
 		{"stripe", nil, `{"id":"evt_1","object":"event","type":"charge.succeeded"}`, "charge.succeeded"},
 		{"github header", map[string]string{"X-GitHub-Event": "push"}, `{"ref":"main"}`, "push"},
 		{"event wins over type", nil, `{"type":"b","event":"a"}`, "a"},
+		{"after nested members", nil, `{"data":{"event":"no","x":["type"]},"n":1,"t":true,"s":"a\"b","type":"yes"}`, "yes"},
+		{"escaped value", nil, `{"event":"a\u00e9\"b"}`, "aé\"b"},
+		{"names as values", nil, `{"x":"event","y":"type"}`, ""},
 		{"not a string", nil, `{"event":{"name":"x"},"type":7}`, ""},
 		{"nested only", nil, `{"data":{"event":"x"}}`, ""},
 		{"array", nil, `[{"event":"x"}]`, ""},
@@ -94,7 +97,7 @@ func TestEventType(t *testing.T) {
 			for k, v := range tc.header {
 				h.Set(k, v)
 			}
-			assert.Equal(t, tc.want, eventType(h, []byte(tc.body)))
+			assert.Equal(t, tc.want, eventType(h, []byte(tc.body), json.Valid([]byte(tc.body))))
 		})
 	}
 }
