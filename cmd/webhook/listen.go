@@ -34,7 +34,10 @@ duplicates. The last deliveries are kept and served as JSON at /history and
 /history/{n}, bodies byte for byte as received (with an indented "pretty"
 copy beside JSON ones), and a live page at / lists them as they arrive.
 
-With a secret, deliveries that fail verification are answered 400 or 401 like
+With a secret, deliveries are verified in the -scheme given: this module's
+(native), Standard Webhooks (standard, with its whsec_ secret), Stripe
+(stripe, with the endpoint's whsec_ secret) or GitHub (github, with the
+secret typed into GitHub). Deliveries that fail verification are answered 400 or 401 like
 a real receiver (the reason is shown here, never sent back); others get 200.
 With -forward, each verified delivery (each delivery when no secret is given)
 is relayed to the URL with its method, headers and body, and the sender gets
@@ -46,6 +49,7 @@ A sender has -header-timeout to send the request header and then
 	path := fs.String("path", capture.DefaultPath, "path to capture deliveries at (and below)")
 	var sec secretFlags
 	sec.register(fs)
+	scheme := fs.String("scheme", "native", schemeUsage)
 	forward := fs.String("forward", "", "relay deliveries to this `URL`, e.g. http://localhost:3000/webhook")
 	history := fs.Int("history", capture.DefaultHistory, "number of deliveries to keep")
 	maxBody := fs.Int64("max-body", capture.DefaultMaxBodyBytes, "largest body in bytes; larger ones are truncated and answered 413")
@@ -80,16 +84,17 @@ A sender has -header-timeout to send the request header and then
 		}
 	}
 	if sec.given(fs) {
-		key, err := sec.load(fs)
+		secret, err := sec.loadText(fs)
 		if err != nil {
 			return err
 		}
-		opts.Verifier, err = webhook.NewVerifier(key, &webhook.VerifierOptions{
-			Tolerance: *tolerance, InsecureSkipTimestampCheck: *noTolerance, MaxBodyBytes: *maxBody,
-		})
+		opts.Authenticator, opts.Signer, err = newScheme(*scheme, secret,
+			checkOptions{tolerance: *tolerance, noTolerance: *noTolerance, maxBody: *maxBody})
 		if err != nil {
 			return err
 		}
+	} else if isSet(fs, "scheme") {
+		return usagef("-scheme needs a secret: -secret-env VAR (or -secret)")
 	}
 	s, err := capture.New(opts)
 	if err != nil {
@@ -111,12 +116,12 @@ A sender has -header-timeout to send the request header and then
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(e.stdout, "Capturing deliveries at %s%s\nLive page: %s/   History: %s/history\n", base, s.Path(), base, base)
 	switch {
-	case opts.Verifier == nil:
+	case opts.Authenticator == nil:
 		fmt.Fprintln(e.stdout, "No secret given: signatures are not checked.")
 	case isSet(fs, "secret-env"):
-		fmt.Fprintf(e.stdout, "Verifying signatures with the secret in $%s.\n", sec.env)
+		fmt.Fprintf(e.stdout, "Verifying %s signatures with the secret in $%s.\n", *scheme, sec.env)
 	default:
-		fmt.Fprintln(e.stdout, "Verifying signatures with the secret given by -secret.")
+		fmt.Fprintf(e.stdout, "Verifying %s signatures with the secret given by -secret.\n", *scheme)
 	}
 	if *forward != "" {
 		fmt.Fprintf(e.stdout, "Forwarding deliveries to %s\n", redactURL(*forward))

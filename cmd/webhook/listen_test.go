@@ -15,7 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/cmd/webhook/internal/capture"
+	"github.com/signedhooks/webhook/githubsig"
+	"github.com/signedhooks/webhook/standardwebhooks"
+	"github.com/signedhooks/webhook/stripesig"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -286,4 +290,73 @@ func TestListenCaptureReverifies(t *testing.T) {
 	// The pretty view is for reading only: it does not verify.
 	v = webhookCmd(t, d.Pretty, env, "verify", "-secret-env", "WH_SECRET", "-signature", sig)
 	assert.Equal(t, 1, v.code, v.output())
+}
+
+// TestListenVerifiesOtherSchemes starts listen with each -scheme and sends
+// it a delivery signed the way that provider signs, and one signed with
+// another secret.
+func TestListenVerifiesOtherSchemes(t *testing.T) {
+	t.Parallel()
+	stdSecret := standardwebhooks.FormatSecret([]byte("0123456789abcdef0123456789abcdef"))
+	tests := []struct {
+		scheme, secret, other string
+		signer                func(secret string) (webhook.HeaderSigner, error)
+		body, wantID, wantTyp string
+		header                map[string]string
+	}{
+		{
+			scheme: "standard", secret: stdSecret, other: standardwebhooks.FormatSecret([]byte("another-secret-0123456789abcdefgh")),
+			signer: func(s string) (webhook.HeaderSigner, error) { return standardwebhooks.NewSigner([]string{s}, nil) },
+			body:   `{"type":"user.created","timestamp":"2026-12-01T00:00:00Z","data":{}}`, wantID: "msg_std", wantTyp: "user.created",
+		},
+		{
+			scheme: "stripe", secret: "whsec_stripe_0123456789abcdef0123", other: "whsec_stripe_other_0123456789abcd",
+			signer: func(s string) (webhook.HeaderSigner, error) { return stripesig.NewSigner([]string{s}, nil) },
+			body:   `{"id":"evt_1","object":"event","type":"charge.succeeded"}`, wantTyp: "charge.succeeded",
+		},
+		{
+			scheme: "github", secret: "typed-into-github-0123456789abcdef", other: "another-github-secret-0123456789ab",
+			signer: func(s string) (webhook.HeaderSigner, error) { return githubsig.NewSigner(s, nil) },
+			body:   `{"ref":"refs/heads/main"}`, wantID: "msg_gh", wantTyp: "push",
+			header: map[string]string{"X-GitHub-Event": "push"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scheme, func(t *testing.T) {
+			t.Parallel()
+			l := startListen(t, []string{"WH_SECRET=" + tc.secret}, "-scheme", tc.scheme, "-secret-env", "WH_SECRET", "-quiet")
+			l.waitFor(t, "Verifying "+tc.scheme+" signatures")
+			for _, secret := range []string{tc.secret, tc.other} {
+				s, err := tc.signer(secret)
+				require.NoError(t, err)
+				req, err := http.NewRequest(http.MethodPost, l.base+"/webhook", strings.NewReader(tc.body))
+				require.NoError(t, err)
+				for k, v := range tc.header {
+					req.Header.Set(k, v)
+				}
+				id := tc.wantID
+				if id == "" {
+					id = "evt_1"
+				}
+				require.NoError(t, s.SignHeaders(req.Header, id, time.Now(), []byte(tc.body)))
+				if tc.scheme == "github" {
+					req.Header.Set("X-GitHub-Delivery", id)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				require.NoError(t, err)
+				resp.Body.Close()
+			}
+			list := getHistory(t, l.base)
+			require.Len(t, list, 2)
+			assert.Equal(t, capture.VerdictValid, list[0].Verdict, list[0].Reason)
+			assert.Equal(t, http.StatusOK, list[0].Status)
+			assert.Equal(t, tc.wantTyp, list[0].Type)
+			if tc.wantID != "" {
+				assert.Equal(t, tc.wantID, list[0].ID)
+			}
+			assert.Equal(t, capture.VerdictInvalid, list[1].Verdict)
+			assert.Equal(t, http.StatusUnauthorized, list[1].Status)
+			assert.NotContains(t, l.output(), tc.secret)
+		})
+	}
 }

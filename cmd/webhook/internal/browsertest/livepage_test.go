@@ -75,7 +75,7 @@ func TestLivePageShowsDeliveriesAsTheyArrive(t *testing.T) {
 	ctx := browser(t)
 	v, err := webhook.NewVerifier(secret, nil)
 	require.NoError(t, err)
-	s, err := capture.New(&capture.Options{Verifier: v})
+	s, err := capture.New(&capture.Options{Authenticator: v})
 	require.NoError(t, err)
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)

@@ -18,7 +18,7 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
 		Path:   r.URL.RequestURI(),
 		Source: r.RemoteAddr,
 		Header: r.Header.Clone(),
-		ID:     r.Header.Get(webhook.IDHeader),
+		ID:     messageID(r.Header),
 		Status: http.StatusOK,
 	}
 	// The header has its own timeout (http.Server.ReadHeaderTimeout); the
@@ -27,19 +27,21 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
 	body, err := readLimited(r.Body, s.opts.MaxBodyBytes)
 	d.Size = len(body)
+	if int64(len(body)) > s.opts.MaxBodyBytes {
+		body = body[:s.opts.MaxBodyBytes]
+		d.Truncated = true
+	}
+	d.setBody(body)
 	switch {
 	case err != nil:
 		d.Verdict, d.Reason, d.Status = VerdictInvalid, "reading body: "+err.Error(), http.StatusBadRequest
-	case int64(len(body)) > s.opts.MaxBodyBytes:
-		body = body[:s.opts.MaxBodyBytes]
-		d.Truncated = true
+	case d.Truncated:
 		d.Verdict, d.Reason, d.Status = VerdictInvalid, webhook.ErrBodyTooLarge.Error(), http.StatusRequestEntityTooLarge
-	case s.opts.Verifier != nil:
+	case s.opts.Authenticator != nil:
 		s.verify(d, r, body)
 	default:
 		d.Verdict = VerdictUnchecked
 	}
-	d.setBody(body)
 
 	if s.forward != nil && d.Verdict != VerdictInvalid {
 		d.Forward = s.relay(r, body)
@@ -54,18 +56,39 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
 	respond(w, e.d)
 }
 
-// verify sets the verdict of d. The reason is recorded and printed but never
+// verify sets the verdict of d, and its id and type when the scheme
+// carries them in headers. The reason is recorded and printed but never
 // sent back to the sender.
 func (s *Server) verify(d *Delivery, r *http.Request, body []byte) {
-	err := s.opts.Verifier.Verify(r.Header.Get(webhook.SignatureHeader), body)
+	a, err := s.opts.Authenticator.Authenticate(r, body)
 	switch {
 	case err == nil:
 		d.Verdict = VerdictValid
+		if a.ID != "" {
+			d.ID = a.ID
+		}
+		if a.Type != "" {
+			d.Type = clip(a.Type, maxTypeLen)
+		}
 	case errors.Is(err, webhook.ErrMissingSignature), errors.Is(err, webhook.ErrInvalidHeader):
 		d.Verdict, d.Reason, d.Status = VerdictInvalid, err.Error(), http.StatusBadRequest
 	default:
 		d.Verdict, d.Reason, d.Status = VerdictInvalid, err.Error(), http.StatusUnauthorized
 	}
+}
+
+// idHeaders carry the message id in the schemes listen speaks: this
+// module's, Standard Webhooks (and its older svix names) and GitHub.
+var idHeaders = []string{webhook.IDHeader, "Webhook-Id", "Svix-Id", "X-Github-Delivery"}
+
+// messageID returns the first message id header of h, or "".
+func messageID(h http.Header) string {
+	for _, k := range idHeaders {
+		if v := h.Get(k); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // record adds d to the history and hands it to every live page.

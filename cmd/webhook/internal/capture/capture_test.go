@@ -78,7 +78,7 @@ func TestCapture(t *testing.T) {
 			t.Parallel()
 			o := &Options{MaxBodyBytes: 64}
 			if tc.secret {
-				o.Verifier = testVerifier(t)
+				o.Authenticator = testVerifier(t)
 			}
 			s := newTestServer(t, o)
 			w := serve(s, tc.req(t))
@@ -107,7 +107,7 @@ func TestCapture(t *testing.T) {
 
 func TestCaptureNeverTellsTheSenderWhy(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, &Options{Verifier: testVerifier(t)})
+	s := newTestServer(t, &Options{Authenticator: testVerifier(t)})
 	r := signedRequest(t, "msg_1", `{}`)
 	r.Body = nopCloser{bytesReader(`{"x":1}`)}
 	w := serve(s, r)
@@ -117,7 +117,7 @@ func TestCaptureNeverTellsTheSenderWhy(t *testing.T) {
 
 func TestCaptureMarksDuplicates(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, &Options{Verifier: testVerifier(t)})
+	s := newTestServer(t, &Options{Authenticator: testVerifier(t)})
 	for _, id := range []string{"msg_a", "msg_b", "msg_a", "msg_a"} {
 		require.Equal(t, http.StatusOK, serve(s, signedRequest(t, id, `{}`)).Code)
 	}

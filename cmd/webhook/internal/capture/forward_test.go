@@ -42,7 +42,7 @@ func TestForward(t *testing.T) {
 			}))
 			t.Cleanup(local.Close)
 
-			s := newTestServer(t, &Options{Verifier: testVerifier(t), Forward: local.URL + "/hooks"})
+			s := newTestServer(t, &Options{Authenticator: testVerifier(t), Forward: local.URL + "/hooks"})
 			r := signedRequest(t, "msg_fwd", `{"event":"x"}`)
 			sig := r.Header.Get(webhook.SignatureHeader)
 			if tc.tamper {

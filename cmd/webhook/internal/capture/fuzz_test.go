@@ -21,7 +21,7 @@ func FuzzCapture(f *testing.F) {
 	f.Add([]byte("plain\r\ntext\u202e"), "id\u2066", "garbage")
 	f.Fuzz(func(t *testing.T, body []byte, id, sig string) {
 		var log bytes.Buffer
-		s, err := New(&Options{MaxBodyBytes: 256, Verifier: testVerifier(t), Log: &log, AllowedHosts: []string{"example.com"}})
+		s, err := New(&Options{MaxBodyBytes: 256, Authenticator: testVerifier(t), Log: &log, AllowedHosts: []string{"example.com"}})
 		if err != nil {
 			t.Fatal(err)
 		}

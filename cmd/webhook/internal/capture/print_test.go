@@ -11,7 +11,7 @@ import (
 func TestPrintReportsAndCleans(t *testing.T) {
 	t.Parallel()
 	var log strings.Builder
-	s := newTestServer(t, &Options{Log: &log, Verifier: testVerifier(t)})
+	s := newTestServer(t, &Options{Log: &log, Authenticator: testVerifier(t)})
 	r := signedRequest(t, "msg_\x1b[2Jx", `{"event":"a"}`)
 	r.Header.Set("X-Evil", "\x1b]0;pwned\x07")
 	serve(s, r)

@@ -53,15 +53,21 @@ type Options struct {
 	// net/http. Default: [DefaultBodyTimeout].
 	BodyTimeout time.Duration
 
-	// Verifier, when not nil, checks every delivery. Deliveries that fail
-	// are still recorded, with the reason, and answered 400 (missing or
-	// malformed signature) or 401 (any other failure), as the middleware
-	// of this module would.
-	Verifier *webhook.Verifier
+	// Authenticator, when not nil, checks every delivery: a
+	// [*webhook.Verifier] for this module's scheme, or the verifier of
+	// another scheme (standardwebhooks, stripesig, githubsig). Deliveries
+	// that fail are still recorded, with the reason, and answered 400
+	// (missing or malformed signature) or 401 (any other failure), as the
+	// middleware of this module would.
+	Authenticator webhook.Authenticator
+
+	// Signer, when not nil, signs replayed deliveries afresh (see
+	// [Server.Replay]); without it a replay carries the original headers.
+	Signer webhook.HeaderSigner
 
 	// Forward, when not empty, is a URL each delivery is relayed to, with
 	// its method, headers and body, when it verified (every delivery when
-	// Verifier is nil). The sender then gets the local status, or 502 when
+	// Authenticator is nil). The sender then gets the local status, or 502 when
 	// the local endpoint could not be reached.
 	Forward string
 
