@@ -246,6 +246,9 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		webhookCmd(t, body, nil, "send", "-url", l.base+"/webhook", "-secret", raw, "-attempts", "1"),
 		webhookCmd(t, body, nil, "send", "-url", "http://127.0.0.1:1/", "-secret", secret, "-attempts", "1"),
 		webhookCmd(t, body, nil, "send", "-secret", secret),
+		webhookCmd(t, "", nil, "replay", "1", "-to", l.base+"/webhook", "-from", l.base, "-secret", secret),
+		webhookCmd(t, "", nil, "replay", "1", "-to", "http://127.0.0.1:1/", "-from", l.base, "-secret", secret),
+		webhookCmd(t, "", nil, "replay", "1", "-to", l.base+"/webhook", "-from", l.base, "-secret", secret, "-scheme", "stripe"),
 	}
 	l.stop(t)
 	for i, r := range runs {

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -22,20 +23,28 @@ var hopHeaders = []string{
 const MaxForwardBody = 64 << 10
 
 // relay sends r's method, headers and body to the forward URL and reports
-// the local status.
+// the local answer.
 func (s *Server) relay(r *http.Request, body []byte) *Forward {
+	return send(r.Context(), s.client, r.Method, s.forward.String(), r.Header.Clone(), body)
+}
+
+// send makes one request with header (which it may change) and body, and
+// reports the answer: its status, content type and first MaxForwardBody
+// bytes.
+func send(ctx context.Context, client *http.Client, method, target string, header http.Header, body []byte) *Forward {
 	start := time.Now()
 	f := &Forward{}
-	req, err := http.NewRequestWithContext(r.Context(), r.Method, s.forward.String(), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
 	if err != nil {
 		f.Error = err.Error()
 		return f
 	}
-	req.Header = r.Header.Clone()
 	for _, h := range hopHeaders {
-		req.Header.Del(h)
+		header.Del(h)
 	}
-	resp, err := s.opts.ForwardClient.Do(req)
+	header.Del("Content-Length") // set from the body
+	req.Header = header
+	resp, err := client.Do(req)
 	f.DurationMS = float64(time.Since(start).Microseconds()) / 1000
 	if err != nil {
 		var ue *url.Error

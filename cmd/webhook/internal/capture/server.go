@@ -71,8 +71,8 @@ type Options struct {
 	// the local endpoint could not be reached.
 	Forward string
 
-	// ForwardClient relays deliveries. Default: a client with a 30 second
-	// timeout that does not follow redirects.
+	// ForwardClient relays and replays deliveries. Default: a client with
+	// a 30 second timeout that does not follow redirects.
 	ForwardClient *http.Client
 
 	// Log receives a report of each delivery for a person to read. nil
@@ -105,6 +105,7 @@ type Options struct {
 type Server struct {
 	opts    Options
 	forward *url.URL
+	client  *http.Client // relays and replays
 
 	mu      sync.Mutex
 	hist    *history
@@ -156,12 +157,10 @@ func New(opts *Options) (*Server, error) {
 			return nil, errors.New("capture: forward URL must be an absolute http or https URL")
 		}
 		s.forward = u
-		if s.opts.ForwardClient == nil {
-			s.opts.ForwardClient = &http.Client{
-				Timeout:       30 * time.Second,
-				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-			}
-		}
+	}
+	s.client = o.ForwardClient
+	if s.client == nil {
+		s.client = defaultClient()
 	}
 	return s, nil
 }
@@ -192,6 +191,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.hostAllowed(r) {
 		http.Error(w, "host not allowed; start listen with -allow-host", http.StatusForbidden)
+		return
+	}
+	if strings.HasPrefix(p, "/history/") && strings.HasSuffix(p, "/replay") {
+		s.serveReplay(w, r, strings.TrimSuffix(strings.TrimPrefix(p, "/history/"), "/replay"))
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -243,4 +246,12 @@ func orInt64(v, def int64) int64 {
 		return def
 	}
 	return v
+}
+
+// defaultClient relays and replays when no client is given.
+func defaultClient() *http.Client {
+	return &http.Client{
+		Timeout:       30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
