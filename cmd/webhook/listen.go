@@ -147,7 +147,7 @@ A sender has -header-timeout to send the request header and then
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	fmt.Fprintln(e.stdout, "Stopped.")
+	fmt.Fprintf(e.stdout, "Stopped. %s\n", s.Totals())
 	return nil
 }
 

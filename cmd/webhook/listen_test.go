@@ -259,6 +259,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	}
 	out := l.output()
 	assert.Contains(t, out, "valid -> 200")
+	assert.Regexp(t, `Stopped\. \d+ deliveries: \d+ valid, \d+ invalid; x \d+`, out)
 	assert.NotContains(t, out, secret)
 	assert.NotContains(t, out, strings.TrimPrefix(secret, "whsec_"))
 	assert.NotContains(t, out, raw)

@@ -96,6 +96,7 @@ func (s *Server) record(d *Delivery) *entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.hist.add(d)
+	s.count(d)
 	if len(s.clients) > 0 {
 		s.publish(e)
 	}

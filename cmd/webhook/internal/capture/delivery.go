@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -216,4 +217,24 @@ func (d *Delivery) cost() int64 {
 		}
 	}
 	return int64(n)
+}
+
+// contains reports whether q, already lower case, occurs ignoring case in
+// d's body as received, its headers, path, reason or forward answer.
+func (d *Delivery) contains(q string) bool {
+	has := func(s string) bool { return strings.Contains(strings.ToLower(s), q) }
+	if has(d.Path) || has(d.Reason) || (d.BodyEncoding == EncodingText && has(d.Body)) {
+		return true
+	}
+	for k, vs := range d.Header {
+		if has(k) {
+			return true
+		}
+		for _, v := range vs {
+			if has(v) {
+				return true
+			}
+		}
+	}
+	return d.Forward != nil && has(d.Forward.Body)
 }

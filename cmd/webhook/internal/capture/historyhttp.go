@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // serveHistory answers GET /history with the deliveries held, oldest first,
@@ -67,4 +68,29 @@ func setJSONHeaders(h http.Header) {
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
+}
+
+// maxSearch bounds the text /search looks for.
+const maxSearch = 256
+
+// serveSearch answers GET /search?q=text with the numbers of the held
+// deliveries whose body, headers, path or reason contain text, ignoring
+// case, oldest first.
+func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query().Get("q")
+	if q == "" || len(q) > maxSearch {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "q must be 1 to 256 bytes"})
+		return
+	}
+	s.mu.Lock()
+	entries := s.hist.since(make([]*entry, 0, s.hist.len()), 0)
+	s.mu.Unlock()
+	q = strings.ToLower(q)
+	seqs := make([]int64, 0)
+	for _, e := range entries {
+		if e.d.contains(q) {
+			seqs = append(seqs, e.d.Seq)
+		}
+	}
+	writeJSON(w, http.StatusOK, seqs)
 }

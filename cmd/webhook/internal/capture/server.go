@@ -32,8 +32,8 @@ const (
 type Options struct {
 	// Path is where deliveries are captured: requests to Path and below it,
 	// with any method. Default: [DefaultPath]. It must not be "/" nor one of
-	// the paths the server itself serves (/events, /history, /app.js,
-	// /app.css).
+	// the paths the server itself serves (/events, /history, /summary,
+	// /search, /app.js, /app.css).
 	Path string
 
 	// History is how many deliveries are kept. Default: [DefaultHistory].
@@ -110,6 +110,7 @@ type Server struct {
 	mu      sync.Mutex
 	hist    *history
 	clients map[*client]struct{}
+	totals  Totals
 	closed  bool
 	done    chan struct{}
 
@@ -149,6 +150,7 @@ func New(opts *Options) (*Server, error) {
 		opts:    o,
 		hist:    newHistory(o.History, o.HistoryBytes),
 		clients: make(map[*client]struct{}),
+		totals:  Totals{Verdicts: make(map[string]int64), Types: make(map[string]int64)},
 		done:    make(chan struct{}),
 	}
 	if o.Forward != "" {
@@ -171,6 +173,7 @@ func checkPath(p string) error {
 	}
 	switch base := strings.TrimSuffix(p, "/"); {
 	case base == "", base == "/events", base == "/history", base == "/app.js", base == "/app.css",
+		base == "/summary", base == "/search",
 		strings.HasPrefix(base, "/history/"):
 		return fmt.Errorf("capture: path %q is used by the server itself", p)
 	}
@@ -209,6 +212,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveEvents(w, r)
 	case p == "/history":
 		s.serveHistory(w, r)
+	case p == "/summary":
+		s.serveTotals(w, r)
+	case p == "/search":
+		s.serveSearch(w, r)
 	case strings.HasPrefix(p, "/history/"):
 		s.serveEntry(w, r, strings.TrimPrefix(p, "/history/"))
 	default:
