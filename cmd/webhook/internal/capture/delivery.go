@@ -208,7 +208,7 @@ func clip(s string, n int) string {
 func (d *Delivery) cost() int64 {
 	n := len(d.Body) + len(d.Pretty) + len(d.Path) + len(d.Source) + len(d.ID) + len(d.Type) + len(d.Reason) + 256
 	if f := d.Forward; f != nil {
-		n += len(f.Body) + len(f.ContentType) + len(f.Error)
+		n += len(f.Body) + len(f.raw) + len(f.ContentType) + len(f.Error)
 	}
 	for k, vs := range d.Header {
 		n += len(k)
