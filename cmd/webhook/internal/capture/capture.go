@@ -25,14 +25,26 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
 	// body must arrive within BodyTimeout, so stalled senders cannot pin
 	// connections and goroutines.
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
-	body, err := readLimited(r.Body, s.opts.MaxBodyBytes)
+	body, release, err := s.readBody(r.Body, s.opts.MaxBodyBytes)
+	defer release()
 	d.Size = len(body)
 	if int64(len(body)) > s.opts.MaxBodyBytes {
 		body = body[:s.opts.MaxBodyBytes]
 		d.Truncated = true
 	}
-	d.setBody(body)
+	if !errors.Is(err, errBusy) {
+		d.setBody(body)
+	} else {
+		d.BodyEncoding = EncodingText
+	}
 	switch {
+	case errors.Is(err, errBusy):
+		d.Verdict, d.Reason, d.Status = VerdictInvalid, err.Error(), http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "1")
+		// Answer now and close, rather than let net/http read the rest
+		// of the body first.
+		w.Header().Set("Connection", "close")
+		_ = http.NewResponseController(w).EnableFullDuplex()
 	case err != nil:
 		d.Verdict, d.Reason, d.Status = VerdictInvalid, "reading body: "+err.Error(), http.StatusBadRequest
 	case d.Truncated:
@@ -124,6 +136,8 @@ func respond(w http.ResponseWriter, d *Delivery) {
 		b = []byte(`{"error":"bad request"}`)
 	case http.StatusUnauthorized:
 		b = []byte(`{"error":"unauthorized"}`)
+	case http.StatusServiceUnavailable:
+		b = []byte(`{"error":"busy"}`)
 	case http.StatusRequestEntityTooLarge:
 		b = []byte(`{"error":"body too large"}`)
 	default:
@@ -138,11 +152,45 @@ func respond(w http.ResponseWriter, d *Delivery) {
 	_, _ = w.Write(b)
 }
 
-// readLimited reads at most limit+1 bytes of body, so the caller can tell a
-// body over the limit.
-func readLimited(body io.Reader, limit int64) ([]byte, error) {
+// errBusy is the reason recorded for a delivery refused because other
+// bodies being read hold the whole in-flight budget.
+var errBusy = errors.New("busy: other bodies being read hold the memory budget (MaxInFlightBytes); answered 503")
+
+// minRead is the buffer a body is first read into; it doubles as needed.
+const minRead = 512
+
+// readBody reads at most limit+1 bytes of body, so the caller can tell a
+// body over the limit. Every buffer it allocates is held against
+// MaxInFlightBytes until release is called, so the bodies being read at
+// once cannot take more memory than that: past it, it stops with errBusy.
+// A sender's declared Content-Length is not trusted for the first buffer:
+// a slow sender holds only about what it has sent.
+func (s *Server) readBody(body io.Reader, limit int64) (b []byte, release func(), err error) {
+	var held int64
+	release = func() { s.inflight.Add(-held) }
 	if body == nil || body == http.NoBody {
-		return nil, nil
+		return nil, release, nil
 	}
-	return io.ReadAll(io.LimitReader(body, limit+1))
+	lr := io.LimitReader(body, limit+1)
+	for {
+		if len(b) == cap(b) {
+			grow := int64(max(minRead, 2*cap(b)))
+			if s.inflight.Add(grow) > s.opts.MaxInFlightBytes {
+				s.inflight.Add(-grow)
+				return b, release, errBusy
+			}
+			held += grow
+			nb := make([]byte, len(b), grow)
+			copy(nb, b)
+			b = nb
+		}
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, release, nil
+		}
+		if err != nil {
+			return b, release, err
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/signedhooks/webhook"
@@ -26,6 +27,7 @@ const (
 	DefaultClientBuffer = 256
 	DefaultMaxClients   = 64
 	DefaultBodyTimeout  = 30 * time.Second
+	DefaultInFlight     = 32 << 20
 )
 
 // Options configures a [Server]. The zero value gives the defaults.
@@ -46,6 +48,13 @@ type Options struct {
 	// MaxBodyBytes is the largest body kept; a larger one is truncated and
 	// answered 413. Default: [DefaultMaxBodyBytes] (1 MiB).
 	MaxBodyBytes int64
+
+	// MaxInFlightBytes bounds the memory held by the bodies being read at
+	// once; a delivery that would need more is answered 503 with
+	// Retry-After and recorded without its body. Default:
+	// [DefaultInFlight] (32 MiB); a value under four times MaxBodyBytes is
+	// raised to that, so one body of the largest size can always be read.
+	MaxInFlightBytes int64
 
 	// BodyTimeout is how long a sender has to send the body, counted from
 	// the end of the header; a slower one is cut off and its delivery
@@ -111,8 +120,10 @@ type Server struct {
 	hist    *history
 	clients map[*client]struct{}
 	totals  Totals
-	closed  bool
-	done    chan struct{}
+
+	inflight atomic.Int64 // bytes held by bodies being read
+	closed   bool
+	done     chan struct{}
 
 	logMu sync.Mutex
 }
@@ -131,12 +142,16 @@ func New(opts *Options) (*Server, error) {
 	if err := checkPath(o.Path); err != nil {
 		return nil, err
 	}
-	if o.History < 0 || o.HistoryBytes < 0 || o.MaxBodyBytes < 0 || o.ClientBuffer < 0 || o.MaxClients < 0 || o.BodyTimeout < 0 {
+	if o.History < 0 || o.HistoryBytes < 0 || o.MaxBodyBytes < 0 || o.ClientBuffer < 0 || o.MaxClients < 0 || o.BodyTimeout < 0 || o.MaxInFlightBytes < 0 {
 		return nil, errors.New("capture: negative size")
 	}
 	o.History = orInt(o.History, DefaultHistory)
 	o.HistoryBytes = orInt64(o.HistoryBytes, DefaultHistoryBytes)
 	o.MaxBodyBytes = orInt64(o.MaxBodyBytes, DefaultMaxBodyBytes)
+	if o.MaxInFlightBytes == 0 {
+		o.MaxInFlightBytes = DefaultInFlight
+	}
+	o.MaxInFlightBytes = max(o.MaxInFlightBytes, 4*o.MaxBodyBytes)
 	o.ClientBuffer = orInt(o.ClientBuffer, DefaultClientBuffer)
 	o.MaxClients = orInt(o.MaxClients, DefaultMaxClients)
 	if o.BodyTimeout == 0 {
