@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -100,4 +101,78 @@ func TestEventType(t *testing.T) {
 			assert.Equal(t, tc.want, eventType(h, []byte(tc.body), json.Valid([]byte(tc.body))))
 		})
 	}
+}
+
+// FuzzPretty checks the indenter and the type finder on any valid JSON:
+// the indented form decodes to the same value, and the type is the one a
+// decoder finds (for bodies without escapes, which the finder compares
+// as written).
+func FuzzPretty(f *testing.F) {
+	f.Add([]byte(`{"event":"a","data":{"type":"b"}}`))
+	f.Add([]byte(`{"type":"x","event":1,"event":"second"}`))
+	f.Add([]byte(`[{"event":"x"}]`))
+	f.Add([]byte(`{"a":[{},[],""],"type":"t"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if !json.Valid(body) {
+			if pretty(body) != "" {
+				t.Fatal("indented what is not JSON")
+			}
+			return
+		}
+		if p := pretty(body); p != "" && !sameJSON(body, []byte(p)) {
+			t.Fatalf("indented form differs: %q", p)
+		}
+		if bytes.IndexByte(body, '\\') >= 0 {
+			return
+		}
+		event, typ := topLevelStrings(body, `"event"`, `"type"`)
+		wantEvent, wantType := firstStrings(body)
+		if event != wantEvent || typ != wantType {
+			t.Fatalf("got %q %q, want %q %q", event, typ, wantEvent, wantType)
+		}
+	})
+}
+
+// firstStrings is topLevelStrings by a decoder: the first non-empty
+// string values of the "event" and "type" members of a top-level object.
+func firstStrings(body []byte) (event, typ string) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", ""
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return event, typ
+		}
+		var raw json.RawMessage
+		if dec.Decode(&raw) != nil {
+			return event, typ
+		}
+		key, _ := tok.(string)
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			switch {
+			case key == "event" && event == "":
+				event = s
+			case key == "type" && typ == "":
+				typ = s
+			}
+		}
+	}
+	return event, typ
+}
+
+// sameJSON reports whether a and b hold the same JSON value, numbers
+// compared as written (1E700 does not fit a float64).
+func sameJSON(a, b []byte) bool {
+	decode := func(b []byte) (any, error) {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var v any
+		return v, dec.Decode(&v)
+	}
+	va, errA := decode(a)
+	vb, errB := decode(b)
+	return errA == nil && errB == nil && reflect.DeepEqual(va, vb)
 }
