@@ -44,7 +44,9 @@ is relayed to the URL with its method, headers and body, and the sender gets
 the local status and answer (502 when the local endpoint cannot be reached).
 
 A sender has -header-timeout to send the request header and then
--body-timeout to send the body; slower ones are cut off.`)
+-body-timeout to send the body; slower ones are cut off. The bodies being
+read at once share a 32 MiB budget: past it a delivery is answered 503
+with Retry-After, and recorded.`)
 	addr := fs.String("addr", defaultAddr, "address to listen on")
 	path := fs.String("path", capture.DefaultPath, "path to capture deliveries at (and below)")
 	var sec secretFlags
