@@ -32,10 +32,10 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
 		body = body[:s.opts.MaxBodyBytes]
 		d.Truncated = true
 	}
-	if !errors.Is(err, errBusy) {
-		d.setBody(body)
+	if errors.Is(err, errBusy) {
+		d.BodyEncoding = EncodingText // the part read is not kept
 	} else {
-		d.BodyEncoding = EncodingText
+		d.setBody(body)
 	}
 	switch {
 	case errors.Is(err, errBusy):

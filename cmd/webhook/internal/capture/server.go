@@ -1,7 +1,9 @@
 // Package capture is the capture server behind "webhook listen": it records
-// every request to one path, verifies its signature when a secret is known,
-// optionally relays it to a local URL, keeps a bounded history served as
-// JSON, and streams new deliveries to a live page.
+// every request to one path byte for byte, verifies its signature when a
+// scheme and secret are known, optionally relays it to a local URL, keeps a
+// bounded history served as JSON, counts deliveries by verdict and type,
+// replays them to a URL, and streams new deliveries to a live page. It
+// stays bounded in memory and time whatever senders send.
 package capture
 
 import (
