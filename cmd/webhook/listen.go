@@ -19,8 +19,9 @@ import (
 )
 
 // memorySlack is the heap listen may use beyond its full history before the
-// garbage collector works harder: room for the bodies being read.
-const memorySlack = 32 << 20
+// garbage collector works harder: the bodies being read (their budget is
+// capture.DefaultInFlight) and the rest of the process.
+const memorySlack = capture.DefaultInFlight + 16<<20
 
 // defaultAddr is loopback only: captured deliveries may hold private data.
 const defaultAddr = "127.0.0.1:8787"
@@ -105,7 +106,7 @@ with Retry-After, and recorded.`)
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// The history holds up to capture.DefaultHistoryBytes; without a
 		// limit the collector lets the heap grow to twice that before it
-		// runs. Keep the slack to what in-flight bodies need.
+		// runs. Keep the slack to what bodies being read may hold.
 		debug.SetMemoryLimit(capture.DefaultHistoryBytes + memorySlack)
 	}
 	ln, err := net.Listen("tcp", *addr)

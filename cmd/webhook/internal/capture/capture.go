@@ -25,8 +25,9 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
 	// body must arrive within BodyTimeout, so stalled senders cannot pin
 	// connections and goroutines.
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
-	body, release, err := s.readBody(r.Body, s.opts.MaxBodyBytes)
-	defer release()
+	var held budget
+	defer s.release(&held)
+	body, err := s.readBody(r.Body, s.opts.MaxBodyBytes, &held)
 	d.Size = len(body)
 	if int64(len(body)) > s.opts.MaxBodyBytes {
 		body = body[:s.opts.MaxBodyBytes]
@@ -35,7 +36,8 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, errBusy) {
 		d.BodyEncoding = EncodingText // the part read is not kept
 	} else {
-		d.setBody(body)
+		s.hold(&held, int64(len(body))) // the copy kept; read, so not refused
+		d.setBody(body, func(n int64) bool { return s.reserve(&held, n) })
 	}
 	switch {
 	case errors.Is(err, errBusy):
@@ -159,27 +161,50 @@ var errBusy = errors.New("busy: other bodies being read hold the memory budget (
 // minRead is the buffer a body is first read into; it doubles as needed.
 const minRead = 512
 
+// budget is what one delivery holds of MaxInFlightBytes.
+type budget int64
+
+// reserve adds n bytes to b if the in-flight total stays within
+// MaxInFlightBytes, and reports whether it did.
+func (s *Server) reserve(b *budget, n int64) bool {
+	if s.inflight.Add(n) > s.opts.MaxInFlightBytes {
+		s.inflight.Add(-n)
+		return false
+	}
+	*b += budget(n)
+	return true
+}
+
+// hold adds n bytes to b whatever the total: for memory already spent.
+func (s *Server) hold(b *budget, n int64) {
+	s.inflight.Add(n)
+	*b += budget(n)
+}
+
+// release gives back all b holds.
+func (s *Server) release(b *budget) {
+	s.inflight.Add(-int64(*b))
+	*b = 0
+}
+
 // readBody reads at most limit+1 bytes of body, so the caller can tell a
-// body over the limit. Every buffer it allocates is held against
-// MaxInFlightBytes until release is called, so the bodies being read at
-// once cannot take more memory than that: past it, it stops with errBusy.
-// A sender's declared Content-Length is not trusted for the first buffer:
-// a slow sender holds only about what it has sent.
-func (s *Server) readBody(body io.Reader, limit int64) (b []byte, release func(), err error) {
-	var held int64
-	release = func() { s.inflight.Add(-held) }
+// body over the limit. Every buffer it allocates is reserved in held, so
+// the bodies being read at once cannot take more memory than
+// MaxInFlightBytes: past it, it stops with errBusy. A sender's declared
+// Content-Length is not trusted for the first buffer: a slow sender holds
+// only about what it has sent.
+func (s *Server) readBody(body io.Reader, limit int64, held *budget) ([]byte, error) {
 	if body == nil || body == http.NoBody {
-		return nil, release, nil
+		return nil, nil
 	}
 	lr := io.LimitReader(body, limit+1)
+	var b []byte
 	for {
 		if len(b) == cap(b) {
 			grow := int64(max(minRead, 2*cap(b)))
-			if s.inflight.Add(grow) > s.opts.MaxInFlightBytes {
-				s.inflight.Add(-grow)
-				return b, release, errBusy
+			if !s.reserve(held, grow) {
+				return b, errBusy
 			}
-			held += grow
 			nb := make([]byte, len(b), grow)
 			copy(nb, b)
 			b = nb
@@ -187,10 +212,10 @@ func (s *Server) readBody(body io.Reader, limit int64) (b []byte, release func()
 		n, err := lr.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
 		if err == io.EOF {
-			return b, release, nil
+			return b, nil
 		}
 		if err != nil {
-			return b, release, err
+			return b, err
 		}
 	}
 }

@@ -111,9 +111,9 @@ func (d *Delivery) Summary() Summary {
 	}
 }
 
-// setBody stores body as received, its indented form when it is JSON,
-// and the event type it names.
-func (d *Delivery) setBody(body []byte) {
+// setBody stores body as received, its indented form when it is JSON and
+// reserve grants the memory that takes, and the event type it names.
+func (d *Delivery) setBody(body []byte, reserve func(n int64) bool) {
 	if utf8.Valid(body) {
 		d.BodyEncoding, d.Body = EncodingText, string(body)
 	} else {
@@ -121,7 +121,9 @@ func (d *Delivery) setBody(body []byte) {
 	}
 	isJSON := looksLikeJSON(body) && json.Valid(body)
 	if isJSON {
-		d.Pretty = indent(body)
+		if n := indentedLen(body); n >= 0 && reserve(int64(n)) {
+			d.Pretty = indent(body, n)
+		}
 	}
 	d.Type = eventType(d.Header, body, isJSON)
 }

@@ -1,6 +1,9 @@
 package capture
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // maxIndentDepth is the deepest nesting that gets its own indentation;
 // deeper values are laid out at this depth. Indenting by the full depth
@@ -19,25 +22,66 @@ func pretty(body []byte) string {
 	if !looksLikeJSON(body) || !json.Valid(body) {
 		return ""
 	}
-	return indent(body)
+	n := indentedLen(body)
+	if n < 0 {
+		return ""
+	}
+	return indent(body, n)
 }
 
-// indent is pretty for a body known to be valid JSON.
-func indent(body []byte) string {
-	limit := prettyLimit(len(body))
-	out := make([]byte, 0, len(body)+len(body)/2)
+// indentedLen returns the length of the indented form of body, which must
+// be valid JSON, or -1 when it would be over prettyLimit. It allocates
+// nothing, so the caller can decide whether to spend the memory.
+func indentedLen(body []byte) int {
+	var c counter
+	if !walkIndent(&c, body, prettyLimit(len(body))) {
+		return -1
+	}
+	return c.n
+}
+
+// indent returns the indented form of body, which must be valid JSON,
+// whose length indentedLen found to be n.
+func indent(body []byte, n int) string {
+	var a appender
+	a.b.Grow(n)
+	walkIndent(&a, body, n)
+	return a.b.String() // no copy: the n bytes reserved are all it takes
+}
+
+// sink receives the indented form of a body.
+type sink interface {
+	put(c byte)
+	newline(depth int) // a newline and the indentation of depth
+	len() int
+}
+
+type counter struct{ n int }
+
+func (c *counter) put(byte)          { c.n++ }
+func (c *counter) newline(depth int) { c.n += 1 + 2*min(depth, maxIndentDepth) }
+func (c *counter) len() int          { return c.n }
+
+type appender struct{ b strings.Builder }
+
+func (a *appender) put(c byte) { a.b.WriteByte(c) }
+func (a *appender) newline(depth int) {
+	a.b.WriteByte('\n')
+	for i := 0; i < min(depth, maxIndentDepth); i++ {
+		a.b.WriteString("  ")
+	}
+}
+func (a *appender) len() int { return a.b.Len() }
+
+// walkIndent writes the indented form of body, valid JSON, to s; it stops
+// and returns false as soon as s holds more than limit bytes.
+func walkIndent[S sink](s S, body []byte, limit int) bool {
 	depth := 0
 	open := false // just after { or [: the newline waits to see if the value is empty
-	newline := func() {
-		out = append(out, '\n')
-		for i := 0; i < min(depth, maxIndentDepth); i++ {
-			out = append(out, ' ', ' ')
-		}
-	}
 	inString, escaped := false, false
 	for _, c := range body {
 		if inString {
-			out = append(out, c)
+			s.put(c)
 			switch {
 			case escaped:
 				escaped = false
@@ -54,21 +98,22 @@ func indent(body []byte) string {
 		case '}', ']':
 			depth--
 			if !open {
-				newline()
+				s.newline(depth)
 			}
 			open = false
-			out = append(out, c)
+			s.put(c)
 		case ',':
-			out = append(out, c)
-			newline()
+			s.put(c)
+			s.newline(depth)
 		case ':':
-			out = append(out, ':', ' ')
+			s.put(':')
+			s.put(' ')
 		default:
 			if open {
-				newline()
+				s.newline(depth)
 				open = false
 			}
-			out = append(out, c)
+			s.put(c)
 			switch c {
 			case '{', '[':
 				depth++
@@ -77,11 +122,11 @@ func indent(body []byte) string {
 				inString = true
 			}
 		}
-		if len(out) > limit {
-			return ""
+		if s.len() > limit {
+			return false
 		}
 	}
-	return string(out)
+	return true
 }
 
 // looksLikeJSON is a cheap first check: the first non-space byte of a JSON
