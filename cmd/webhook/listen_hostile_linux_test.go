@@ -209,13 +209,17 @@ func TestListenSurvivesHostileInput(t *testing.T) {
 	assert.Equal(t, 64, byCode[http.StatusOK]+byCode[http.StatusServiceUnavailable]+byCode[http.StatusBadRequest]+byCode[0],
 		"answered 200, 503 or 400: %v", byCode)
 	assert.NotZero(t, byCode[http.StatusOK])
-	responsive(t, l.base, 1+30+total+64)
 	resp, err = http.Get(l.base + "/summary")
 	require.NoError(t, err)
 	var totals capture.Totals
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&totals))
 	resp.Body.Close()
-	assert.Equal(t, int64(1+30+total+64), totals.Deliveries, "every delivery is recorded: %v", totals)
+	responsive(t, l.base, int(totals.Deliveries)) // the newest
+	// Every sender that got an answer was recorded; one that saw the
+	// connection close may have been cut off before its header was read.
+	answered := int64(1 + 30 + total + 64 - byCode[0])
+	assert.GreaterOrEqual(t, totals.Deliveries, answered, "every answered delivery is recorded: %v", totals)
+	assert.LessOrEqual(t, totals.Deliveries, int64(1+30+total+64))
 
 	rss, peak := procStatus(t, pid)
 	t.Logf("listen RSS: %.1f MB at start, %.1f MB at the end, %.1f MB at its peak",
