@@ -34,6 +34,22 @@ type AttemptInfo struct {
 // attemptKey is the context key of an [AttemptInfo].
 type attemptKey struct{}
 
+// attemptContext carries an attempt's [AttemptInfo]: one allocation where
+// context.WithValue of a pointer would make two.
+type attemptContext struct {
+	context.Context
+	info AttemptInfo
+}
+
+// Value returns the attempt's info for attemptKey, and asks the parent
+// otherwise.
+func (c *attemptContext) Value(key any) any {
+	if key == (attemptKey{}) {
+		return &c.info
+	}
+	return c.Context.Value(key)
+}
+
 // AttemptFromContext returns the attempt a request is part of, given the
 // request's context, when the request is being sent by a [Sender] with a
 // WrapTransport; ok is false otherwise.
@@ -69,9 +85,9 @@ func (s *Sender) attempt(ctx context.Context, dest *target, msg *Message, body [
 	if s.wrapped {
 		// Only with a wrapper: without one, nobody could read it, and an
 		// attempt without it allocates less.
-		actx = context.WithValue(actx, attemptKey{}, &AttemptInfo{
+		actx = &attemptContext{actx, AttemptInfo{
 			MessageID: msg.ID, Type: msg.Type, URL: dest.redacted, Number: n, Reported: reported,
-		})
+		}}
 	}
 	req := dest.tmpl.WithContext(actx)
 	req.Header = make(http.Header, 8)

@@ -36,6 +36,8 @@ func Middleware(auth webhook.Authenticator, opts *webhook.MiddlewareOptions, o *
 		propagator: c.Propagator,
 		scheme:     attribute.String(string(keyScheme), c.Scheme),
 	}
+	t.postOpts = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(semconv.HTTPRequestMethodPost, t.scheme)}
 	meter := c.MeterProvider.Meter(scope)
 	// The API's instruments never fail to be made; an SDK that refuses one
 	// returns a working no-op instrument with the error, which is
@@ -43,8 +45,13 @@ func Middleware(auth webhook.Authenticator, opts *webhook.MiddlewareOptions, o *
 	t.deliveries, _ = meter.Int64Counter("webhook.consumer.deliveries",
 		metric.WithUnit("{delivery}"),
 		metric.WithDescription("Webhook requests received, by outcome and scheme."))
+	for k := range t.byKind {
+		kind := attribute.String(string(keyOutcome), webhook.OutcomeKind(k).String())
+		set := metric.WithAttributeSet(attribute.NewSet(kind, t.scheme))
+		t.byKind[k] = outcomeAttrs{kind: kind, add: []metric.AddOption{set}, record: []metric.RecordOption{set}}
+	}
 	t.duration, _ = meter.Float64Histogram("webhook.consumer.duration",
-		metric.WithUnit("s"),
+		metric.WithUnit("s"), metric.WithExplicitBucketBoundaries(durationBuckets...),
 		metric.WithDescription("Time the webhook middleware took per request, the handler included."))
 
 	var mo webhook.MiddlewareOptions
@@ -69,8 +76,21 @@ type consumer struct {
 	tracer     trace.Tracer
 	propagator propagation.TextMapPropagator
 	scheme     attribute.KeyValue
+	postOpts   []trace.SpanStartOption // a POST without a route's span options
 	deliveries metric.Int64Counter
 	duration   metric.Float64Histogram
+	byKind     [maxKind + 1]outcomeAttrs // index: webhook.OutcomeKind; 0 for unknown kinds
+}
+
+// maxKind is the largest [webhook.OutcomeKind] this package knows.
+const maxKind = webhook.OutcomeUnprocessable
+
+// outcomeAttrs are an outcome kind's attribute and metric options, made
+// once so that recording allocates nothing.
+type outcomeAttrs struct {
+	kind   attribute.KeyValue
+	add    []metric.AddOption
+	record []metric.RecordOption
 }
 
 // traced starts the server span around the webhook middleware.
@@ -81,28 +101,48 @@ type traced struct {
 
 func (h *traced) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := h.c.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+	var span trace.Span
+	if r.Method == http.MethodPost && r.Pattern == "" {
+		ctx, span = h.c.tracer.Start(ctx, http.MethodPost, h.c.postOpts...)
+	} else {
+		ctx, span = h.c.start(ctx, r)
+	}
+	defer span.End()
+	if !span.IsRecording() && !span.SpanContext().IsValid() && !trace.SpanContextFromContext(r.Context()).IsValid() {
+		// Nothing to carry: a no-op tracer and no trace to continue.
+		// Keep the request as it is, which saves copying it.
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	h.next.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// start starts the span of a request that is not a plain POST.
+func (c *consumer) start(ctx context.Context, r *http.Request) (context.Context, trace.Span) {
 	m := method(r.Method)
 	name := m.Value.AsString()
 	if name == "_OTHER" {
 		name = "HTTP"
 	}
 	attrs := make([]attribute.KeyValue, 0, 3)
-	attrs = append(attrs, m, h.c.scheme)
+	attrs = append(attrs, m, c.scheme)
 	if route := routeOf(r.Pattern); route != "" {
 		name += " " + route
 		attrs = append(attrs, semconv.HTTPRoute(route))
 	}
-	ctx, span := h.c.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
-	defer span.End()
-	h.next.ServeHTTP(w, r.WithContext(ctx))
+	return c.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
 }
 
 // outcome records one request's outcome on its span and in the metrics.
 func (c *consumer) outcome(ctx context.Context, o webhook.Outcome) {
-	kind := attribute.String(string(keyOutcome), o.Kind.String())
-	set := attribute.NewSet(kind, c.scheme)
-	c.deliveries.Add(ctx, 1, metric.WithAttributeSet(set))
-	c.duration.Record(ctx, o.Latency.Seconds(), metric.WithAttributeSet(set))
+	k := o.Kind
+	if k < 0 || k > maxKind {
+		k = 0
+	}
+	oa := &c.byKind[k]
+	c.deliveries.Add(ctx, 1, oa.add...)
+	c.duration.Record(ctx, o.Latency.Seconds(), oa.record...)
+	kind := oa.kind
 
 	span := trace.SpanFromContext(ctx)
 	if !span.IsRecording() {

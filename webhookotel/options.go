@@ -51,3 +51,8 @@ func (o *Options) withDefaults() Options {
 	}
 	return c
 }
+
+// durationBuckets are the histograms' bucket boundaries in seconds, those
+// the HTTP semantic conventions advise for request durations (the SDK's
+// default boundaries are meant for milliseconds).
+var durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -57,6 +58,47 @@ type SenderTelemetry struct {
 
 	mu   sync.Mutex
 	open map[attemptKey]trace.Span // spans of Send's attempts, ended by OnAttempt
+
+	// byClass holds the metric options of each class and status, made
+	// when first needed so that recording allocates nothing after.
+	byClass [(maxClass + 1) * statusSlots]atomic.Pointer[classAttrs]
+}
+
+// maxClass is the largest [webhook.Class] this package knows; statusSlots
+// covers the statuses 0 (no response) and 100 to 599.
+const (
+	maxClass    = webhook.ClassGone
+	statusSlots = 600
+)
+
+// classAttrs are a class's and status's attribute and metric options.
+type classAttrs struct {
+	class  attribute.KeyValue
+	add    []metric.AddOption
+	record []metric.RecordOption // the duration has the class only
+}
+
+// classAttrs returns the options for a class and status.
+func (t *SenderTelemetry) classAttrs(c webhook.Class, status int) *classAttrs {
+	if c < 0 || c > maxClass {
+		c = 0
+	}
+	if status < 100 || status >= statusSlots {
+		status = 0
+	}
+	slot := &t.byClass[int(c)*statusSlots+status]
+	if ca := slot.Load(); ca != nil {
+		return ca
+	}
+	class := keyClass.String(c.String())
+	ca := &classAttrs{class: class, record: []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(class))}}
+	if status != 0 {
+		ca.add = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(class, semconv.HTTPResponseStatusCode(status)))}
+	} else {
+		ca.add = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(class))}
+	}
+	slot.Store(ca)
+	return ca
 }
 
 // attemptKey identifies an attempt between its request and its report.
@@ -80,7 +122,7 @@ func NewSenderTelemetry(o *Options) *SenderTelemetry {
 		metric.WithUnit("{attempt}"),
 		metric.WithDescription("Webhook delivery attempts, by class and response status."))
 	t.duration, _ = meter.Float64Histogram("webhook.sender.attempt.duration",
-		metric.WithUnit("s"),
+		metric.WithUnit("s"), metric.WithExplicitBucketBoundaries(durationBuckets...),
 		metric.WithDescription("Latency of webhook delivery attempts, until the response body was read."))
 	return t
 }
@@ -114,14 +156,11 @@ func (t *SenderTelemetry) WrapTransport(rt http.RoundTripper) http.RoundTripper 
 // attempt's class and retry decision. Use it as
 // [webhook.SenderOptions.OnAttempt] ([SenderTelemetry.Instrument] does).
 func (t *SenderTelemetry) OnAttempt(a webhook.AttemptReport) {
-	class := keyClass.String(a.Class.String())
+	ca := t.classAttrs(a.Class, a.StatusCode)
 	ctx := context.Background()
-	if a.StatusCode != 0 {
-		t.attempts.Add(ctx, 1, metric.WithAttributes(class, semconv.HTTPResponseStatusCode(a.StatusCode)))
-	} else {
-		t.attempts.Add(ctx, 1, metric.WithAttributes(class))
-	}
-	t.duration.Record(ctx, a.Latency.Seconds(), metric.WithAttributes(class))
+	t.attempts.Add(ctx, 1, ca.add...)
+	t.duration.Record(ctx, a.Latency.Seconds(), ca.record...)
+	class := ca.class
 
 	k := attemptKey{a.MessageID, a.URL, a.Number}
 	t.mu.Lock()
@@ -155,24 +194,15 @@ func (rt *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 		return rt.next.RoundTrip(r)
 	}
 	t := rt.t
-	attrs := make([]attribute.KeyValue, 0, 8)
-	attrs = append(attrs, method(r.Method), semconv.URLFull(info.URL),
-		keyMessageID.String(info.MessageID), keyEventType.String(info.Type), keyAttempt.Int(info.Number))
-	host, port := r.URL.Hostname(), r.URL.Port()
-	if host != "" {
-		attrs = append(attrs, semconv.ServerAddress(host))
-	}
-	if p, err := strconv.Atoi(port); err == nil {
-		attrs = append(attrs, semconv.ServerPort(p))
-	} else if r.URL.Scheme == "https" {
-		attrs = append(attrs, semconv.ServerPort(443))
-	} else {
-		attrs = append(attrs, semconv.ServerPort(80))
-	}
-	ctx, span := t.tracer.Start(r.Context(), r.Method, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
-	if !span.IsRecording() && !span.SpanContext().IsValid() {
-		// A no-op provider: nothing to send, nothing to end.
+	// The attributes are set after the start, so that a tracer that
+	// records nothing costs nothing more.
+	ctx, span := t.tracer.Start(r.Context(), r.Method, clientKind...)
+	if !span.SpanContext().IsValid() {
+		// A no-op tracer and no trace to continue: nothing to send.
 		return rt.next.RoundTrip(r)
+	}
+	if span.IsRecording() {
+		span.SetAttributes(attemptAttrs(r, info)...)
 	}
 	// A RoundTripper must not change the request it is given: send a copy
 	// with the trace headers.
@@ -214,6 +244,28 @@ func (rt *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 	}
 	return resp, err
+}
+
+// clientKind is the option of every attempt's span.
+var clientKind = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)}
+
+// attemptAttrs returns the attributes of the span of r, info's request.
+func attemptAttrs(r *http.Request, info webhook.AttemptInfo) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, 0, 7)
+	attrs = append(attrs, method(r.Method), semconv.URLFull(info.URL),
+		keyMessageID.String(info.MessageID), keyEventType.String(info.Type), keyAttempt.Int(info.Number))
+	if host := r.URL.Hostname(); host != "" {
+		attrs = append(attrs, semconv.ServerAddress(host))
+	}
+	port, err := strconv.Atoi(r.URL.Port())
+	switch {
+	case err == nil:
+	case r.URL.Scheme == "https":
+		port = 443
+	default:
+		port = 80
+	}
+	return append(attrs, semconv.ServerPort(port))
 }
 
 // CloseIdleConnections closes the idle connections of the wrapped
