@@ -33,8 +33,13 @@ import (
 // OnAttempt, with the retry decision on it; attempts made with
 // [webhook.Sender.Attempt], which reports to no hook, get theirs ended
 // when the response body is closed, without it, and are not counted in the
-// metrics (the caller has the report: pass it to OnAttempt's replacement,
-// [SenderTelemetry.OnAttempt], to count it).
+// metrics unless the caller passes their reports to
+// [SenderTelemetry.OnAttempt].
+//
+// An attempt's span is a child of the span in the context given to Send,
+// such as the caller's request or job span: call Send within one to have
+// all of a message's attempts in one trace (without one, each attempt
+// starts a trace of its own).
 //
 // The errors are those of webhook.NewSender.
 func NewSender(opts *webhook.SenderOptions, o *Options) (*webhook.Sender, error) {
@@ -147,7 +152,9 @@ func (t *SenderTelemetry) Instrument(opts *webhook.SenderOptions) {
 
 // WrapTransport returns rt with a client span around every request a
 // [webhook.Sender] makes, and the span's context in the request's headers.
-// Requests that are not a Sender's attempts pass through untraced.
+// Requests that are not a Sender's attempts pass through untraced. Use it
+// together with [SenderTelemetry.OnAttempt] as the same Sender's hook:
+// the spans of [webhook.Sender.Send]'s attempts end there.
 func (t *SenderTelemetry) WrapTransport(rt http.RoundTripper) http.RoundTripper {
 	return &transport{t: t, next: rt}
 }
