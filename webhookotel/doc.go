@@ -28,7 +28,7 @@
 // sender's span is a client span per attempt, also named "POST", whose
 // context is sent in the traceparent header. Attributes follow the
 // OpenTelemetry HTTP semantic conventions where they apply
-// (http.request.method, http.response.status_code, http.route, url.full,
+// (http.request.method, http.response.status_code, http.route, url.scheme,
 // server.address, server.port, error.type) and the webhook.* namespace
 // otherwise:
 //
@@ -46,8 +46,11 @@
 //	webhook.retry.delay        seconds until that attempt (sender, when webhook.retry)
 //
 // No span or metric carries a secret, a signature, a payload, an error's
-// text, a query string or a URL path on the consumer (paths may hold
-// tokens): url.full on the sender is redacted as in [webhook.AttemptReport].
+// text, a query string or a URL path: webhook URLs often hold a token in
+// the path (chat incoming webhooks, per-source consumer routes), so the
+// client spans leave out url.full, which the HTTP conventions would have,
+// and the server spans name the route pattern (http.route), never the
+// path.
 //
 // # Metrics
 //

@@ -257,9 +257,11 @@ func (rt *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 var clientKind = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)}
 
 // attemptAttrs returns the attributes of the span of r, info's request.
+// The URL's path is left out with the rest of url.full: endpoints such as
+// chat incoming-webhook URLs carry their credential in the path.
 func attemptAttrs(r *http.Request, info webhook.AttemptInfo) []attribute.KeyValue {
-	attrs := make([]attribute.KeyValue, 0, 7)
-	attrs = append(attrs, method(r.Method), semconv.URLFull(info.URL),
+	attrs := make([]attribute.KeyValue, 0, 8)
+	attrs = append(attrs, method(r.Method), semconv.URLScheme(r.URL.Scheme),
 		keyMessageID.String(info.MessageID), keyEventType.String(info.Type), keyAttempt.Int(info.Number))
 	if host := r.URL.Hostname(); host != "" {
 		attrs = append(attrs, semconv.ServerAddress(host))

@@ -4,11 +4,14 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/signedhooks/webhook"
@@ -96,4 +99,64 @@ func TestSenderNoopProvider(t *testing.T) {
 	assert.Empty(t, traceparent)
 	assert.Equal(t, 1, wrapped)
 	assert.Equal(t, 1, reported)
+}
+
+// TestSenderConcurrentSpans sends many messages at once, each failing
+// once: every attempt's span ends, with its own attempt's class, and the
+// metrics count every attempt.
+func TestSenderConcurrentSpans(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	seen := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(webhook.IDHeader)
+		mu.Lock()
+		seen[id]++
+		first := seen[id] == 1
+		mu.Unlock()
+		if first {
+			w.WriteHeader(http.StatusTooManyRequests)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	tel := newTelemetry(t)
+	s, err := webhookotel.NewSender(&webhook.SenderOptions{
+		Secret: secret, Retry: webhook.Backoff{Rand: half}, Sleep: noSleep,
+	}, tel.options)
+	require.NoError(t, err)
+	t.Cleanup(s.CloseIdleConnections)
+	const messages = 20
+	var wg sync.WaitGroup
+	for i := range messages {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.Send(context.Background(), srv.URL, webhook.Message{ID: "msg_" + strconv.Itoa(i), Type: "t", Data: i})
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+
+	spans := tel.spans.Ended()
+	require.Len(t, spans, 2*messages, "every attempt's span ended")
+	byMessage := map[string][]string{}
+	for _, sp := range spans {
+		a := attrs(sp)
+		id := a["webhook.message.id"].AsString()
+		want := map[int64]string{1: "retry", 2: "delivered"}[a["webhook.attempt"].AsInt64()]
+		assert.Equal(t, want, a["webhook.attempt.class"].AsString(), "span of %s attempt %d", id, a["webhook.attempt"].AsInt64())
+		wantStatus := map[string]int64{"retry": 429, "delivered": 200}[want]
+		assert.Equal(t, wantStatus, a["http.response.status_code"].AsInt64())
+		byMessage[id] = append(byMessage[id], want)
+	}
+	assert.Len(t, byMessage, messages)
+	m := tel.metrics(t)
+	assert.Equal(t, map[string]int64{
+		"http.response.status_code=429,webhook.attempt.class=retry":     messages,
+		"http.response.status_code=200,webhook.attempt.class=delivered": messages,
+	}, counts(t, m["webhook.sender.attempts"]))
+	h, ok := m["webhook.sender.attempt.duration"].(metricdata.Histogram[float64])
+	require.True(t, ok)
+	require.NotEmpty(t, h.DataPoints)
+	assert.Equal(t, 0.005, h.DataPoints[0].Bounds[0], "second-based buckets, not the SDK's millisecond ones")
 }
