@@ -174,7 +174,7 @@ func TestMiddlewareLongHandler(t *testing.T) {
 		}
 		rec := serve(h, f.request(eventBody, "msg_1", mwNow.Add(time.Duration(i+1)*time.Second)))
 		require.Equal(t, http.StatusConflict, rec.Code, "retry %d at %v: %s", i, at, rec.Body)
-		assert.Equal(t, map[string]string{"error": "in_flight"}, jsonBody(t, rec))
+		assert.Equal(t, errorMap(t, "in_flight"), jsonBody(t, rec))
 		assert.Equal(t, "1", rec.Header().Get("Retry-After"))
 	}
 	close(next.release)

@@ -68,12 +68,12 @@ func ExampleProvider_Deliver() {
 	// Payment pi_1: $49.99 succeeded
 	// Payment pi_1: $49.99 succeeded
 	// deliver    200 {"status":"ok"}
-	// duplicate  409 {"error":"replayed"}
+	// duplicate  409 {"error":"replayed","message":"this signature was received before; retry with a fresh signature"}
 	// retry      200 {"status":"already_processed"}
-	// stale      401 {"error":"unauthorized"}
-	// future     401 {"error":"unauthorized"}
-	// tampered   401 {"error":"unauthorized"}
-	// new id     409 {"error":"replayed"}
+	// stale      401 {"error":"unauthorized","message":"the request could not be authenticated"}
+	// future     401 {"error":"unauthorized","message":"the request could not be authenticated"}
+	// tampered   401 {"error":"unauthorized","message":"the request could not be authenticated"}
+	// new id     409 {"error":"replayed","message":"this signature was received before; retry with a fresh signature"}
 	// equal body 200 {"status":"ok"}
 	// check: <nil>
 }
