@@ -100,7 +100,7 @@ type traced struct {
 }
 
 func (h *traced) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ctx := h.c.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+	ctx := h.c.propagator.Extract(r.Context(), headerCarrier(r.Header))
 	var span trace.Span
 	if r.Method == http.MethodPost && r.Pattern == "" {
 		ctx, span = h.c.tracer.Start(ctx, http.MethodPost, h.c.postOpts...)

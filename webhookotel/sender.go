@@ -214,7 +214,7 @@ func (rt *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	// A RoundTripper must not change the request it is given: send a copy
 	// with the trace headers.
 	r = r.Clone(ctx)
-	t.propagator.Inject(ctx, propagation.HeaderCarrier(r.Header))
+	t.propagator.Inject(ctx, headerCarrier(r.Header))
 
 	k := attemptKey{info.MessageID, info.URL, info.Number}
 	if info.Reported {
