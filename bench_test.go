@@ -53,6 +53,7 @@ func BenchmarkVerify(b *testing.B) {
 			b.SetBytes(int64(n))
 			b.ReportAllocs()
 			b.ResetTimer()
+			defer reportCPU(b, processCPU())
 			for i := 0; i < b.N; i++ {
 				if err := v.Verify(h, body); err != nil {
 					b.Fatal(err)
@@ -71,6 +72,7 @@ func BenchmarkSign(b *testing.B) {
 			b.SetBytes(int64(n))
 			b.ReportAllocs()
 			b.ResetTimer()
+			defer reportCPU(b, processCPU())
 			for i := 0; i < b.N; i++ {
 				dst = s.AppendSign(dst[:0], testTime, body)
 			}
@@ -88,6 +90,7 @@ func BenchmarkVerifyParallel(b *testing.B) {
 	h := newSigner(b, testSecret).Sign(testTime, body)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
+	defer reportCPU(b, processCPU())
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if err := v.Verify(h, body); err != nil {

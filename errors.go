@@ -1,30 +1,36 @@
 package webhook
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/signedhooks/webhook/internal/authkit"
+)
 
 // Verification errors. [Verifier.Verify] and [Verifier.VerifyRequest] return
 // one of these, possibly wrapped with detail; match them with [errors.Is].
-// None of them ever contains secret material.
+// None of them ever contains secret material. The scheme packages
+// (standardwebhooks, stripesig, githubsig) return the same values: each rule
+// and its errors are defined once, below this package and the schemes.
 var (
 	// ErrMissingSignature means the request carried no signature header.
-	ErrMissingSignature = errors.New("webhook: missing signature header")
+	ErrMissingSignature = authkit.ErrMissingSignature
 
 	// ErrInvalidHeader means the signature header could not be parsed: no
 	// "t", no "s", a duplicate "t", a signature that is not 64 hex digits,
 	// too many signatures, or a header longer than the limit.
-	ErrInvalidHeader = errors.New("webhook: malformed signature header")
+	ErrInvalidHeader = authkit.ErrInvalidHeader
 
 	// ErrNoMatchingSignature means the header was well formed but none of its
 	// signatures was made with any of the verifier's secrets over this body.
-	ErrNoMatchingSignature = errors.New("webhook: no matching signature")
+	ErrNoMatchingSignature = authkit.ErrNoMatchingSignature
 
 	// ErrTimestampTooOld means the signature is genuine but its timestamp is
 	// older than the tolerance allows.
-	ErrTimestampTooOld = errors.New("webhook: timestamp too old")
+	ErrTimestampTooOld = authkit.ErrTimestampTooOld
 
 	// ErrTimestampTooNew means the signature is genuine but its timestamp is
 	// further in the future than the tolerance allows.
-	ErrTimestampTooNew = errors.New("webhook: timestamp in the future")
+	ErrTimestampTooNew = authkit.ErrTimestampTooNew
 
 	// ErrBodyTooLarge means the body exceeded the configured limit; no more
 	// than the limit plus one byte was read.
@@ -35,17 +41,17 @@ var (
 // [NewVerifier].
 var (
 	// ErrSecretTooShort means a secret has fewer than [MinSecretLen] bytes.
-	ErrSecretTooShort = errors.New("webhook: secret too short")
+	ErrSecretTooShort = authkit.ErrSecretTooShort
 
 	// ErrSecretNotSet means the environment variable named for a secret is
 	// unset or empty.
 	ErrSecretNotSet = errors.New("webhook: secret not set")
 
 	// ErrInvalidSecret means a "whsec_" secret is not valid base64.
-	ErrInvalidSecret = errors.New("webhook: malformed secret")
+	ErrInvalidSecret = authkit.ErrInvalidSecret
 
 	// ErrNoSecret means a signer or verifier was built without any secret.
-	ErrNoSecret = errors.New("webhook: no secret given")
+	ErrNoSecret = authkit.ErrNoSecret
 )
 
 // Delivery errors. A [Sender] returns a [*DeliveryError] whose Err matches

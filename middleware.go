@@ -88,6 +88,19 @@ type MiddlewareOptions struct {
 	// the endpoint disabled.
 	RejectFingerprintMismatch bool
 
+	// ErrorFunc, when set, writes the body of every error answer of the
+	// middleware instead of the default JSON [ErrorResponse], for users who
+	// need their own bodies. It is called with the status the middleware
+	// answers, and e with the code and message that the default would send
+	// (never the reason a verification failed); Retry-After is already set
+	// when the case has one. It may set headers and write a body; the status
+	// stays the documented one whatever it passes to WriteHeader, so that
+	// senders' retries behave as documented. It must be safe for concurrent
+	// use. Answers with a status body (200 {"status":"already_processed"})
+	// do not go through it, nor do the next handler's own answers (a
+	// [Mux]'s included). Default: nil, the JSON [ErrorResponse].
+	ErrorFunc func(w http.ResponseWriter, r *http.Request, status int, e ErrorResponse)
+
 	// OnOutcome, when set, is called once per request with what happened,
 	// after the response; use it to feed metrics. It must be safe for
 	// concurrent use and should be quick. Default: nil.
@@ -130,7 +143,9 @@ type MiddlewareOptions struct {
 //     panic (which then continues), so that the sender's retry runs.
 //
 // A store error answers 503 with Retry-After and marks nothing done; it is
-// never a 200. Responses are JSON, {"error":"..."} or {"status":"..."}.
+// never a 200. Responses are JSON: an [ErrorResponse]
+// {"error":"<code>","message":"..."} (or what [MiddlewareOptions.ErrorFunc]
+// writes) or {"status":"..."}.
 // Requests without an id are not deduplicated, but the replay guard still
 // applies.
 //
@@ -155,6 +170,7 @@ type middleware struct {
 	idField        []string // nil: the authenticator's id
 	typeFields     []string
 	rejectMismatch bool
+	errorFunc      func(http.ResponseWriter, *http.Request, int, ErrorResponse)
 	onOutcome      func(context.Context, Outcome)
 	logger         *slog.Logger
 	logPayload     func(Event) slog.Value
@@ -180,6 +196,7 @@ func newMiddleware(auth Authenticator, opts *MiddlewareOptions) *middleware {
 		replayWindow:   durOr(o.ReplayWindow, DefaultReplayWindow),
 		typeFields:     append([]string(nil), o.TypeFields...),
 		rejectMismatch: o.RejectFingerprintMismatch,
+		errorFunc:      o.ErrorFunc,
 		onOutcome:      o.OnOutcome,
 		logger:         o.Logger,
 		logPayload:     o.LogPayload,

@@ -122,6 +122,24 @@ func jsonBody(t *testing.T, rec *httptest.ResponseRecorder) map[string]string {
 	return m
 }
 
+// errorJSON is the body the middleware and the Mux answer by default for an
+// error code: the [webhook.ErrorResponse] that [webhook.WriteError] writes,
+// message included.
+func errorJSON(code string) string {
+	rec := httptest.NewRecorder()
+	webhook.WriteError(rec, http.StatusTeapot, webhook.ErrorResponse{Code: code})
+	return rec.Body.String()
+}
+
+// errorMap is errorJSON decoded, as jsonBody returns it.
+func errorMap(t *testing.T, code string) map[string]string {
+	t.Helper()
+	var m map[string]string
+	require.NoError(t, json.Unmarshal([]byte(errorJSON(code)), &m))
+	require.NotEmpty(t, m["message"], "code %s has a message", code)
+	return m
+}
+
 // failingStore is a Store whose every call fails, or whose Claim answers a
 // fixed result.
 type failingStore struct {

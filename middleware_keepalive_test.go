@@ -22,20 +22,33 @@ import (
 // checks every 75 ms and renews claims at least every 150 ms.
 const shortClaimTTL = 300 * time.Millisecond
 
-// extendStore wraps a MemoryStore, counts Extend calls, and lets a test
-// replace what Extend does.
+// extendStore wraps a MemoryStore whose clock moves only when the test says
+// (see advanceRenewed), counts Extend calls, and lets a test replace what
+// Extend does. With the store's expiries on that clock, whether a claim
+// survives depends on whether it was renewed, not on how quickly a loaded
+// machine schedules the renewal.
 type extendStore struct {
 	webhook.Store
 	mu     sync.Mutex
+	now    time.Time
 	calls  int
+	byKey  map[string]int    // calls that reached the MemoryStore, per key
 	extend func(n int) error // nil: the MemoryStore's; n counts from 1
 }
 
 func newExtendStore(t *testing.T, extend func(n int) error) *extendStore {
 	t.Helper()
-	s, err := webhook.NewMemoryStore(nil)
+	s := &extendStore{extend: extend, now: time.Unix(1_900_000_000, 0), byKey: map[string]int{}}
+	ms, err := webhook.NewMemoryStore(&webhook.MemoryStoreOptions{Now: s.clock})
 	require.NoError(t, err)
-	return &extendStore{Store: s, extend: extend}
+	s.Store = ms
+	return s
+}
+
+func (s *extendStore) clock() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now
 }
 
 func (s *extendStore) Extend(ctx context.Context, key, token string, ttl time.Duration) error {
@@ -48,13 +61,56 @@ func (s *extendStore) Extend(ctx context.Context, key, token string, ttl time.Du
 			return err
 		}
 	}
-	return s.Store.Extend(ctx, key, token, ttl)
+	err := s.Store.Extend(ctx, key, token, ttl)
+	if err == nil {
+		s.mu.Lock()
+		s.byKey[key]++
+		s.mu.Unlock()
+	}
+	return err
 }
 
 func (s *extendStore) count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls
+}
+
+func (s *extendStore) renewals(key string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byKey[key]
+}
+
+// advanceRenewed moves the store's clock forward by d, then waits until the
+// claim on each key has been renewed successfully at the new time: a claim
+// renewed at now+d lasts until now+d+ClaimTTL whatever happens next. It
+// fails the test if a renewal does not come (the keep-alive is broken).
+func (s *extendStore) advanceRenewed(t *testing.T, d time.Duration, keys ...string) {
+	t.Helper()
+	s.mu.Lock()
+	s.now = s.now.Add(d)
+	before := make(map[string]int, len(keys))
+	for _, k := range keys {
+		before[k] = s.byKey[k]
+	}
+	s.mu.Unlock()
+	// An Extend that counts after the snapshot ran after the clock moved.
+	require.Eventually(t, func() bool {
+		for _, k := range keys {
+			if s.renewals(k) <= before[k] {
+				return false
+			}
+		}
+		return true
+	}, 20*time.Second, time.Millisecond, "claims renewed after the clock moved by %v", d)
+}
+
+// advance moves the store's clock forward by d.
+func (s *extendStore) advance(d time.Duration) {
+	s.mu.Lock()
+	s.now = s.now.Add(d)
+	s.mu.Unlock()
 }
 
 // blocking is a next handler whose first run reports its start and returns
@@ -110,12 +166,15 @@ func TestMiddlewareLongHandler(t *testing.T) {
 
 	first := serveAsync(h, f.request(eventBody, "msg_1", mwNow))
 	<-next.started
-	began := time.Now()
+	var elapsed time.Duration // on the store's clock
 	for i, at := range []time.Duration{shortClaimTTL * 3 / 2, shortClaimTTL * 5 / 2, shortClaimTTL * 3} {
-		time.Sleep(time.Until(began.Add(at)))
+		for elapsed < at {
+			store.advanceRenewed(t, shortClaimTTL/2, "msg_1")
+			elapsed += shortClaimTTL / 2
+		}
 		rec := serve(h, f.request(eventBody, "msg_1", mwNow.Add(time.Duration(i+1)*time.Second)))
 		require.Equal(t, http.StatusConflict, rec.Code, "retry %d at %v: %s", i, at, rec.Body)
-		assert.Equal(t, map[string]string{"error": "in_flight"}, jsonBody(t, rec))
+		assert.Equal(t, errorMap(t, "in_flight"), jsonBody(t, rec))
 		assert.Equal(t, "1", rec.Header().Get("Retry-After"))
 	}
 	close(next.release)
@@ -147,9 +206,14 @@ func TestMiddlewareKeepAliveStops(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, nil)
 			store := newExtendStore(t, nil)
-			next := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
-				if tc.slow {
-					time.Sleep(shortClaimTTL) // four keep-alive ticks
+			next := http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+				if !tc.slow {
+					return
+				}
+				// Run until the claim was renewed twice.
+				ev, _ := webhook.EventFromContext(r.Context())
+				for deadline := time.Now().Add(20 * time.Second); store.renewals(ev.ID) < 2 && time.Now().Before(deadline); {
+					time.Sleep(time.Millisecond)
 				}
 			})
 			h := webhook.Middleware(f.verifier, &webhook.MiddlewareOptions{Store: store, ClaimTTL: shortClaimTTL})(next)
@@ -159,7 +223,7 @@ func TestMiddlewareKeepAliveStops(t *testing.T) {
 			}
 			after := store.count()
 			if tc.slow {
-				assert.Positive(t, after, "a slow handler's claim was extended")
+				assert.GreaterOrEqual(t, after, 10, "each slow handler's claim was extended twice")
 			}
 			time.Sleep(shortClaimTTL) // four ticks in which nothing may run
 			assert.Equal(t, after, store.count(), "Extend calls after the middleware returned")
@@ -211,13 +275,16 @@ func TestMiddlewareKeepAliveFailures(t *testing.T) {
 			<-next.started
 			require.Eventually(t, func() bool { return strings.Contains(logs.String(), tc.log) },
 				5*time.Second, 5*time.Millisecond, "the failure was logged")
-			n := store.count()
-			time.Sleep(time.Second) // four more ticks, the handler still running
 			if tc.retried {
-				assert.Greater(t, store.count(), n, "Extend retried after a store error")
+				// The claim, never renewed yet, ends at 1 s on the store's
+				// clock. A renewal after the error carries it past that.
+				store.advanceRenewed(t, 750*time.Millisecond, "msg_1")
+				store.advance(750 * time.Millisecond)
 				rec := serve(h, f.request(eventBody, "msg_1", mwNow.Add(time.Second)))
 				assert.Equal(t, http.StatusConflict, rec.Code, "the claim survived the error")
 			} else {
+				n := store.count()
+				time.Sleep(time.Second) // about four ticks, the handler still running
 				assert.Equal(t, n, store.count(), "a lost claim is not extended again")
 			}
 			close(next.release)
@@ -263,17 +330,26 @@ func TestMiddlewareKeepAliveConcurrent(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
 	hook := &recorder{}
+	store := newExtendStore(t, nil)
+	var slow []string
+	for i := range 8 {
+		slow = append(slow, "slow"+strconv.Itoa(i))
+	}
+	slow = append(slow, "panic")
+	started := make(chan struct{}, len(slow))
+	release := make(chan struct{})
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ev, _ := webhook.EventFromContext(r.Context())
 		if strings.HasPrefix(ev.ID, "slow") || ev.ID == "panic" {
-			time.Sleep(2 * shortClaimTTL)
+			started <- struct{}{}
+			<-release
 		}
 		if ev.ID == "panic" {
 			panic("after the claim's TTL")
 		}
 	})
 	h := webhook.Middleware(f.verifier, &webhook.MiddlewareOptions{
-		ClaimTTL: shortClaimTTL, OnOutcome: hook.hook,
+		Store: store, ClaimTTL: shortClaimTTL, OnOutcome: hook.hook,
 	})(next)
 	var ids []string
 	for i := range 8 {
@@ -290,6 +366,15 @@ func TestMiddlewareKeepAliveConcurrent(t *testing.T) {
 			serve(h, f.request(eventBody, id, mwNow.Add(time.Duration(i)*time.Second)))
 		}()
 	}
+	for range slow {
+		<-started
+	}
+	// Twice ClaimTTL on the store's clock, every slow claim renewed on the
+	// way, while the fast deliveries come and go.
+	for range 4 {
+		store.advanceRenewed(t, shortClaimTTL/2, slow...)
+	}
+	close(release)
 	wg.Wait()
 
 	hook.mu.Lock()

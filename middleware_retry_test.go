@@ -56,7 +56,7 @@ func TestMiddlewareExactlyOnce(t *testing.T) {
 		switch c {
 		case http.StatusOK:
 		case http.StatusConflict:
-			assert.JSONEq(t, `{"error":"in_flight"}`, bodies[i])
+			assert.JSONEq(t, errorJSON("in_flight"), bodies[i])
 		default:
 			t.Fatalf("attempt %d: unexpected status %d %s", i, c, bodies[i])
 		}

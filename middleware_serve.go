@@ -36,12 +36,12 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := new(served)
 	body, err := readBodyInto(r, m.maxBody, &st.body)
 	if err != nil {
-		m.reject(ctx, w, &o, err, true, start)
+		m.reject(ctx, w, r, &o, err, true, start)
 		return
 	}
 	a, err := m.auth.Authenticate(r, body)
 	if err != nil {
-		m.reject(ctx, w, &o, err, false, start)
+		m.reject(ctx, w, r, &o, err, false, start)
 		return
 	}
 
@@ -66,12 +66,12 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ReplayKey: a.Fingerprint, ReplayTTL: window,
 	})
 	if err == nil && res.Status != Claimed {
-		m.duplicate(ctx, w, &o, res, fp, ev, start)
+		m.duplicate(ctx, w, r, &o, res, fp, ev, start)
 		return
 	}
 	if err != nil {
 		o.Kind, o.Status, o.Err = OutcomeStoreError, http.StatusServiceUnavailable, err
-		writeRetry(w, o.Status, errStoreUnavailable, storeRetryAfter)
+		m.failRetry(w, r, o.Status, errStoreUnavailable, storeRetryAfter)
 		m.emit(ctx, &o, ev, start)
 		return
 	}
@@ -136,33 +136,33 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // reject answers a request whose body could not be read or whose signature
 // did not verify.
-func (m *middleware) reject(ctx context.Context, w http.ResponseWriter, o *Outcome, err error, reading bool, start time.Time) {
+func (m *middleware) reject(ctx context.Context, w http.ResponseWriter, r *http.Request, o *Outcome, err error, reading bool, start time.Time) {
 	status, msg := rejection(err, reading)
 	o.Kind, o.Status, o.Err = OutcomeRejected, status, err
-	writeError(w, status, msg)
+	m.fail(w, r, status, msg)
 	m.emit(ctx, o, nil, start)
 }
 
 // duplicate answers a request whose claim found the signature replayed or
 // the id in flight or done.
-func (m *middleware) duplicate(ctx context.Context, w http.ResponseWriter, o *Outcome, res ClaimResult, fp string, ev *Event, start time.Time) {
+func (m *middleware) duplicate(ctx context.Context, w http.ResponseWriter, r *http.Request, o *Outcome, res ClaimResult, fp string, ev *Event, start time.Time) {
 	o.FingerprintMismatch = res.Status != Replayed && res.Fingerprint != "" && res.Fingerprint != fp
 	switch {
 	case res.Status == Replayed:
 		o.Kind, o.Status = OutcomeReplayed, http.StatusConflict
-		writeRetry(w, o.Status, errReplayed, time.Second)
+		m.failRetry(w, r, o.Status, errReplayed, time.Second)
 	case o.FingerprintMismatch && m.rejectMismatch:
 		o.Kind, o.Status = OutcomeMismatchRefused, http.StatusUnprocessableEntity
-		writeError(w, o.Status, errFingerprint)
+		m.fail(w, r, o.Status, errFingerprint)
 	case res.Status == InFlight:
 		o.Kind, o.Status = OutcomeInFlight, http.StatusConflict
-		writeRetry(w, o.Status, errInFlight, min(res.RetryAfter, m.keeper.interval))
+		m.failRetry(w, r, o.Status, errInFlight, min(res.RetryAfter, m.keeper.interval))
 	case res.Status == Done:
 		o.Kind, o.Status = OutcomeDuplicate, http.StatusOK
 		writeStatus(w, o.Status, statusAlreadyProcessed)
 	default: // a store that broke its contract: never a 200
 		o.Kind, o.Status = OutcomeStoreError, http.StatusServiceUnavailable
-		writeRetry(w, o.Status, errStoreUnavailable, storeRetryAfter)
+		m.failRetry(w, r, o.Status, errStoreUnavailable, storeRetryAfter)
 	}
 	m.emit(ctx, o, ev, start)
 }

@@ -2,9 +2,12 @@ package webhook_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,23 +17,25 @@ import (
 	"github.com/signedhooks/webhook"
 )
 
-// TestMiddlewareStatusTable checks every row of the consumer status table:
-// status, JSON body, Retry-After, whether next ran, and the outcome.
-func TestMiddlewareStatusTable(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name    string
-		opts    webhook.MiddlewareOptions
-		first   func(f *fixture) *http.Request // delivered before, when set
-		request func(f *fixture) *http.Request
-		status  int
-		field   string // "error" or "status"
-		value   string
-		retry   bool // Retry-After expected
-		runs    int  // runs of next, first delivery included
-		kind    webhook.OutcomeKind
-		err     error // errors.Is(outcome.Err, err), when set
-	}{
+// statusCase is one row of the consumer status table.
+type statusCase struct {
+	name    string
+	opts    webhook.MiddlewareOptions
+	first   func(f *fixture) *http.Request // delivered before, when set
+	request func(f *fixture) *http.Request
+	status  int
+	field   string // "error" or "status"
+	value   string
+	retry   bool // Retry-After expected
+	runs    int  // runs of next, first delivery included
+	kind    webhook.OutcomeKind
+	err     error // errors.Is(outcome.Err, err), when set
+}
+
+// statusCases returns every row of the consumer status table.
+func statusCases(t *testing.T) []statusCase {
+	t.Helper()
+	return []statusCase{
 		{
 			name:    "first delivery",
 			request: func(f *fixture) *http.Request { return f.request(eventBody, "msg_1", mwNow) },
@@ -189,40 +194,149 @@ func TestMiddlewareStatusTable(t *testing.T) {
 			kind: webhook.OutcomeMismatchRefused,
 		},
 	}
+}
+
+// serve delivers tc's first request, when it has one, then its request, to
+// the middleware configured with tc.opts and errorFunc (nil: the default),
+// and checks what every answer to the row must satisfy whatever writes the
+// body: status, Retry-After, runs of next and the outcome. It returns the
+// answer to the request.
+func (tc statusCase) serve(t *testing.T, errorFunc func(http.ResponseWriter, *http.Request, int, webhook.ErrorResponse)) *httptest.ResponseRecorder {
+	t.Helper()
+	f := newFixture(t, nil)
+	next := &counting{}
+	hook := &recorder{}
+	opts := tc.opts
+	opts.OnOutcome = hook.hook
+	opts.ErrorFunc = errorFunc
+	h := webhook.Middleware(f.verifier, &opts)(next)
+	if tc.first != nil {
+		rec := serve(h, tc.first(f))
+		require.Equal(t, http.StatusOK, rec.Code, "first delivery: %s", rec.Body)
+	}
+	rec := serve(h, tc.request(f))
+	assert.Equal(t, tc.status, rec.Code, "body %s", rec.Body)
+	if tc.retry {
+		assert.NotEmpty(t, rec.Header().Get("Retry-After"))
+	} else {
+		assert.Empty(t, rec.Header().Get("Retry-After"))
+	}
+	assert.Equal(t, tc.runs, next.count(), "runs of the next handler")
+	o := hook.last(t)
+	assert.Equal(t, tc.kind, o.Kind)
+	assert.Equal(t, tc.status, o.Status)
+	if tc.err != nil {
+		require.ErrorIs(t, o.Err, tc.err)
+	}
+	if tc.kind == webhook.OutcomeRejected {
+		assert.NotContains(t, rec.Body.String(), "webhook:", "the reason is not sent to the client")
+	}
+	assert.Equal(t, strings.Contains(tc.name, "another body"), o.FingerprintMismatch)
+	return rec
+}
+
+// TestMiddlewareStatusTable checks every row of the consumer status table:
+// status, JSON body, Retry-After, whether next ran, and the outcome.
+func TestMiddlewareStatusTable(t *testing.T) {
+	t.Parallel()
+	for _, tc := range statusCases(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rec := tc.serve(t, nil)
+			switch tc.field {
+			case "error":
+				assert.Equal(t, errorMap(t, tc.value), jsonBody(t, rec))
+			case "status":
+				assert.Equal(t, map[string]string{tc.field: tc.value}, jsonBody(t, rec))
+			}
+		})
+	}
+}
+
+// TestMiddlewareStatusTableErrorFunc runs every row of the status table
+// with an ErrorFunc that writes its own body and asks for another status:
+// error rows answer the documented status and Retry-After with the
+// function's body, and give it the code and message the default would
+// send; status rows never call it.
+func TestMiddlewareStatusTableErrorFunc(t *testing.T) {
+	t.Parallel()
+	for _, tc := range statusCases(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var (
+				mu    sync.Mutex
+				calls []webhook.ErrorResponse
+			)
+			rec := tc.serve(t, func(w http.ResponseWriter, r *http.Request, status int, e webhook.ErrorResponse) {
+				mu.Lock()
+				calls = append(calls, e)
+				mu.Unlock()
+				assert.Equal(t, "/webhook", r.URL.Path, "the request is passed on")
+				assert.Equal(t, tc.status, status)
+				w.Header().Set("Content-Type", "text/plain")
+				w.WriteHeader(http.StatusTeapot) // the documented status wins
+				fmt.Fprintf(w, "custom %d %s", status, e.Code)
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			switch tc.field {
+			case "error":
+				require.Len(t, calls, 1, "ErrorFunc calls")
+				assert.Equal(t, tc.value, calls[0].Code)
+				assert.Equal(t, errorMap(t, tc.value)["message"], calls[0].Message)
+				assert.NotContains(t, calls[0].Message, "webhook:", "the reason is not given")
+				assert.Equal(t, fmt.Sprintf("custom %d %s", tc.status, tc.value), rec.Body.String())
+				assert.Equal(t, "text/plain", rec.Header().Get("Content-Type"))
+			case "status":
+				assert.Empty(t, calls, "ErrorFunc is only for errors")
+				assert.Equal(t, map[string]string{tc.field: tc.value}, jsonBody(t, rec))
+			default:
+				assert.Empty(t, calls, "ErrorFunc is only for errors")
+			}
+		})
+	}
+}
+
+// TestMiddlewareErrorFuncWritingNothing checks that an ErrorFunc that
+// writes nothing still answers the documented status.
+func TestMiddlewareErrorFuncWritingNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	h := webhook.Middleware(f.verifier, &webhook.MiddlewareOptions{
+		ErrorFunc: func(http.ResponseWriter, *http.Request, int, webhook.ErrorResponse) {},
+	})(&counting{})
+	r := f.request(eventBody, "msg_1", mwNow)
+	r.Header.Del(webhook.SignatureHeader)
+	rec := serve(h, r)
+	assert.Equal(t, http.StatusBadRequest, rec.Code)
+	assert.Empty(t, rec.Body.String())
+}
+
+// TestWriteError checks the exported writer of the error shape: the code
+// under "error", the default message for the package's codes, the caller's
+// message kept, and JSON escaping of what a caller passes.
+func TestWriteError(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   webhook.ErrorResponse
+		want string
+	}{
+		{"known code", webhook.ErrorResponse{Code: "replayed"},
+			`{"error":"replayed","message":"this signature was received before; retry with a fresh signature"}`},
+		{"own message", webhook.ErrorResponse{Code: "replayed", Message: "seen"}, `{"error":"replayed","message":"seen"}`},
+		{"unknown code", webhook.ErrorResponse{Code: "not_found"}, `{"error":"not_found"}`},
+		{"escaped", webhook.ErrorResponse{Code: "bad_input", Message: `a "quoted" <word>`}, `{"error":"bad_input","message":"a \"quoted\" \u003cword\u003e"}`},
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, nil)
-			next := &counting{}
-			hook := &recorder{}
-			opts := tc.opts
-			opts.OnOutcome = hook.hook
-			h := webhook.Middleware(f.verifier, &opts)(next)
-			if tc.first != nil {
-				rec := serve(h, tc.first(f))
-				require.Equal(t, http.StatusOK, rec.Code, "first delivery: %s", rec.Body)
-			}
-			rec := serve(h, tc.request(f))
-			assert.Equal(t, tc.status, rec.Code, "body %s", rec.Body)
-			if tc.field != "" {
-				assert.Equal(t, map[string]string{tc.field: tc.value}, jsonBody(t, rec))
-			}
-			if tc.retry {
-				assert.NotEmpty(t, rec.Header().Get("Retry-After"))
-			} else {
-				assert.Empty(t, rec.Header().Get("Retry-After"))
-			}
-			assert.Equal(t, tc.runs, next.count(), "runs of the next handler")
-			o := hook.last(t)
-			assert.Equal(t, tc.kind, o.Kind)
-			assert.Equal(t, tc.status, o.Status)
-			if tc.err != nil {
-				require.ErrorIs(t, o.Err, tc.err)
-			}
-			if tc.kind == webhook.OutcomeRejected {
-				assert.NotContains(t, rec.Body.String(), "webhook:", "the reason is not sent to the client")
-			}
-			assert.Equal(t, strings.Contains(tc.name, "another body"), o.FingerprintMismatch)
+			rec := httptest.NewRecorder()
+			webhook.WriteError(rec, http.StatusNotFound, tc.in)
+			assert.Equal(t, http.StatusNotFound, rec.Code)
+			assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+			assert.Equal(t, "nosniff", rec.Header().Get("X-Content-Type-Options"))
+			assert.Equal(t, tc.want+"\n", rec.Body.String())
 		})
 	}
 }

@@ -84,7 +84,7 @@ func TestMuxThroughMiddleware(t *testing.T) {
 			body:     eventBody,
 			handler:  func(context.Context, webhook.Event) error { return errFlaky },
 			status:   http.StatusInternalServerError,
-			response: `{"error":"handler_failed"}`,
+			response: errorJSON("handler_failed"),
 			kind:     webhook.OutcomeFailed,
 			retryRun: true,
 		},
@@ -93,7 +93,7 @@ func TestMuxThroughMiddleware(t *testing.T) {
 			body:     eventBody,
 			handler:  func(context.Context, webhook.Event) error { panic("nil map") },
 			status:   http.StatusInternalServerError,
-			response: `{"error":"handler_failed"}`,
+			response: errorJSON("handler_failed"),
 			kind:     webhook.OutcomeFailed,
 			retryRun: true,
 		},
@@ -186,7 +186,7 @@ func TestMuxWithoutMiddleware(t *testing.T) {
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/", strings.NewReader(eventBody)))
 	assert.Equal(t, http.StatusInternalServerError, rec.Code)
-	assert.JSONEq(t, `{"error":"no_verified_event"}`, rec.Body.String())
+	assert.JSONEq(t, errorJSON("no_verified_event"), rec.Body.String())
 	assert.False(t, ran, "an unverified request runs nothing")
 }
 

@@ -17,12 +17,16 @@ import (
 	"github.com/signedhooks/webhook/githubsig"
 	"github.com/signedhooks/webhook/standardwebhooks"
 	"github.com/signedhooks/webhook/stripesig"
+	"github.com/signedhooks/webhook/webhooktest"
 )
 
 // One service receives the native format, Standard Webhooks (HMAC and
 // ed25519), Stripe and GitHub deliveries, each on its own route, through the
 // same middleware, store and Mux. Each scheme's id and type reach the
-// handler; a replay and a tampered body are refused.
+// handler, from the scheme's own payload shape and from the Sender's
+// envelope; webhooktest's hard cases (replays, a retry, stale, future and
+// tampered requests, equal bodies) are answered as documented and each
+// message runs its handler once.
 func TestEverySchemeThroughOneMiddleware(t *testing.T) {
 	t.Parallel()
 	const (
@@ -47,22 +51,29 @@ func TestEverySchemeThroughOneMiddleware(t *testing.T) {
 	store, err := webhook.NewMemoryStore(nil)
 	require.NoError(t, err)
 	var mu sync.Mutex
-	seen := map[string]string{} // type -> id
+	seen := map[string]string{}  // type -> id
+	ran := map[string][]string{} // type -> ids, one per run
 	mux := webhook.NewMux(nil)
 	for _, typ := range []string{"order.created", "invoice.paid", "invoice.voided", "payment_intent.succeeded", "push"} {
 		mux.HandleFunc(typ, func(_ context.Context, ev webhook.Event) error {
 			mu.Lock()
 			defer mu.Unlock()
 			seen[ev.Type] = ev.ID
+			ran[ev.Type] = append(ran[ev.Type], ev.ID)
 			return nil
 		})
 	}
 	opts := &webhook.MiddlewareOptions{Store: store}
+	handlers := map[string]http.Handler{
+		"/webhooks/native":   webhook.Middleware(native, opts)(mux),
+		"/webhooks/standard": webhook.Middleware(standard, opts)(mux),
+		"/webhooks/stripe":   webhook.Middleware(stripe, opts)(mux),
+		"/webhooks/github":   webhook.Middleware(github, opts)(mux),
+	}
 	routes := http.NewServeMux()
-	routes.Handle("/webhooks/native", webhook.Middleware(native, opts)(mux))
-	routes.Handle("/webhooks/standard", webhook.Middleware(standard, opts)(mux))
-	routes.Handle("/webhooks/stripe", webhook.Middleware(stripe, opts)(mux))
-	routes.Handle("/webhooks/github", webhook.Middleware(github, opts)(mux))
+	for path, h := range handlers {
+		routes.Handle(path, h)
+	}
 
 	swHMAC, err := standardwebhooks.NewSigner([]string{swSecret}, nil)
 	require.NoError(t, err)
@@ -74,29 +85,30 @@ func TestEverySchemeThroughOneMiddleware(t *testing.T) {
 	tests := []struct {
 		name, path, body, wantID, wantType string
 		sign                               func(h http.Header, body []byte, now time.Time)
+		signer                             webhook.HeaderSigner // the same scheme, for webhooktest
 	}{
 		{"native", "/webhooks/native", `{"event":"order.created"}`, "msg_native", "order.created",
 			func(h http.Header, body []byte, now time.Time) {
 				require.NoError(t, nativeSigner.SignHeaders(h, "msg_native", now, body))
-			}},
+			}, nativeSigner},
 		{"standard webhooks v1", "/webhooks/standard", `{"type":"invoice.paid"}`, "msg_hmac", "invoice.paid",
 			func(h http.Header, body []byte, now time.Time) {
 				require.NoError(t, swHMAC.SignHeaders(h, "msg_hmac", now, body))
-			}},
+			}, swHMAC},
 		{"standard webhooks v1a", "/webhooks/standard", `{"type":"invoice.voided"}`, "msg_ed25519", "invoice.voided",
 			func(h http.Header, body []byte, now time.Time) {
 				require.NoError(t, swEd25519.SignHeaders(h, "msg_ed25519", now, body))
-			}},
+			}, swEd25519},
 		{"stripe", "/webhooks/stripe", `{"id":"evt_1","object":"event","type":"payment_intent.succeeded"}`, "evt_1", "payment_intent.succeeded",
 			func(h http.Header, body []byte, now time.Time) {
 				h.Set("Stripe-Signature", stripesig.Sign([]string{stripeSecret}, now, body))
-			}},
+			}, webhooktest.Stripe(stripeSecret)},
 		{"github", "/webhooks/github", `{"ref":"refs/heads/main"}`, "72d3162e-cc78-11e3-81ab-4c9367dc0958", "push",
 			func(h http.Header, body []byte, now time.Time) {
 				h.Set("X-Hub-Signature-256", githubsig.Sign(githubSecret, body))
 				h.Set("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958")
 				h.Set("X-GitHub-Event", "push")
-			}},
+			}, webhooktest.GitHub(githubSecret)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,20 +130,19 @@ func TestEverySchemeThroughOneMiddleware(t *testing.T) {
 			assert.Equal(t, tc.wantID, seen[tc.wantType])
 			mu.Unlock()
 
-			w = send(tc.body, h) // the same signed request again
-			assert.Equal(t, http.StatusConflict, w.Code, "replay")
-
+			// The Sender's envelope, then the hard cases, on the same route.
+			rep := webhooktest.Provider{Signer: tc.signer}.Deliver(handlers[tc.path],
+				webhook.Message{Type: tc.wantType, Data: map[string]string{"scheme": tc.name}})
+			mu.Lock()
+			got := append([]string(nil), ran[tc.wantType]...)
+			mu.Unlock()
+			require.NoError(t, rep.Check(got))
+			assert.Len(t, got, 3, "the payload above and the two messages of the hard cases")
+			assert.Equal(t, http.StatusUnauthorized, rep.Case(webhooktest.CaseTampered).Status)
 			if tc.name != "github" { // GitHub signs no timestamp: a retry is byte-identical
-				retry := http.Header{}
-				tc.sign(retry, []byte(tc.body), now.Add(time.Second))
-				w = send(tc.body, retry)
-				require.Equal(t, http.StatusOK, w.Code, "retry with a fresh signature")
-				assert.Equal(t, "already_processed", schemeStatus(t, w))
+				assert.Equal(t, http.StatusOK, rep.Case(webhooktest.CaseRetry).Status, "retry with a fresh signature")
+				assert.Equal(t, http.StatusUnauthorized, rep.Case(webhooktest.CaseStale).Status)
 			}
-
-			tampered := strings.Replace(tc.body, "}", `,"x":1}`, 1)
-			w = send(tampered, h)
-			assert.Equal(t, http.StatusUnauthorized, w.Code, "tampered body")
 		})
 	}
 }

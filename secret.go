@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/signedhooks/webhook/internal/authkit"
 )
 
 // MinSecretLen is the shortest secret, in bytes, that this package accepts.
-const MinSecretLen = 16
+// The scheme packages apply the same rule.
+const MinSecretLen = authkit.MinSecretLen
 
 // secretPrefix marks the printable form of a secret produced by [FormatSecret].
 const secretPrefix = "whsec_"
@@ -49,7 +52,7 @@ func ParseSecret(s string) ([]byte, error) {
 	} else {
 		key = []byte(s)
 	}
-	if err := checkSecret(key); err != nil {
+	if err := authkit.CheckLen(-1, len(key)); err != nil {
 		return nil, err
 	}
 	return key, nil
@@ -70,25 +73,12 @@ func SecretFromEnv(name string) ([]byte, error) {
 	return key, nil
 }
 
-func checkSecret(key []byte) error {
-	if len(key) < MinSecretLen {
-		return fmt.Errorf("%w: %d bytes, need at least %d", ErrSecretTooShort, len(key), MinSecretLen)
-	}
-	return nil
-}
-
 // checkSecrets validates a primary secret and any additional ones and returns
 // private copies, so later changes to the caller's slices have no effect.
+// Secret 0 in errors is the primary one.
 func checkSecrets(primary []byte, more [][]byte) ([][]byte, error) {
 	if len(primary) == 0 && len(more) == 0 {
 		return nil, ErrNoSecret
 	}
-	all := make([][]byte, 0, 1+len(more))
-	for _, k := range append([][]byte{primary}, more...) {
-		if err := checkSecret(k); err != nil {
-			return nil, err
-		}
-		all = append(all, append([]byte(nil), k...))
-	}
-	return all, nil
+	return authkit.Secrets(append([][]byte{primary}, more...))
 }

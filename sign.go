@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/base32"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/signedhooks/webhook/internal/authkit"
+	"github.com/signedhooks/webhook/internal/sigheader"
 )
 
 // Default header names of the wire format.
@@ -47,7 +48,7 @@ type SignerOptions struct {
 // for concurrent use and holds its secrets privately: printing a Signer shows
 // how many secrets it has, never their bytes.
 type Signer struct {
-	macs      *macPool
+	macs      *authkit.MACPool
 	now       func() time.Time
 	sigHeader string // canonical form, so headers are set without Header.Set
 	tsHeader  string // canonical form
@@ -67,7 +68,7 @@ func NewSigner(secret []byte, opts *SignerOptions) (*Signer, error) {
 		return nil, err
 	}
 	s := &Signer{
-		macs:      newMACPool(secrets),
+		macs:      authkit.NewMACPool(secrets),
 		now:       o.Now,
 		sigHeader: http.CanonicalHeaderKey(orDefault(o.SignatureHeader, SignatureHeader)),
 		tsHeader:  http.CanonicalHeaderKey(orDefault(o.TimestampHeader, TimestampHeader)),
@@ -95,17 +96,9 @@ const signBufLen = len("t=") + 20 + 3*(len(",s=")+2*32)
 // and returns the extended slice. With enough capacity in dst it does not
 // allocate.
 func (s *Signer) AppendSign(dst []byte, ts time.Time, body []byte) []byte {
-	var tsBuf [20]byte
-	t := strconv.AppendInt(tsBuf[:0], ts.Unix(), 10)
-	set := s.macs.get()
-	defer s.macs.put(set)
-	dst = append(dst, "t="...)
-	dst = append(dst, t...)
-	for i := range set.macs {
-		sum := set.compute(i, string(t), body)
-		dst = append(dst, ",s="...)
-		dst = hex.AppendEncode(dst, sum)
-	}
+	set := s.macs.Get()
+	dst = authkit.AppendHeader(dst, sigheader.NativeKey, set.MACs, set.Buf[:], &set.Sum, ts, body)
+	s.macs.Put(set)
 	return dst
 }
 
@@ -180,7 +173,7 @@ type HeaderSigner interface {
 
 // String describes s without revealing its secrets.
 func (s *Signer) String() string {
-	return fmt.Sprintf("webhook.Signer{secrets: %d}", len(s.macs.secrets))
+	return fmt.Sprintf("webhook.Signer{secrets: %d}", s.macs.Len())
 }
 
 // GoString describes s without revealing its secrets.

@@ -236,7 +236,7 @@ func TestReplayWithNewIDIsRefused(t *testing.T) {
 	rec := httptest.NewRecorder()
 	consumer.ServeHTTP(rec, replay)
 	assert.Equal(t, http.StatusConflict, rec.Code)
-	assert.JSONEq(t, `{"error":"replayed"}`, rec.Body.String())
+	assert.JSONEq(t, errorJSON("replayed"), rec.Body.String())
 	assert.Equal(t, 1, runs, "the replay ran nothing")
 }
 

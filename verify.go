@@ -1,21 +1,21 @@
 package webhook
 
 import (
-	"crypto/hmac"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/signedhooks/webhook/internal/authkit"
 	"github.com/signedhooks/webhook/internal/sigheader"
 )
 
 // Defaults used by [NewVerifier] for zero option fields.
 const (
 	// DefaultTolerance is how far a signed timestamp may be from the
-	// verifier's clock, in either direction.
-	DefaultTolerance = 5 * time.Minute
+	// verifier's clock, in either direction. The scheme packages use it too.
+	DefaultTolerance = authkit.DefaultTolerance
 
 	// DefaultMaxBodyBytes is the largest body a verifier reads.
 	DefaultMaxBodyBytes = 1 << 20
@@ -60,10 +60,8 @@ type VerifierOptions struct {
 // for concurrent use and holds its secrets privately: printing a Verifier
 // shows how many secrets it has, never their bytes.
 type Verifier struct {
-	macs      *macPool
-	tolerance time.Duration
-	skipTime  bool
-	now       func() time.Time
+	macs      *authkit.MACPool
+	clock     authkit.Clock
 	maxBody   int64
 	sigHeader string // canonical form
 	idHeader  string // canonical form
@@ -82,29 +80,22 @@ func NewVerifier(secret []byte, opts *VerifierOptions) (*Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Tolerance < 0 {
-		return nil, errors.New("webhook: negative Tolerance; use InsecureSkipTimestampCheck to turn the check off")
+	clock, err := authkit.NewClock("webhook", o.Tolerance, o.InsecureSkipTimestampCheck, o.Now)
+	if err != nil {
+		return nil, err
 	}
 	if o.MaxBodyBytes < 0 {
 		return nil, errors.New("webhook: negative MaxBodyBytes")
 	}
 	v := &Verifier{
-		macs:      newMACPool(secrets),
-		tolerance: o.Tolerance,
-		skipTime:  o.InsecureSkipTimestampCheck,
-		now:       o.Now,
+		macs:      authkit.NewMACPool(secrets),
+		clock:     clock,
 		maxBody:   o.MaxBodyBytes,
 		sigHeader: http.CanonicalHeaderKey(orDefault(o.SignatureHeader, SignatureHeader)),
 		idHeader:  http.CanonicalHeaderKey(orDefault(o.IDHeader, IDHeader)),
 	}
-	if v.tolerance == 0 {
-		v.tolerance = DefaultTolerance
-	}
 	if v.maxBody == 0 {
 		v.maxBody = DefaultMaxBodyBytes
-	}
-	if v.now == nil {
-		v.now = time.Now
 	}
 	return v, nil
 }
@@ -171,9 +162,7 @@ func (v *Verifier) Authenticate(r *http.Request, body []byte) (Authenticated, er
 	if ids := r.Header[v.idHeader]; len(ids) > 0 {
 		a.ID = ids[0]
 	}
-	if !v.skipTime {
-		a.ReplayWindow = 2 * v.tolerance
-	}
+	a.ReplayWindow = v.clock.ReplayWindow()
 	return a, nil
 }
 
@@ -189,60 +178,24 @@ func (v *Verifier) header(r *http.Request) string {
 }
 
 func (v *Verifier) parse(header string, h *sigheader.Header) error {
-	if header == "" {
-		return ErrMissingSignature
-	}
-	if err := sigheader.Parse(header, h); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalidHeader, err)
-	}
-	return nil
+	return authkit.ParseHeader(header, sigheader.NativeKey, h)
 }
 
 // check verifies a parsed header against body and returns the index into
 // h.Sigs of the matching signature.
 func (v *Verifier) check(h *sigheader.Header, body []byte) (int, error) {
-	set := v.macs.get()
-	match := -1
-	for i := range set.macs {
-		sum := set.compute(i, h.TS, body)
-		for j := 0; j < h.N; j++ {
-			if hmac.Equal(sum, h.Sigs[j][:]) {
-				match = j
-			}
-		}
-		if match >= 0 {
-			break
-		}
-	}
-	v.macs.put(set)
+	set := v.macs.Get()
+	match := set.Match(set.TimestampPrefix(h.TS), body, h.Sigs[:h.N])
+	v.macs.Put(set)
 	if match < 0 {
 		return -1, ErrNoMatchingSignature
 	}
-	if v.skipTime {
-		return match, nil
-	}
-	now := v.now()
-	// Settle far-off timestamps in whole seconds first: time.Duration
-	// saturates at about 292 years, and a saturated age would pass the
-	// future check (negating the minimum Duration overflows).
-	if secs := now.Unix() - h.Unix; secs > 1<<32 {
-		return match, fmt.Errorf("%w: signed %d seconds ago, tolerance %s", ErrTimestampTooOld, secs, v.tolerance)
-	} else if secs < -(1 << 32) {
-		return match, fmt.Errorf("%w: signed %d seconds ahead, tolerance %s", ErrTimestampTooNew, -secs, v.tolerance)
-	}
-	age := now.Sub(h.Time())
-	switch {
-	case age > v.tolerance:
-		return match, fmt.Errorf("%w: signed %s ago, tolerance %s", ErrTimestampTooOld, age.Round(time.Second), v.tolerance)
-	case -age > v.tolerance:
-		return match, fmt.Errorf("%w: signed %s ahead, tolerance %s", ErrTimestampTooNew, (-age).Round(time.Second), v.tolerance)
-	}
-	return match, nil
+	return match, v.clock.Check(h.Unix)
 }
 
 // String describes v without revealing its secrets.
 func (v *Verifier) String() string {
-	return fmt.Sprintf("webhook.Verifier{secrets: %d, tolerance: %s}", len(v.macs.secrets), v.tolerance)
+	return fmt.Sprintf("webhook.Verifier{secrets: %d, tolerance: %s}", v.macs.Len(), v.clock.Tolerance)
 }
 
 // GoString describes v without revealing its secrets.

@@ -64,7 +64,7 @@ func NewSigner(secret string, opts *SignerOptions) (*Signer, error) {
 		return nil, webhook.ErrNoSecret
 	}
 	if !o.AllowShortSecret {
-		if err := authkit.CheckLen(0, len(secret)); err != nil {
+		if err := authkit.CheckLen(-1, len(secret)); err != nil {
 			return nil, fmt.Errorf("%w (GitHub allows it: set githubsig.SignerOptions.AllowShortSecret to accept it)", err)
 		}
 	}

@@ -1,7 +1,6 @@
 package githubsig
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -109,7 +108,7 @@ func rawSecrets(secrets []string, allowShort bool) ([][]byte, error) {
 	keys := make([][]byte, len(secrets))
 	for i, s := range secrets {
 		if s == "" {
-			return nil, fmt.Errorf("%w: secret %d is empty", webhook.ErrSecretTooShort, i)
+			return nil, emptySecret(i)
 		}
 		keys[i] = []byte(s)
 	}
@@ -125,7 +124,7 @@ func rawSecrets(secrets []string, allowShort bool) ([][]byte, error) {
 // upper or lower case) or [webhook.ErrNoMatchingSignature] with
 // [errors.Is].
 func (v *Verifier) Verify(header string, body []byte) error {
-	var sig [sha256.Size]byte
+	var sig [1][sha256.Size]byte
 	return v.verify(header, body, &sig)
 }
 
@@ -144,11 +143,11 @@ func (v *Verifier) Authenticate(r *http.Request, body []byte) (webhook.Authentic
 	if len(sigs) > 1 || len(ids) > 1 || len(events) > 1 {
 		return webhook.Authenticated{}, invalid(errRepeated)
 	}
-	var sig [sha256.Size]byte
+	var sig [1][sha256.Size]byte
 	if err := v.verify(sigs[0], body, &sig); err != nil {
 		return webhook.Authenticated{}, err
 	}
-	a := webhook.Authenticated{Fingerprint: hex.EncodeToString(sig[:]), ReplayWindow: v.replay}
+	a := webhook.Authenticated{Fingerprint: hex.EncodeToString(sig[0][:]), ReplayWindow: v.replay}
 	if len(ids) == 1 {
 		if len(ids[0]) > MaxDeliveryLen {
 			return webhook.Authenticated{}, invalid(errBadDelivery)
@@ -164,30 +163,29 @@ func (v *Verifier) Authenticate(r *http.Request, body []byte) (webhook.Authentic
 	return a, nil
 }
 
-// verify decodes header into sig and checks it against body.
-func (v *Verifier) verify(header string, body []byte, sig *[sha256.Size]byte) error {
+// verify decodes header into sig, the one signature GitHub sends, and
+// checks it against body.
+func (v *Verifier) verify(header string, body []byte, sig *[1][sha256.Size]byte) error {
 	if header == "" {
 		return webhook.ErrMissingSignature
 	}
 	if len(header) != len(prefix)+2*sha256.Size || header[:len(prefix)] != prefix ||
-		!sigheader.DecodeHex(sig[:], header[len(prefix):]) {
+		!sigheader.DecodeHex(sig[0][:], header[len(prefix):]) {
 		return invalid(errBadSignature)
 	}
 	set := v.macs.Get()
-	ok := false
-	for _, m := range set.MACs {
-		m.Reset()
-		m.Write(body)
-		if hmac.Equal(m.Sum(set.Sum[:0]), sig[:]) {
-			ok = true
-			break
-		}
-	}
+	match := set.Match(nil, body, sig[:])
 	v.macs.Put(set)
-	if !ok {
+	if match < 0 {
 		return webhook.ErrNoMatchingSignature
 	}
 	return nil
+}
+
+// emptySecret is the one check left with AllowShortSecret: GitHub signs
+// nothing with an empty secret.
+func emptySecret(i int) error {
+	return fmt.Errorf("%w: secret %d is empty", webhook.ErrSecretTooShort, i)
 }
 
 func invalid(err error) error { return fmt.Errorf("%w: %v", webhook.ErrInvalidHeader, err) }

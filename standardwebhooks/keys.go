@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/internal/authkit"
 )
 
 // Key prefixes of the printable keys.
@@ -83,8 +84,8 @@ func parseKey(i int, s string) (key, error) {
 		if err != nil {
 			return key{}, err
 		}
-		if len(b) < webhook.MinSecretLen {
-			return key{}, fmt.Errorf("%w: key %d has %d bytes, need at least %d", webhook.ErrSecretTooShort, i, len(b), webhook.MinSecretLen)
+		if err := authkit.CheckLen(i, len(b)); err != nil {
+			return key{}, err
 		}
 		return key{secret: b}, nil
 	}

@@ -2,7 +2,6 @@ package standardwebhooks
 
 import (
 	"crypto/ed25519"
-	"crypto/hmac"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -200,23 +199,8 @@ func (v *Verifier) checkHMAC(s *sigs, id, ts string, body []byte) int {
 		return -1
 	}
 	set := v.macs.Get()
-	defer v.macs.Put(set)
-	p := prefix(set.Buf[:], id, ts)
-	match := -1
-	for _, m := range set.MACs {
-		m.Reset()
-		m.Write(p)
-		m.Write(body)
-		sum := m.Sum(set.Sum[:0])
-		for j := 0; j < s.nh; j++ {
-			if hmac.Equal(sum, s.hmac[j][:]) {
-				match = j
-			}
-		}
-		if match >= 0 {
-			break
-		}
-	}
+	match := set.Match(prefix(set.Buf[:], id, ts), body, s.hmac[:s.nh])
+	v.macs.Put(set)
 	return match
 }
 

@@ -3,14 +3,13 @@ package stripesig
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"hash"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/signedhooks/webhook/internal/authkit"
+	"github.com/signedhooks/webhook/internal/sigheader"
 )
 
 // SignerOptions configures a [Signer]. The zero value gives the defaults; a
@@ -82,7 +81,7 @@ const signBufLen = len("t=") + 20 + 3*(len(",v1=")+2*sha256.Size)
 // and 68 per secret) it does not allocate.
 func (s *Signer) AppendSign(dst []byte, ts time.Time, body []byte) []byte {
 	set := s.macs.Get()
-	dst = appendSign(dst, set.MACs, set.Buf[:], &set.Sum, ts, body)
+	dst = authkit.AppendHeader(dst, sigheader.StripeKey, set.MACs, set.Buf[:], &set.Sum, ts, body)
 	s.macs.Put(set)
 	return dst
 }
@@ -127,25 +126,5 @@ func Sign(secrets []string, ts time.Time, body []byte) string {
 		prefix [21]byte
 		sum    [sha256.Size]byte
 	}
-	return string(appendSign(make([]byte, 0, len("t=")+20+len(secrets)*(len(",v1=")+2*sha256.Size)), macs, scratch.prefix[:], &scratch.sum, ts, body))
-}
-
-// appendSign appends the value for body signed at ts with macs. The signed
-// prefix "<t>." is put in buf (at least 21 bytes) and each MAC in sum: the
-// MACs are interfaces, so what they are given escapes, and the callers
-// choose where that is.
-func appendSign(dst []byte, macs []hash.Hash, buf []byte, sum *[sha256.Size]byte, ts time.Time, body []byte) []byte {
-	dst = append(dst, "t="...)
-	start := len(dst)
-	dst = strconv.AppendInt(dst, ts.Unix(), 10)
-	n := copy(buf, dst[start:])
-	buf[n] = '.'
-	for _, m := range macs {
-		m.Reset()
-		m.Write(buf[:n+1])
-		m.Write(body)
-		dst = append(dst, ",v1="...)
-		dst = hex.AppendEncode(dst, m.Sum(sum[:0]))
-	}
-	return dst
+	return string(authkit.AppendHeader(make([]byte, 0, len("t=")+20+len(secrets)*(len(",v1=")+2*sha256.Size)), sigheader.StripeKey, macs, scratch.prefix[:], &scratch.sum, ts, body))
 }

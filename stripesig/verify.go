@@ -1,7 +1,6 @@
 package stripesig
 
 import (
-	"crypto/hmac"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/internal/authkit"
 	"github.com/signedhooks/webhook/internal/jsonfield"
+	"github.com/signedhooks/webhook/internal/sigheader"
 )
 
 // SignatureHeader is the header Stripe signs with.
@@ -95,7 +95,7 @@ func NewVerifier(secrets []string, opts *VerifierOptions) (*Verifier, error) {
 // [webhook.ErrTimestampTooOld] or [webhook.ErrTimestampTooNew] with
 // [errors.Is].
 func (v *Verifier) Verify(header string, body []byte) error {
-	var h sigHeader
+	var h sigheader.Header
 	_, err := v.verify(header, body, &h)
 	return err
 }
@@ -108,7 +108,7 @@ func (v *Verifier) Verify(header string, body []byte) error {
 // fingerprint. Stripe keeps an event's id across its retries, so it is the
 // right idempotency key.
 func (v *Verifier) Authenticate(r *http.Request, body []byte) (webhook.Authenticated, error) {
-	var h sigHeader
+	var h sigheader.Header
 	j, err := v.verify(first(r.Header, v.sigHeader), body, &h)
 	if err != nil {
 		return webhook.Authenticated{}, err
@@ -118,44 +118,25 @@ func (v *Verifier) Authenticate(r *http.Request, body []byte) (webhook.Authentic
 	return webhook.Authenticated{
 		ID:           id,
 		Type:         typ,
-		Timestamp:    time.Unix(h.unix, 0),
-		Fingerprint:  hex.EncodeToString(h.sigs[j][:]),
+		Timestamp:    h.Time(),
+		Fingerprint:  hex.EncodeToString(h.Sigs[j][:]),
 		ReplayWindow: v.clock.ReplayWindow(),
 	}, nil
 }
 
 // verify parses header into h, checks it against body and returns the index
 // of the matching signature.
-func (v *Verifier) verify(header string, body []byte, h *sigHeader) (int, error) {
-	if header == "" {
-		return -1, webhook.ErrMissingSignature
-	}
-	if err := parseHeader(header, h); err != nil {
-		return -1, fmt.Errorf("%w: %v", webhook.ErrInvalidHeader, err)
+func (v *Verifier) verify(header string, body []byte, h *sigheader.Header) (int, error) {
+	if err := authkit.ParseHeader(header, sigheader.StripeKey, h); err != nil {
+		return -1, err
 	}
 	set := v.macs.Get()
-	n := copy(set.Buf[:], h.ts)
-	set.Buf[n] = '.'
-	match := -1
-	for _, m := range set.MACs {
-		m.Reset()
-		m.Write(set.Buf[:n+1])
-		m.Write(body)
-		sum := m.Sum(set.Sum[:0])
-		for j := 0; j < h.n; j++ {
-			if hmac.Equal(sum, h.sigs[j][:]) {
-				match = j
-			}
-		}
-		if match >= 0 {
-			break
-		}
-	}
+	match := set.Match(set.TimestampPrefix(h.TS), body, h.Sigs[:h.N])
 	v.macs.Put(set)
 	if match < 0 {
 		return -1, webhook.ErrNoMatchingSignature
 	}
-	return match, v.clock.Check(h.unix)
+	return match, v.clock.Check(h.Unix)
 }
 
 // The top-level fields of a Stripe event that Authenticate reads.

@@ -84,7 +84,7 @@ func TestReferenceSenderPayloads(t *testing.T) {
 				"Received webhook event: invalid.event\n",
 			}},
 		{"wrong secret", []byte("not-the-consumer-secret"), http.StatusUnauthorized,
-			[]string{`{"error":"unauthorized"}`, `{"error":"unauthorized"}`, `{"error":"unauthorized"}`},
+			[]string{errorJSON("unauthorized"), errorJSON("unauthorized"), errorJSON("unauthorized")},
 			[]string{"", "", ""}},
 	}
 	for _, tc := range tests {
@@ -144,7 +144,7 @@ func TestConsumer(t *testing.T) {
 		{"no user in the data", `{"event":"user.created","data":null}`, true, false,
 			200, `{"status":"unprocessable"}`, "Received webhook event: user.created\n"},
 		{"unsigned", `{"event":"user.created"}`, false, false,
-			400, `{"error":"missing_signature"}`, ""},
+			400, errorJSON("missing_signature"), ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -175,7 +175,7 @@ func TestConsumer(t *testing.T) {
 		rec := httptest.NewRecorder()
 		newHandler(v, &out).ServeHTTP(rec, req)
 		assert.Equal(t, http.StatusUnauthorized, rec.Code)
-		assert.JSONEq(t, `{"error":"unauthorized"}`, rec.Body.String())
+		assert.JSONEq(t, errorJSON("unauthorized"), rec.Body.String())
 		assert.Empty(t, out.String())
 	})
 
@@ -196,4 +196,12 @@ func TestConsumer(t *testing.T) {
 		}
 		assert.Equal(t, "Received webhook event: user.created\nUser c@example.com created\n", out.String())
 	})
+}
+
+// errorJSON is the body webhook.Middleware answers by default for an error
+// code: the webhook.ErrorResponse that webhook.WriteError writes.
+func errorJSON(code string) string {
+	rec := httptest.NewRecorder()
+	webhook.WriteError(rec, http.StatusTeapot, webhook.ErrorResponse{Code: code})
+	return rec.Body.String()
 }

@@ -1,36 +1,44 @@
 package authkit
 
-import (
-	"fmt"
+import "fmt"
 
-	"github.com/signedhooks/webhook"
-)
-
-// RawSecrets checks that there is at least one secret and that each has at
-// least webhook.MinSecretLen bytes, and returns private copies of their bytes.
-// The secret strings are used as they are, as raw HMAC keys. Errors wrap
-// webhook.ErrNoSecret or webhook.ErrSecretTooShort and name a secret only by
-// its position.
-func RawSecrets(secrets []string) ([][]byte, error) {
-	if len(secrets) == 0 {
-		return nil, webhook.ErrNoSecret
+// CheckLen is the secret-length rule: it returns an error wrapping
+// ErrSecretTooShort when a secret of n bytes is shorter than MinSecretLen.
+// i numbers the secret in the message when it is one of several; pass -1
+// for a lone secret. The message never contains the secret.
+func CheckLen(i, n int) error {
+	if n >= MinSecretLen {
+		return nil
 	}
-	keys := make([][]byte, len(secrets))
-	for i, s := range secrets {
-		if err := CheckLen(i, len(s)); err != nil {
-			return nil, err
-		}
-		keys[i] = []byte(s)
+	if i < 0 {
+		return fmt.Errorf("%w: %d bytes, need at least %d", ErrSecretTooShort, n, MinSecretLen)
 	}
-	return keys, nil
+	return fmt.Errorf("%w: secret %d has %d bytes, need at least %d", ErrSecretTooShort, i, n, MinSecretLen)
 }
 
-// CheckLen returns an error wrapping webhook.ErrSecretTooShort when secret
-// number i has fewer than webhook.MinSecretLen bytes.
-func CheckLen(i, n int) error {
-	if n < webhook.MinSecretLen {
-		return fmt.Errorf("%w: secret %d has %d bytes, need at least %d",
-			webhook.ErrSecretTooShort, i, n, webhook.MinSecretLen)
+// Secrets checks that there is at least one secret (ErrNoSecret otherwise)
+// and that each passes CheckLen, and returns private copies, so that later
+// changes to the caller's slices have no effect.
+func Secrets(keys [][]byte) ([][]byte, error) {
+	if len(keys) == 0 {
+		return nil, ErrNoSecret
 	}
-	return nil
+	out := make([][]byte, len(keys))
+	for i, k := range keys {
+		if err := CheckLen(i, len(k)); err != nil {
+			return nil, err
+		}
+		out[i] = append([]byte(nil), k...)
+	}
+	return out, nil
+}
+
+// RawSecrets is Secrets for secrets given as strings, used as they are as
+// raw HMAC keys (Stripe and GitHub show them that way).
+func RawSecrets(secrets []string) ([][]byte, error) {
+	keys := make([][]byte, len(secrets))
+	for i, s := range secrets {
+		keys[i] = []byte(s)
+	}
+	return Secrets(keys)
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/internal/sigheader"
 )
 
@@ -21,20 +20,23 @@ func ParseUnix(s string) (int64, bool) { return sigheader.ParseUnix(s) }
 // timestamp: tolerance both ways, an injectable clock, and an explicit switch
 // to turn the check off.
 type Clock struct {
+	// Tolerance is how far a timestamp may lie from Now, either way.
 	Tolerance time.Duration
-	Skip      bool
-	Now       func() time.Time
+	// Skip turns the check off (InsecureSkipTimestampCheck).
+	Skip bool
+	// Now returns the current time.
+	Now func() time.Time
 }
 
 // NewClock validates and fills in the defaults: tolerance 0 means
-// webhook.DefaultTolerance, a nil now means time.Now, and a negative
+// DefaultTolerance, a nil now means time.Now, and a negative
 // tolerance is an error. pkg prefixes the error message.
 func NewClock(pkg string, tolerance time.Duration, skip bool, now func() time.Time) (Clock, error) {
 	if tolerance < 0 {
 		return Clock{}, errors.New(pkg + ": negative Tolerance; use InsecureSkipTimestampCheck to turn the check off")
 	}
 	if tolerance == 0 {
-		tolerance = webhook.DefaultTolerance
+		tolerance = DefaultTolerance
 	}
 	if now == nil {
 		now = time.Now
@@ -43,7 +45,7 @@ func NewClock(pkg string, tolerance time.Duration, skip bool, now func() time.Ti
 }
 
 // Check returns nil when unix lies within the tolerance of Now, or an error
-// wrapping webhook.ErrTimestampTooOld or webhook.ErrTimestampTooNew.
+// wrapping ErrTimestampTooOld or ErrTimestampTooNew.
 func (c Clock) Check(unix int64) error {
 	if c.Skip {
 		return nil
@@ -53,16 +55,16 @@ func (c Clock) Check(unix int64) error {
 	// Duration overflows, so settle far-off timestamps in whole seconds.
 	const farOff = 1 << 32 // seconds, about 136 years
 	if d := now.Unix() - unix; d > farOff {
-		return fmt.Errorf("%w: signed more than 100 years ago", webhook.ErrTimestampTooOld)
+		return fmt.Errorf("%w: signed more than 100 years ago", ErrTimestampTooOld)
 	} else if d < -farOff {
-		return fmt.Errorf("%w: signed more than 100 years ahead", webhook.ErrTimestampTooNew)
+		return fmt.Errorf("%w: signed more than 100 years ahead", ErrTimestampTooNew)
 	}
 	age := now.Sub(time.Unix(unix, 0))
 	switch {
 	case age > c.Tolerance:
-		return fmt.Errorf("%w: signed %s ago, tolerance %s", webhook.ErrTimestampTooOld, age.Round(time.Second), c.Tolerance)
+		return fmt.Errorf("%w: signed %s ago, tolerance %s", ErrTimestampTooOld, age.Round(time.Second), c.Tolerance)
 	case -age > c.Tolerance:
-		return fmt.Errorf("%w: signed %s ahead, tolerance %s", webhook.ErrTimestampTooNew, (-age).Round(time.Second), c.Tolerance)
+		return fmt.Errorf("%w: signed %s ahead, tolerance %s", ErrTimestampTooNew, (-age).Round(time.Second), c.Tolerance)
 	}
 	return nil
 }

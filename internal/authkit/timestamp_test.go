@@ -6,8 +6,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/signedhooks/webhook"
 )
 
 func TestClockCheck(t *testing.T) {
@@ -21,12 +19,12 @@ func TestClockCheck(t *testing.T) {
 	}{
 		{"now", 1614265330, false, nil},
 		{"edge of past", 1614265330 - 300, false, nil},
-		{"past tolerance", 1614265330 - 301, false, webhook.ErrTimestampTooOld},
+		{"past tolerance", 1614265330 - 301, false, ErrTimestampTooOld},
 		{"edge of future", 1614265330 + 300, false, nil},
-		{"future tolerance", 1614265330 + 301, false, webhook.ErrTimestampTooNew},
-		{"zero", 0, false, webhook.ErrTimestampTooOld},
-		{"largest 12-digit", 999999999999, false, webhook.ErrTimestampTooNew},
-		{"beyond Duration range in the past", -999999999999, false, webhook.ErrTimestampTooOld},
+		{"future tolerance", 1614265330 + 301, false, ErrTimestampTooNew},
+		{"zero", 0, false, ErrTimestampTooOld},
+		{"largest 12-digit", 999999999999, false, ErrTimestampTooNew},
+		{"beyond Duration range in the past", -999999999999, false, ErrTimestampTooOld},
 		{"skip", 999999999999, true, nil},
 	}
 	for _, tc := range tests {
@@ -49,8 +47,8 @@ func TestNewClock(t *testing.T) {
 	require.Error(t, err)
 	c, err := NewClock("test", 0, false, nil)
 	require.NoError(t, err)
-	assert.Equal(t, webhook.DefaultTolerance, c.Tolerance)
-	assert.Equal(t, 2*webhook.DefaultTolerance, c.ReplayWindow())
+	assert.Equal(t, DefaultTolerance, c.Tolerance)
+	assert.Equal(t, 2*DefaultTolerance, c.ReplayWindow())
 	assert.NotNil(t, c.Now)
 	c, err = NewClock("test", time.Minute, true, nil)
 	require.NoError(t, err)
@@ -87,9 +85,9 @@ func TestParseUnix(t *testing.T) {
 func TestRawSecrets(t *testing.T) {
 	t.Parallel()
 	_, err := RawSecrets(nil)
-	require.ErrorIs(t, err, webhook.ErrNoSecret)
+	require.ErrorIs(t, err, ErrNoSecret)
 	_, err = RawSecrets([]string{"0123456789abcdef", "s3cr3"})
-	require.ErrorIs(t, err, webhook.ErrSecretTooShort)
+	require.ErrorIs(t, err, ErrSecretTooShort)
 	assert.NotContains(t, err.Error(), "s3cr3")
 	keys, err := RawSecrets([]string{"0123456789abcdef"})
 	require.NoError(t, err)

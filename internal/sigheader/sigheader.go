@@ -1,4 +1,5 @@
-// Package sigheader parses the "t=<unix>,s=<hex>" signature header.
+// Package sigheader parses the "t=<unix>,<key>=<hex>" signature header
+// that this module's native format (key "s") and Stripe's (key "v1") share.
 //
 // The parser is written for the verification hot path: it makes no
 // allocations, never copies the header, and bounds the work a hostile header
@@ -28,6 +29,15 @@ const (
 	MaxTimestampDigits = 12
 )
 
+// The keys of the signature entries of the two formats that share this
+// header.
+const (
+	// NativeKey is the key of a signature in this module's format.
+	NativeKey = "s"
+	// StripeKey is the key of a signature in Stripe's format.
+	StripeKey = "v1"
+)
+
 // Errors returned by Parse. The root package maps them onto its exported
 // sentinels.
 var (
@@ -36,9 +46,9 @@ var (
 	ErrNoTimestamp  = errors.New("no t= entry")
 	ErrBadTimestamp = errors.New("t= is not a unix timestamp in seconds")
 	ErrDupTimestamp = errors.New("more than one t= entry")
-	ErrNoSignature  = errors.New("no s= entry")
-	ErrBadSignature = errors.New("s= is not 64 hex digits")
-	ErrTooManySigs  = errors.New("too many s= entries")
+	ErrNoSignature  = errors.New("no signature entry")
+	ErrBadSignature = errors.New("a signature is not 64 hex digits")
+	ErrTooManySigs  = errors.New("too many signature entries")
 )
 
 // Header is a parsed signature header. It is a plain value: returning it does
@@ -58,10 +68,15 @@ type Header struct {
 // Time returns the timestamp as a time.Time.
 func (h *Header) Time() time.Time { return time.Unix(h.Unix, 0) }
 
-// Parse parses a header value into h. Pairs are separated by ',', spaces and
-// tabs around a pair are ignored, the first '=' splits key from value, and
-// unknown keys are ignored. A header needs exactly one "t" and at least one "s".
-func Parse(v string, h *Header) error {
+// Parse parses a header value into h, taking the entries named sigKey
+// ([NativeKey] or [StripeKey]) as signatures. Pairs are separated by ',',
+// spaces and tabs around a pair are ignored, the first '=' splits key from
+// value, and other keys are ignored, so senders can add new ones. A pair
+// without '=' is a key with an empty value: ignored when unknown, refused
+// when it is "t" or sigKey, since a timestamp or a signature without a value
+// is malformed, not an extension. A header needs exactly one "t" and at least
+// one signature.
+func Parse(v, sigKey string, h *Header) error {
 	if len(v) == 0 {
 		return ErrEmpty
 	}
@@ -82,11 +97,10 @@ func Parse(v string, h *Header) error {
 		if pair == "" {
 			continue
 		}
-		eq := strings.IndexByte(pair, '=')
-		if eq < 0 {
-			continue // a bare word is an unknown key without a value
+		key, val := pair, ""
+		if eq := strings.IndexByte(pair, '='); eq >= 0 {
+			key, val = pair[:eq], pair[eq+1:]
 		}
-		key, val := pair[:eq], pair[eq+1:]
 		switch key {
 		case "t":
 			if seenT {
@@ -98,7 +112,7 @@ func Parse(v string, h *Header) error {
 				return ErrBadTimestamp
 			}
 			h.TS, h.Unix = val, n
-		case "s":
+		case sigKey:
 			if h.N == MaxSignatures {
 				return ErrTooManySigs
 			}
