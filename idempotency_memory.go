@@ -159,6 +159,7 @@ func (s *MemoryStore) Claim(ctx context.Context, req ClaimRequest) (ClaimResult,
 		}
 		return ClaimResult{Status: InFlight, Fingerprint: fp, RetryAfter: time.Duration(r.st.exp - now)}, nil
 	}
+	removed := sh.removed
 	if r.i == absent && !sh.room(now, &s.evicted) {
 		sh.mu.Unlock()
 		if rsh != nil { // undo, so that nothing was recorded
@@ -168,15 +169,18 @@ func (s *MemoryStore) Claim(ctx context.Context, req ClaimRequest) (ClaimResult,
 		}
 		return ClaimResult{}, ErrStoreFull
 	}
+	if sh.removed != removed { // room swept or evicted: r may be stale
+		r = sh.find(req.Key, h)
+	}
 	sh.next++
 	tok := sh.next<<6 | h&s.mask // unique in the store: shards are at most 64
 	st := memState{exp: expiry(now, req.TTL), tok: tok}
-	if r.i == absent {
-		sh.add(r, st, req.Fingerprint, now)
-	} else { // expired: claimed anew, with this claim's fingerprint
+	if r.i != absent { // expired: claimed anew, with this claim's fingerprint
 		sh.remove(r)
-		sh.add(memRef{h: h, i: absent, key: req.Key}, st, req.Fingerprint, now)
+		r.taken = r.taken && r.i != inIDs // idx lost h only if it held this key
+		r.i = absent
 	}
+	sh.add(r, st, req.Fingerprint, now)
 	sh.noteExp(st.exp)
 	sh.mu.Unlock()
 	return ClaimResult{Status: Claimed, Token: s.token(tok)}, nil

@@ -38,6 +38,7 @@ type memShard struct {
 	doneQ   []doneItem       // completed keys, oldest first; may hold stale items
 	doneAt  int              // index of the first item of doneQ still to look at
 	next    uint64           // claims so far, for tokens
+	removed uint64           // entries removed so far: a memRef found before is stale if it changed
 	minExp  int64            // no entry expires before this
 	limit   int              // most entries held
 	sweepAt int              // size at which to sweep expired entries
@@ -75,11 +76,12 @@ type longEntry struct {
 // memRef says where a key's entry is: at slab[at], at long[h][i], or
 // nowhere.
 type memRef struct {
-	h   uint64
-	i   int // index in long[h], or inIDs, or absent
-	at  uint32
-	st  memState
-	key string
+	h     uint64
+	i     int // index in long[h], or inIDs, or absent
+	at    uint32
+	taken bool // idx holds h, at at (for this key or another)
+	st    memState
+	key   string
 }
 
 const (
@@ -91,6 +93,7 @@ const (
 func (sh *memShard) find(key string, h uint64) memRef {
 	r := memRef{h: h, i: absent, key: key}
 	if at, ok := sh.idx[h]; ok {
+		r.at, r.taken = at, true
 		if e := &sh.slab[at]; e.is(key) {
 			r.i, r.at, r.st = inIDs, at, e.memState
 			return r
@@ -125,11 +128,12 @@ func (sh *memShard) set(r memRef, st memState) {
 	sh.long[r.h][r.i].memState = st
 }
 
-// add stores a new entry for r's key, which find found nowhere; an
-// expired entry of another key in its place in ids is dropped.
+// add stores a new entry for r's key, which find found nowhere (or which
+// was removed since); an expired entry of another key in its place in idx
+// is dropped.
 func (sh *memShard) add(r memRef, st memState, fp string, now int64) {
 	if len(r.key) <= inlineKey && len(fp) <= inlineFP {
-		at, ok := sh.idx[r.h]
+		at, ok := r.at, r.taken
 		if !ok {
 			if n := len(sh.free); n > 0 {
 				at = sh.free[n-1]
@@ -163,12 +167,14 @@ func (sh *memShard) remove(r memRef) {
 }
 
 func (sh *memShard) removeAt(h uint64, at uint32) {
+	sh.removed++
 	delete(sh.idx, h)
 	sh.slab[at] = memEntry{}
 	sh.free = append(sh.free, at)
 }
 
 func (sh *memShard) removeLong(h uint64, i int) {
+	sh.removed++
 	c := sh.long[h]
 	last := len(c) - 1
 	c[i] = c[last]
