@@ -11,11 +11,62 @@ import (
 	"time"
 )
 
+// AttemptInfo tells a transport wrapper (see [SenderOptions.WrapTransport])
+// which attempt a request belongs to. It holds nothing secret and no
+// payload.
+type AttemptInfo struct {
+	// MessageID and Type are the message's.
+	MessageID string
+	Type      string
+
+	// URL is the destination, redacted as in [AttemptReport.URL].
+	URL string
+
+	// Number counts the message's attempts from 1.
+	Number int
+
+	// Reported says that the Sender passes this attempt's [AttemptReport]
+	// to [SenderOptions.OnAttempt] when it ends: true in [Sender.Send] with
+	// OnAttempt set, false in [Sender.Attempt].
+	Reported bool
+}
+
+// attemptKey is the context key of an [AttemptInfo].
+type attemptKey struct{}
+
+// attemptContext carries an attempt's [AttemptInfo]: one allocation where
+// context.WithValue of a pointer would make two.
+type attemptContext struct {
+	context.Context
+	info AttemptInfo
+}
+
+// Value returns the attempt's info for attemptKey, and asks the parent
+// otherwise.
+func (c *attemptContext) Value(key any) any {
+	if key == (attemptKey{}) {
+		return &c.info
+	}
+	return c.Context.Value(key)
+}
+
+// AttemptFromContext returns the attempt a request is part of, given the
+// request's context, when the request is being sent by a [Sender] with a
+// WrapTransport; ok is false otherwise.
+func AttemptFromContext(ctx context.Context) (info AttemptInfo, ok bool) {
+	p, ok := ctx.Value(attemptKey{}).(*AttemptInfo)
+	if !ok {
+		return AttemptInfo{}, false
+	}
+	return *p, true
+}
+
 // attempt makes one signed request, after waiting for the endpoint's rate
 // limiter. It signs with a timestamp at least one second after prev (when
-// not zero) and returns that timestamp. Its error is not nil only when ctx
-// ended during the wait; every other failure is in the report.
-func (s *Sender) attempt(ctx context.Context, dest *target, msg *Message, body []byte, n int, prev time.Time) (AttemptReport, time.Time, error) {
+// not zero) and returns that timestamp. reported says whether the caller
+// passes the report to OnAttempt. Its error is not nil only when ctx ended
+// during the wait; every other failure is in the report.
+func (s *Sender) attempt(ctx context.Context, dest *target, msg *Message, body []byte, n int, prev time.Time, reported bool) (AttemptReport, time.Time, error) {
 	a := AttemptReport{MessageID: msg.ID, Type: msg.Type, URL: dest.redacted, Number: n}
 	if s.limits != nil {
 		if d, undo := s.limits.reserve(dest.raw, s.now()); d > 0 {
@@ -31,6 +82,13 @@ func (s *Sender) attempt(ctx context.Context, dest *target, msg *Message, body [
 
 	actx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	if s.wrapped {
+		// Only with a wrapper: without one, nobody could read it, and an
+		// attempt without it allocates less.
+		actx = &attemptContext{actx, AttemptInfo{
+			MessageID: msg.ID, Type: msg.Type, URL: dest.redacted, Number: n, Reported: reported,
+		}}
+	}
 	req := dest.tmpl.WithContext(actx)
 	req.Header = make(http.Header, 8)
 	// One allocation holds the header values and the body's reader.

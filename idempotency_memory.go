@@ -65,8 +65,9 @@ type MemoryStore struct {
 	shards  []memShard
 	mask    uint64
 	seed    maphash.Seed
-	prefix  string           // random, so tokens of another store never match
-	now     func() time.Time // nil: the real clock, read monotonic only
+	prefix  string              // random, so tokens of another store never match
+	idHash  func(string) uint64 // nil: maphash; tests set it to force collisions
+	now     func() time.Time    // nil: the real clock, read monotonic only
 	start   time.Time
 	evicted atomic.Uint64
 }
@@ -104,12 +105,12 @@ func NewMemoryStore(opts *MemoryStoreOptions) (*MemoryStore, error) {
 		s.start = o.Now()
 	}
 	for i := range s.shards {
-		s.shards[i].keys = make(map[string]memEntry)
+		s.shards[i].idx = make(map[uint64]uint32)
+		s.shards[i].long = make(map[uint64][]longEntry)
 		s.shards[i].replays = make(map[uint64]int64)
 		s.shards[i].minExp = math.MaxInt64
 		s.shards[i].limit = (o.MaxEntries + n - 1) / n
 		s.shards[i].sweepAt = min(minSweep, s.shards[i].limit)
-		s.shards[i].id = strconv.FormatUint(uint64(i), 36)
 	}
 	return s, nil
 }
@@ -146,17 +147,20 @@ func (s *MemoryStore) Claim(ctx context.Context, req ClaimRequest) (ClaimResult,
 	if req.Key == "" {
 		return ClaimResult{Status: Claimed}, nil
 	}
-	sh := s.shard(req.Key)
+	h := s.hash(req.Key)
+	sh := &s.shards[h&s.mask]
 	sh.mu.Lock()
-	e, ok := sh.keys[req.Key]
-	if ok && e.exp > now {
+	r := sh.find(req.Key, h)
+	if r.i != absent && r.st.exp > now {
+		fp := sh.fingerprint(r)
 		sh.mu.Unlock()
-		if e.done {
-			return ClaimResult{Status: Done, Fingerprint: e.fp}, nil
+		if r.st.done {
+			return ClaimResult{Status: Done, Fingerprint: fp}, nil
 		}
-		return ClaimResult{Status: InFlight, Fingerprint: e.fp, RetryAfter: time.Duration(e.exp - now)}, nil
+		return ClaimResult{Status: InFlight, Fingerprint: fp, RetryAfter: time.Duration(r.st.exp - now)}, nil
 	}
-	if !ok && !sh.room(now, &s.evicted) {
+	removed := sh.removed
+	if r.i == absent && !sh.room(now, &s.evicted) {
 		sh.mu.Unlock()
 		if rsh != nil { // undo, so that nothing was recorded
 			rsh.mu.Lock()
@@ -165,12 +169,21 @@ func (s *MemoryStore) Claim(ctx context.Context, req ClaimRequest) (ClaimResult,
 		}
 		return ClaimResult{}, ErrStoreFull
 	}
-	tok := s.token(sh)
-	exp := expiry(now, req.TTL)
-	sh.keys[req.Key] = memEntry{exp: exp, token: tok, fp: req.Fingerprint}
-	sh.noteExp(exp)
+	if sh.removed != removed { // room swept or evicted: r may be stale
+		r = sh.find(req.Key, h)
+	}
+	sh.next++
+	tok := sh.next<<6 | h&s.mask // unique in the store: shards are at most 64
+	st := memState{exp: expiry(now, req.TTL), tok: tok}
+	if r.i != absent { // expired: claimed anew, with this claim's fingerprint
+		sh.remove(r)
+		r.taken = r.taken && r.i != inIDs // idx lost h only if it held this key
+		r.i = absent
+	}
+	sh.add(r, st, req.Fingerprint, now)
+	sh.noteExp(st.exp)
 	sh.mu.Unlock()
-	return ClaimResult{Status: Claimed, Token: tok}, nil
+	return ClaimResult{Status: Claimed, Token: s.token(tok)}, nil
 }
 
 // Complete implements [Store.Complete].
@@ -179,17 +192,18 @@ func (s *MemoryStore) Complete(ctx context.Context, key, token string, ttl time.
 		return err
 	}
 	now := s.clock()
-	sh := s.shard(key)
+	h := s.hash(key)
+	sh := &s.shards[h&s.mask]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e, ok := sh.owned(key, token, now)
+	r, ok := sh.owned(key, h, s.tokenNumber(token), now)
 	if !ok {
 		return ErrClaimLost
 	}
-	e.done, e.token, e.exp = true, "", expiry(now, ttl)
-	sh.keys[key] = e
-	sh.noteExp(e.exp)
-	sh.noteDone(key, e.exp)
+	st := memState{done: true, exp: expiry(now, ttl)}
+	sh.set(r, st)
+	sh.noteExp(st.exp)
+	sh.noteDone(h, st.exp)
 	return nil
 }
 
@@ -199,13 +213,15 @@ func (s *MemoryStore) Release(ctx context.Context, key, token string) error {
 		return err
 	}
 	now := s.clock()
-	sh := s.shard(key)
+	h := s.hash(key)
+	sh := &s.shards[h&s.mask]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if _, ok := sh.owned(key, token, now); !ok {
+	r, ok := sh.owned(key, h, s.tokenNumber(token), now)
+	if !ok {
 		return ErrClaimLost
 	}
-	delete(sh.keys, key)
+	sh.remove(r)
 	return nil
 }
 
@@ -215,16 +231,18 @@ func (s *MemoryStore) Extend(ctx context.Context, key, token string, ttl time.Du
 		return err
 	}
 	now := s.clock()
-	sh := s.shard(key)
+	h := s.hash(key)
+	sh := &s.shards[h&s.mask]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e, ok := sh.owned(key, token, now)
+	r, ok := sh.owned(key, h, s.tokenNumber(token), now)
 	if !ok {
 		return ErrClaimLost
 	}
-	e.exp = expiry(now, ttl)
-	sh.keys[key] = e
-	sh.noteExp(e.exp)
+	st := r.st
+	st.exp = expiry(now, ttl)
+	sh.set(r, st)
+	sh.noteExp(st.exp)
 	return nil
 }
 
@@ -241,7 +259,7 @@ func (s *MemoryStore) Len() int {
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
-		n += len(sh.keys) + len(sh.replays)
+		n += sh.size()
 		sh.mu.Unlock()
 	}
 	return n
@@ -257,18 +275,39 @@ func (s *MemoryStore) clock() int64 {
 	return int64(s.now().Sub(s.start))
 }
 
-func (s *MemoryStore) shard(key string) *memShard {
-	return &s.shards[maphash.String(s.seed, key)&s.mask]
+// hash returns the 64-bit hash of an id: its shard and its key in the
+// shard's map.
+func (s *MemoryStore) hash(key string) uint64 {
+	if s.idHash != nil {
+		return s.idHash(key)
+	}
+	return maphash.String(s.seed, key)
 }
 
-// token returns a token unique to this store: its random prefix, the shard
-// and the shard's counter. The caller holds sh.mu.
-func (s *MemoryStore) token(sh *memShard) string {
-	sh.next++
-	var buf [48]byte
+// token returns the token of claim number tok: the store's random prefix
+// and the number.
+func (s *MemoryStore) token(tok uint64) string {
+	var buf [32]byte
 	b := append(buf[:0], s.prefix...)
-	b = append(b, sh.id...)
-	b = append(b, '.')
-	b = strconv.AppendUint(b, sh.next, 36)
+	b = strconv.AppendUint(b, tok, 36)
 	return string(b)
+}
+
+// tokenNumber returns the claim number of a token of this store, or 0.
+func (s *MemoryStore) tokenNumber(token string) uint64 {
+	if len(token) <= len(s.prefix) || token[:len(s.prefix)] != s.prefix {
+		return 0
+	}
+	rest := token[len(s.prefix):]
+	n, err := strconv.ParseUint(rest, 36, 64)
+	if err != nil {
+		return 0
+	}
+	// Only the spelling this store issues: ParseUint also takes upper
+	// case and leading zeros.
+	var buf [16]byte
+	if string(strconv.AppendUint(buf[:0], n, 36)) != rest {
+		return 0
+	}
+	return n
 }

@@ -2,7 +2,9 @@ package webhook_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -263,4 +265,133 @@ func TestMemoryStoreExtend(t *testing.T) {
 	got, err = s.Claim(ctx, webhook.ClaimRequest{Key: "k", TTL: time.Minute})
 	require.NoError(t, err)
 	assert.Equal(t, webhook.Claimed, got.Status)
+}
+
+// TestMemoryStoreConformanceCollisions runs the contract on stores whose
+// ids all share a few hashes, so that every rule meets ids held outside
+// the inline map, chained behind another id of the same hash.
+func TestMemoryStoreConformanceCollisions(t *testing.T) {
+	t.Parallel()
+	for name, hash := range map[string]func(string) uint64{
+		"one hash":     func(string) uint64 { return 42 },
+		"by length":    func(k string) uint64 { return uint64(len(k)) },
+		"by last byte": func(k string) uint64 { return uint64(k[len(k)-1]) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			idempotencytest.Run(t, func(t *testing.T) webhook.Store {
+				s, err := webhook.NewMemoryStoreHashing(nil, hash)
+				require.NoError(t, err)
+				return s
+			})
+		})
+	}
+}
+
+// TestMemoryStoreLongAndColliding checks each way an entry can be held:
+// inline, with an id or a fingerprint too long for that, or behind another
+// id of the same hash; and that each of them claims, reports its
+// fingerprint, completes, releases and expires on its own.
+func TestMemoryStoreLongAndColliding(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 41)
+	tests := []struct {
+		name string
+		key  string
+		fp   string
+	}{
+		{"inline", "msg_2bv0kq8rz3xy6wp0000000000", "4096-8f3a2b1c"},
+		{"longest inline", strings.Repeat("k", 40), strings.Repeat("f", 24)},
+		{"long id", "id-" + long, "fp"},
+		{"long fingerprint", "id", "fp-" + long},
+		{"empty fingerprint", "id2", ""},
+	}
+	for _, collide := range []bool{false, true} {
+		for _, tc := range tests {
+			t.Run(fmt.Sprintf("%s/collide=%v", tc.name, collide), func(t *testing.T) {
+				t.Parallel()
+				now := time.Unix(1_700_000_000, 0)
+				var mu sync.Mutex
+				clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+				advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+				hash := func(k string) uint64 { return uint64(len(k)) } // neighbours collide with collide
+				s, err := webhook.NewMemoryStoreHashing(&webhook.MemoryStoreOptions{Now: clock}, hash)
+				require.NoError(t, err)
+				ctx := context.Background()
+				other := strings.Repeat("o", len(tc.key)) // same length, so the same hash
+				if collide {
+					res, err := s.Claim(ctx, webhook.ClaimRequest{Key: other, Fingerprint: "other", TTL: time.Hour})
+					require.NoError(t, err)
+					require.Equal(t, webhook.Claimed, res.Status)
+				}
+				res, err := s.Claim(ctx, webhook.ClaimRequest{Key: tc.key, Fingerprint: tc.fp, TTL: time.Minute})
+				require.NoError(t, err)
+				require.Equal(t, webhook.Claimed, res.Status)
+				tok := res.Token
+
+				res, err = s.Claim(ctx, webhook.ClaimRequest{Key: tc.key, Fingerprint: "again", TTL: time.Minute})
+				require.NoError(t, err)
+				assert.Equal(t, webhook.InFlight, res.Status)
+				assert.Equal(t, tc.fp, res.Fingerprint)
+				assert.ErrorIs(t, s.Complete(ctx, tc.key, tok+"0", time.Hour), webhook.ErrClaimLost)
+				assert.ErrorIs(t, s.Complete(ctx, tc.key, strings.ToUpper(tok), time.Hour), webhook.ErrClaimLost)
+				require.NoError(t, s.Extend(ctx, tc.key, tok, time.Minute))
+				require.NoError(t, s.Complete(ctx, tc.key, tok, time.Hour))
+
+				res, err = s.Claim(ctx, webhook.ClaimRequest{Key: tc.key, Fingerprint: "again", TTL: time.Minute})
+				require.NoError(t, err)
+				assert.Equal(t, webhook.Done, res.Status)
+				assert.Equal(t, tc.fp, res.Fingerprint)
+				if collide { // the other id is untouched
+					res, err = s.Claim(ctx, webhook.ClaimRequest{Key: other, TTL: time.Minute})
+					require.NoError(t, err)
+					assert.Equal(t, webhook.InFlight, res.Status)
+					assert.Equal(t, "other", res.Fingerprint)
+				}
+
+				advance(time.Hour + time.Second) // both expired
+				res, err = s.Claim(ctx, webhook.ClaimRequest{Key: tc.key, Fingerprint: "new", TTL: time.Minute})
+				require.NoError(t, err)
+				require.Equal(t, webhook.Claimed, res.Status)
+				require.NoError(t, s.Release(ctx, tc.key, res.Token))
+				res, err = s.Claim(ctx, webhook.ClaimRequest{Key: tc.key, Fingerprint: "newer", TTL: time.Minute})
+				require.NoError(t, err)
+				assert.Equal(t, webhook.Claimed, res.Status)
+				res, err = s.Claim(ctx, webhook.ClaimRequest{Key: tc.key, TTL: time.Minute})
+				require.NoError(t, err)
+				assert.Equal(t, "newer", res.Fingerprint)
+			})
+		}
+	}
+}
+
+// TestMemoryStoreEvictsCollidingDone fills a store with completed ids that
+// all share one hash, so that eviction must find them behind one another.
+func TestMemoryStoreEvictsCollidingDone(t *testing.T) {
+	t.Parallel()
+	s, err := webhook.NewMemoryStoreHashing(&webhook.MemoryStoreOptions{MaxEntries: 64}, func(string) uint64 { return 7 })
+	require.NoError(t, err)
+	ctx := context.Background()
+	for i := range 200 {
+		key := "k" + strconv.Itoa(i)
+		res, err := s.Claim(ctx, webhook.ClaimRequest{Key: key, TTL: time.Hour})
+		require.NoError(t, err, "claim %d", i)
+		require.Equal(t, webhook.Claimed, res.Status)
+		require.NoError(t, s.Complete(ctx, key, res.Token, time.Hour))
+	}
+	assert.LessOrEqual(t, s.Len(), 64)
+	assert.Equal(t, uint64(200-64), s.Evicted())
+	// The newest are kept, the oldest evicted, in completion order.
+	for i := 199; i >= 0; i-- {
+		res, err := s.Claim(ctx, webhook.ClaimRequest{Key: "k" + strconv.Itoa(i), TTL: time.Hour})
+		require.NoError(t, err)
+		want := webhook.Done
+		if i < 200-64 {
+			want = webhook.Claimed
+		}
+		require.Equal(t, want, res.Status, "k%d", i)
+		if i == 200-64-10 {
+			break // each claim of an evicted id evicts a kept one
+		}
+	}
 }

@@ -39,7 +39,7 @@ func (s *Sender) Send(ctx context.Context, rawURL string, msg Message) (*Report,
 	rep.Attempts = rep.first[:0]
 	var signedAt time.Time
 	for n := 1; ; n++ {
-		a, ts, err := s.attempt(ctx, &dest, &msg, body, n, signedAt)
+		a, ts, err := s.attempt(ctx, &dest, &msg, body, n, signedAt, s.onAttempt != nil)
 		signedAt = ts
 		if err != nil { // ctx ended while waiting for the rate limiter
 			return rep, fail(rep, Cancelled, cancelled(err, rep))
@@ -110,7 +110,7 @@ func (s *Sender) Attempt(ctx context.Context, rawURL string, msg Message, opts A
 		body, err = msg.body(s.typeField)
 	}
 	if err == nil {
-		a, _, err = s.attempt(ctx, &dest, &msg, body, attempt, opts.After)
+		a, _, err = s.attempt(ctx, &dest, &msg, body, attempt, opts.After, false)
 		if err != nil {
 			a.Class = ClassRetry
 		}

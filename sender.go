@@ -77,8 +77,20 @@ type SenderOptions struct {
 	// for many deliveries to many hosts (keep-alive, 64 idle connections
 	// per host). The Sender uses a copy that never follows redirects. It
 	// cannot be combined with BlockPrivateNetworks, which needs the
-	// Sender's own dialer.
+	// Sender's own dialer; use WrapTransport to add to that one instead.
 	Client *http.Client
+
+	// WrapTransport, if set, wraps the transport that sends the requests
+	// (the Sender's own, or Client's; [http.DefaultTransport] when Client
+	// has none), for example with a tracing or logging RoundTripper. The
+	// wrapper sees every attempt's request, signed, and may add headers
+	// (such as traceparent) but must not change the body, which is signed.
+	// The network guard of BlockPrivateNetworks stays in force: it runs in
+	// the Sender's dialer, below any wrapper, so a wrapped transport is
+	// refused the same addresses. The request's context tells which attempt
+	// it belongs to: see [AttemptFromContext]. A wrapper returning nil is an
+	// error. Default: nil, no wrapper.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 
 	// MaxResponseBytes is how much of each response body the report keeps.
 	// Default: [DefaultMaxResponseBytes] (4 KiB). Negative values are an
@@ -118,6 +130,7 @@ type Sender struct {
 	maxResp   int
 	userAgent string
 	onAttempt func(AttemptReport)
+	wrapped   bool // WrapTransport was set: requests carry an attemptInfo
 	now       func() time.Time
 	sleep     func(context.Context, time.Duration) error
 }
@@ -125,7 +138,8 @@ type Sender struct {
 // NewSender returns a Sender configured by opts. It returns an error when
 // neither or both of Signer and Secret are set, an error wrapping
 // [ErrSecretTooShort] for a short Secret, and an error for negative
-// durations or sizes, or for Client combined with BlockPrivateNetworks.
+// durations or sizes, for Client combined with BlockPrivateNetworks, or for
+// a WrapTransport that returns nil.
 func NewSender(opts *SenderOptions) (*Sender, error) {
 	if opts == nil {
 		return nil, errors.New("webhook: NewSender needs options with a Signer or a Secret")
@@ -189,6 +203,16 @@ func NewSender(opts *SenderOptions) (*Sender, error) {
 			allow = append(allow, o.AllowNetworks...)
 		}
 		s.client = &http.Client{Transport: newTransport(o.BlockPrivateNetworks, allow)}
+	}
+	if o.WrapTransport != nil {
+		rt := s.client.Transport
+		if rt == nil {
+			rt = http.DefaultTransport
+		}
+		if s.client.Transport = o.WrapTransport(rt); s.client.Transport == nil {
+			return nil, errors.New("webhook: WrapTransport returned nil")
+		}
+		s.wrapped = true
 	}
 	s.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return s, nil

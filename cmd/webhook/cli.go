@@ -31,6 +31,7 @@ type command struct {
 var commands = []command{
 	{"listen", "capture deliveries; serve their history and a live page", runListen},
 	{"send", "sign and deliver a message, retrying as a provider would", runSend},
+	{"replay", "send a delivery captured by listen again, to a URL", runReplay},
 	{"sign", "print the signature header for a body", runSign},
 	{"verify", "check a signature header against a body", runVerify},
 	{"secret", "print a new random secret", runSecret},

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -17,38 +18,58 @@ import (
 	"github.com/signedhooks/webhook/cmd/webhook/internal/capture"
 )
 
+// memorySlack is the heap listen may use beyond its full history before the
+// garbage collector works harder: the bodies being read (their budget is
+// capture.DefaultInFlight) and the rest of the process.
+const memorySlack = capture.DefaultInFlight + 16<<20
+
 // defaultAddr is loopback only: captured deliveries may hold private data.
 const defaultAddr = "127.0.0.1:8787"
 
 func runListen(e *env, args []string) error {
 	fs := newFlags(e, "listen", "[-addr A] [-path P] [-secret-env VAR] [-forward URL] [-history N]",
 		`Listen captures every request to the path and prints it: time, source,
-headers, body (indented when JSON) and, with a secret, the verification verdict
-and reason. Repeated message ids are marked as duplicates. The last deliveries
-are kept and served as JSON at /history and /history/{n}, and a live page at /
-lists them as they arrive.
+event type, headers, body (indented when JSON) and, with a secret, the
+verification verdict and reason. Repeated message ids are marked as
+duplicates. The last deliveries are kept and served as JSON at /history and
+/history/{n}, bodies byte for byte as received (with an indented "pretty"
+copy beside JSON ones), and a live page at / lists them as they arrive.
 
-With a secret, deliveries that fail verification are answered 400 or 401 like
+With a secret, deliveries are verified in the -scheme given: this module's
+(native), Standard Webhooks (standard, with its whsec_ secret), Stripe
+(stripe, with the endpoint's whsec_ secret) or GitHub (github, with the
+secret typed into GitHub). Deliveries that fail verification are answered 400 or 401 like
 a real receiver (the reason is shown here, never sent back); others get 200.
 With -forward, each verified delivery (each delivery when no secret is given)
 is relayed to the URL with its method, headers and body, and the sender gets
-the local status (502 when the local endpoint cannot be reached).`)
+the local status and answer (502 when the local endpoint cannot be reached).
+
+A sender has -header-timeout to send the request header and then
+-body-timeout to send the body; slower ones are cut off. The bodies being
+read at once share a 32 MiB budget: past it a delivery is answered 503
+with Retry-After, and recorded.`)
 	addr := fs.String("addr", defaultAddr, "address to listen on")
 	path := fs.String("path", capture.DefaultPath, "path to capture deliveries at (and below)")
 	var sec secretFlags
 	sec.register(fs)
+	scheme := fs.String("scheme", "native", schemeUsage)
 	forward := fs.String("forward", "", "relay deliveries to this `URL`, e.g. http://localhost:3000/webhook")
 	history := fs.Int("history", capture.DefaultHistory, "number of deliveries to keep")
 	maxBody := fs.Int64("max-body", capture.DefaultMaxBodyBytes, "largest body in bytes; larger ones are truncated and answered 413")
 	tolerance := fs.Duration("tolerance", webhook.DefaultTolerance, "how far a signed time may be from now, either way")
 	noTolerance := fs.Bool("no-tolerance", false, "skip the timestamp check")
 	allowHosts := fs.String("allow-host", "", "comma-separated host `names` under which the page and history may be read,\nbesides IP addresses and localhost (guards against DNS rebinding)")
+	headerTimeout := fs.Duration("header-timeout", 10*time.Second, "time a sender has to send the request header")
+	bodyTimeout := fs.Duration("body-timeout", capture.DefaultBodyTimeout, "time a sender has to send the body, after the header")
 	quiet := fs.Bool("quiet", false, "print one line per delivery instead of headers and body")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *history <= 0 || *maxBody <= 0 {
 		return usagef("-history and -max-body must be positive")
+	}
+	if *headerTimeout <= 0 || *bodyTimeout <= 0 {
+		return usagef("-header-timeout and -body-timeout must be positive")
 	}
 	if *noTolerance && isSet(fs, "tolerance") {
 		return usagef("-tolerance and -no-tolerance are mutually exclusive")
@@ -58,7 +79,7 @@ the local status (502 when the local endpoint cannot be reached).`)
 	}
 	opts := &capture.Options{
 		Path: *path, History: *history, MaxBodyBytes: *maxBody,
-		Forward: *forward, Log: e.stdout, Quiet: *quiet,
+		Forward: *forward, Log: e.stdout, Quiet: *quiet, BodyTimeout: *bodyTimeout,
 	}
 	for _, h := range strings.Split(*allowHosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
@@ -66,20 +87,27 @@ the local status (502 when the local endpoint cannot be reached).`)
 		}
 	}
 	if sec.given(fs) {
-		key, err := sec.load(fs)
+		secret, err := sec.loadText(fs)
 		if err != nil {
 			return err
 		}
-		opts.Verifier, err = webhook.NewVerifier(key, &webhook.VerifierOptions{
-			Tolerance: *tolerance, InsecureSkipTimestampCheck: *noTolerance, MaxBodyBytes: *maxBody,
-		})
+		opts.Authenticator, opts.Signer, err = newScheme(*scheme, secret,
+			checkOptions{tolerance: *tolerance, noTolerance: *noTolerance, maxBody: *maxBody})
 		if err != nil {
 			return err
 		}
+	} else if isSet(fs, "scheme") {
+		return usagef("-scheme needs a secret: -secret-env VAR (or -secret)")
 	}
 	s, err := capture.New(opts)
 	if err != nil {
 		return usagef("%v", err)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// The history holds up to capture.DefaultHistoryBytes; without a
+		// limit the collector lets the heap grow to twice that before it
+		// runs. Keep the slack to what bodies being read may hold.
+		debug.SetMemoryLimit(capture.DefaultHistoryBytes + memorySlack)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -91,12 +119,12 @@ the local status (502 when the local endpoint cannot be reached).`)
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(e.stdout, "Capturing deliveries at %s%s\nLive page: %s/   History: %s/history\n", base, s.Path(), base, base)
 	switch {
-	case opts.Verifier == nil:
+	case opts.Authenticator == nil:
 		fmt.Fprintln(e.stdout, "No secret given: signatures are not checked.")
 	case isSet(fs, "secret-env"):
-		fmt.Fprintf(e.stdout, "Verifying signatures with the secret in $%s.\n", sec.env)
+		fmt.Fprintf(e.stdout, "Verifying %s signatures with the secret in $%s.\n", *scheme, sec.env)
 	default:
-		fmt.Fprintln(e.stdout, "Verifying signatures with the secret given by -secret.")
+		fmt.Fprintf(e.stdout, "Verifying %s signatures with the secret given by -secret.\n", *scheme)
 	}
 	if *forward != "" {
 		fmt.Fprintf(e.stdout, "Forwarding deliveries to %s\n", redactURL(*forward))
@@ -105,7 +133,7 @@ the local status (502 when the local endpoint cannot be reached).`)
 
 	srv := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: *headerTimeout,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
@@ -122,7 +150,7 @@ the local status (502 when the local endpoint cannot be reached).`)
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	fmt.Fprintln(e.stdout, "Stopped.")
+	fmt.Fprintf(e.stdout, "Stopped. %s\n", s.Totals())
 	return nil
 }
 

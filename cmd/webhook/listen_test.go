@@ -15,7 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/cmd/webhook/internal/capture"
+	"github.com/signedhooks/webhook/githubsig"
+	"github.com/signedhooks/webhook/standardwebhooks"
+	"github.com/signedhooks/webhook/stripesig"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -129,8 +133,10 @@ func TestSendToListen(t *testing.T) {
 	assert.Equal(t, "msg_e2e_1", d.ID)
 	assert.Equal(t, capture.VerdictValid, d.Verdict)
 	assert.Equal(t, http.StatusOK, d.Status)
-	assert.Equal(t, capture.EncodingJSON, d.BodyEncoding)
+	assert.Equal(t, capture.EncodingText, d.BodyEncoding)
+	assert.Equal(t, "invoice.paid", d.Type)
 	assert.JSONEq(t, `{"id":"msg_e2e_1","event":"invoice.paid","data":{"amount":42}}`, d.Body)
+	assert.JSONEq(t, d.Body, d.Pretty)
 	assert.Equal(t, int64(1), list[1].DuplicateOf)
 
 	resp, err := http.Get(l.base + "/history/2")
@@ -152,7 +158,7 @@ func TestSendToListen(t *testing.T) {
 
 	require.Eventually(t, func() bool { return strings.Contains(l.output(), "#3 ") }, 5*time.Second, 10*time.Millisecond)
 	out := l.output()
-	assert.Contains(t, out, "id=msg_e2e_1 valid -> 200")
+	assert.Contains(t, out, "id=msg_e2e_1 type=invoice.paid valid -> 200")
 	assert.Contains(t, out, "duplicate of #1")
 	assert.Contains(t, out, "invalid (webhook: no matching signature) -> 401")
 	assert.NotContains(t, out, secret)
@@ -168,7 +174,9 @@ func TestListenForward(t *testing.T) {
 	local := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		relayed <- got{r.Header.Clone(), string(b)}
+		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusAccepted)
+		_, _ = io.WriteString(w, `{"status":"ignored"}`)
 	}))
 	t.Cleanup(local.Close)
 
@@ -177,6 +185,7 @@ func TestListenForward(t *testing.T) {
 	send := webhookCmd(t, `{"event":"ping"}`, env, "send", "-url", l.base+"/webhook", "-secret-env", "WH_SECRET", "-id", "msg_fwd")
 	require.Equal(t, 0, send.code, send.output())
 	assert.Contains(t, send.stdout, "attempt 1: 202", "the sender gets the local status")
+	assert.Contains(t, send.stdout, "receiver status: ignored", "the sender gets the local answer")
 
 	select {
 	case g := <-relayed:
@@ -192,8 +201,10 @@ func TestListenForward(t *testing.T) {
 	require.Len(t, list, 1)
 	require.NotNil(t, list[0].Forward)
 	assert.Equal(t, http.StatusAccepted, list[0].Forward.Status)
-	require.Eventually(t, func() bool { return strings.Contains(l.output(), "forwarded: local status 202") },
-		5*time.Second, 10*time.Millisecond)
+	assert.Equal(t, `{"status":"ignored"}`, list[0].Forward.Body)
+	assert.Equal(t, "application/json", list[0].Forward.ContentType)
+	l.waitFor(t, `forwarded: local status 202 in `)
+	l.waitFor(t, `ms: {"status":"ignored"}`)
 
 	// Deliveries that fail verification are not relayed.
 	req, err := http.NewRequest("POST", l.base+"/webhook", strings.NewReader(`{}`))
@@ -235,6 +246,9 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		webhookCmd(t, body, nil, "send", "-url", l.base+"/webhook", "-secret", raw, "-attempts", "1"),
 		webhookCmd(t, body, nil, "send", "-url", "http://127.0.0.1:1/", "-secret", secret, "-attempts", "1"),
 		webhookCmd(t, body, nil, "send", "-secret", secret),
+		webhookCmd(t, "", nil, "replay", "1", "-to", l.base+"/webhook", "-from", l.base, "-secret", secret),
+		webhookCmd(t, "", nil, "replay", "1", "-to", "http://127.0.0.1:1/", "-from", l.base, "-secret", secret),
+		webhookCmd(t, "", nil, "replay", "1", "-to", l.base+"/webhook", "-from", l.base, "-secret", secret, "-scheme", "stripe"),
 	}
 	l.stop(t)
 	for i, r := range runs {
@@ -245,7 +259,108 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	}
 	out := l.output()
 	assert.Contains(t, out, "valid -> 200")
+	assert.Regexp(t, `Stopped\. \d+ deliveries: \d+ valid, \d+ invalid; x \d+`, out)
 	assert.NotContains(t, out, secret)
 	assert.NotContains(t, out, strings.TrimPrefix(secret, "whsec_"))
 	assert.NotContains(t, out, raw)
+}
+
+// TestListenCaptureReverifies checks that the capture is byte-exact: the
+// body served by /history/1 verifies, with "webhook verify", against the
+// signature captured with it.
+func TestListenCaptureReverifies(t *testing.T) {
+	t.Parallel()
+	env := []string{"WH_SECRET=" + newSecret(t)}
+	l := startListen(t, env, "-secret-env", "WH_SECRET", "-quiet")
+	// Spaces, key order and escapes that re-indenting would change.
+	body := `{ "b":1,"a" : [ 1,2 ],"s":"\u00e9\n"}`
+	send := webhookCmd(t, body, env, "send", "-url", l.base+"/webhook", "-secret-env", "WH_SECRET", "-type", "order.created")
+	require.Equal(t, 0, send.code, send.output())
+
+	resp, err := http.Get(l.base + "/history/1")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var d capture.Delivery
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&d))
+	require.Equal(t, capture.EncodingText, d.BodyEncoding)
+	assert.Contains(t, d.Body, body)
+	assert.NotEqual(t, d.Body, d.Pretty)
+	assert.Equal(t, "order.created", d.Type)
+
+	sig := d.Header.Get("X-Webhook-Signature")
+	v := webhookCmd(t, d.Body, env, "verify", "-secret-env", "WH_SECRET", "-signature", sig)
+	assert.Equal(t, 0, v.code, v.output())
+	assert.Equal(t, "valid\n", v.stdout)
+	// The pretty view is for reading only: it does not verify.
+	v = webhookCmd(t, d.Pretty, env, "verify", "-secret-env", "WH_SECRET", "-signature", sig)
+	assert.Equal(t, 1, v.code, v.output())
+}
+
+// TestListenVerifiesOtherSchemes starts listen with each -scheme and sends
+// it a delivery signed the way that provider signs, and one signed with
+// another secret.
+func TestListenVerifiesOtherSchemes(t *testing.T) {
+	t.Parallel()
+	stdSecret := standardwebhooks.FormatSecret([]byte("0123456789abcdef0123456789abcdef"))
+	tests := []struct {
+		scheme, secret, other string
+		signer                func(secret string) (webhook.HeaderSigner, error)
+		body, wantID, wantTyp string
+		header                map[string]string
+	}{
+		{
+			scheme: "standard", secret: stdSecret, other: standardwebhooks.FormatSecret([]byte("another-secret-0123456789abcdefgh")),
+			signer: func(s string) (webhook.HeaderSigner, error) { return standardwebhooks.NewSigner([]string{s}, nil) },
+			body:   `{"type":"user.created","timestamp":"2026-12-01T00:00:00Z","data":{}}`, wantID: "msg_std", wantTyp: "user.created",
+		},
+		{
+			scheme: "stripe", secret: "whsec_stripe_0123456789abcdef0123", other: "whsec_stripe_other_0123456789abcd",
+			signer: func(s string) (webhook.HeaderSigner, error) { return stripesig.NewSigner([]string{s}, nil) },
+			body:   `{"id":"evt_1","object":"event","type":"charge.succeeded"}`, wantTyp: "charge.succeeded",
+		},
+		{
+			scheme: "github", secret: "typed-into-github-0123456789abcdef", other: "another-github-secret-0123456789ab",
+			signer: func(s string) (webhook.HeaderSigner, error) { return githubsig.NewSigner(s, nil) },
+			body:   `{"ref":"refs/heads/main"}`, wantID: "msg_gh", wantTyp: "push",
+			header: map[string]string{"X-GitHub-Event": "push"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scheme, func(t *testing.T) {
+			t.Parallel()
+			l := startListen(t, []string{"WH_SECRET=" + tc.secret}, "-scheme", tc.scheme, "-secret-env", "WH_SECRET", "-quiet")
+			l.waitFor(t, "Verifying "+tc.scheme+" signatures")
+			for _, secret := range []string{tc.secret, tc.other} {
+				s, err := tc.signer(secret)
+				require.NoError(t, err)
+				req, err := http.NewRequest(http.MethodPost, l.base+"/webhook", strings.NewReader(tc.body))
+				require.NoError(t, err)
+				for k, v := range tc.header {
+					req.Header.Set(k, v)
+				}
+				id := tc.wantID
+				if id == "" {
+					id = "evt_1"
+				}
+				require.NoError(t, s.SignHeaders(req.Header, id, time.Now(), []byte(tc.body)))
+				if tc.scheme == "github" {
+					req.Header.Set("X-GitHub-Delivery", id)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				require.NoError(t, err)
+				resp.Body.Close()
+			}
+			list := getHistory(t, l.base)
+			require.Len(t, list, 2)
+			assert.Equal(t, capture.VerdictValid, list[0].Verdict, list[0].Reason)
+			assert.Equal(t, http.StatusOK, list[0].Status)
+			assert.Equal(t, tc.wantTyp, list[0].Type)
+			if tc.wantID != "" {
+				assert.Equal(t, tc.wantID, list[0].ID)
+			}
+			assert.Equal(t, capture.VerdictInvalid, list[1].Verdict)
+			assert.Equal(t, http.StatusUnauthorized, list[1].Status)
+			assert.NotContains(t, l.output(), tc.secret)
+		})
+	}
 }

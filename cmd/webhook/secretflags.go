@@ -25,39 +25,45 @@ func (s *secretFlags) given(fs *flag.FlagSet) bool {
 	return isSet(fs, "secret") || isSet(fs, "secret-env")
 }
 
-// load returns the secret. Its errors never contain the secret, nor the
-// word given to -secret-env unless it names a variable that is set: an
-// easy slip is -secret-env "$WEBHOOK_SECRET", which passes the secret
-// itself where its variable's name was expected.
+// load returns the secret, decoded as this module's scheme reads it. Its
+// errors never contain the secret.
 func (s *secretFlags) load(fs *flag.FlagSet) ([]byte, error) {
+	v, err := s.loadText(fs)
+	if err != nil {
+		return nil, err
+	}
+	key, err := webhook.ParseSecret(v)
+	if err != nil && isSet(fs, "secret-env") {
+		return nil, fmt.Errorf("%w (from environment variable %s)", err, s.env)
+	}
+	return key, err // the sentinel's text: never the value
+}
+
+// loadText returns the secret as given. Its errors never contain the
+// secret, nor the word given to -secret-env unless it names a variable
+// that is set: an easy slip is -secret-env "$WEBHOOK_SECRET", which passes
+// the secret itself where its variable's name was expected.
+func (s *secretFlags) loadText(fs *flag.FlagSet) (string, error) {
 	switch {
 	case isSet(fs, "secret") && isSet(fs, "secret-env"):
-		return nil, usagef("-secret and -secret-env are mutually exclusive")
+		return "", usagef("-secret and -secret-env are mutually exclusive")
 	case isSet(fs, "secret-env"):
 		if s.env == "" {
-			return nil, usagef("-secret-env needs the name of an environment variable")
+			return "", usagef("-secret-env needs the name of an environment variable")
 		}
 		if !validEnvName(s.env) {
-			return nil, usagef("-secret-env: not a valid environment variable name (give the variable's name, such as WEBHOOK_SECRET, not its value)")
+			return "", usagef("-secret-env: not a valid environment variable name (give the variable's name, such as WEBHOOK_SECRET, not its value)")
 		}
 		v, ok := os.LookupEnv(s.env)
 		if !ok || strings.TrimSpace(v) == "" {
 			// A secret can look like a name: do not repeat it.
-			return nil, fmt.Errorf("%w: the environment variable named by -secret-env is unset or empty (give the variable's name, not its value)", webhook.ErrSecretNotSet)
+			return "", fmt.Errorf("%w: the environment variable named by -secret-env is unset or empty (give the variable's name, not its value)", webhook.ErrSecretNotSet)
 		}
-		key, err := webhook.ParseSecret(v)
-		if err != nil {
-			return nil, fmt.Errorf("%w (from environment variable %s)", err, s.env)
-		}
-		return key, nil
+		return v, nil
 	case isSet(fs, "secret"):
-		key, err := webhook.ParseSecret(s.value)
-		if err != nil {
-			return nil, err // the sentinel's text: never the value
-		}
-		return key, nil
+		return s.value, nil
 	}
-	return nil, usagef("a secret is required: -secret-env VAR (or -secret)")
+	return "", usagef("a secret is required: -secret-env VAR (or -secret)")
 }
 
 // maxEnvName bounds the name -secret-env accepts; real names are short.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/signedhooks/webhook"
 )
@@ -144,17 +146,25 @@ func printAttempt(e *env, a webhook.AttemptReport) {
 	fmt.Fprintln(e.stdout, b.String())
 }
 
-// oneLine returns the start of an answer on one line, without control
-// characters, so an endpoint cannot drive the terminal.
+// oneLine returns the start of an answer on one line, without control or
+// bidirectional formatting characters, so an endpoint can neither drive
+// the terminal nor reorder what it shows.
 func oneLine(b []byte, max int) string {
 	s := strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
+		switch {
+		case r == utf8.RuneError, unicode.IsControl(r), unicode.Is(unicode.Bidi_Control, r):
+			if r == '\n' || r == '\t' || r == '\r' {
+				return ' '
+			}
+			return '\uFFFD'
 		}
 		return r
 	}, string(b))
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > max {
+		for max > 0 && !utf8.RuneStart(s[max]) {
+			max--
+		}
 		s = s[:max] + "..."
 	}
 	return s

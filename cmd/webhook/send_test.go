@@ -89,6 +89,11 @@ func TestSendShowsReceiverStatus(t *testing.T) {
 			_, _ = w.Write([]byte(`{"status":"\u001b[2J` + strings.Repeat("x", 500) + `"}`))
 		case "/plain":
 			_, _ = w.Write([]byte("thanks"))
+		case "/bidi":
+			_, _ = w.Write([]byte(`{"status":"ok\u202egnp.exe\u2066"}`))
+		case "/bidi-fail":
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte("failed \u202e\u200fdetails\x1b]0;title\x07"))
 		}
 	}))
 	t.Cleanup(canned.Close)
@@ -108,7 +113,9 @@ func TestSendShowsReceiverStatus(t *testing.T) {
 		{name: "unprocessable", url: receiver.URL, typ: "invoice.poison", id: "msg_status_3",
 			stdout: []string{"; receiver status: unprocessable\n", "note: the receiver's handler refused the payload for good"}},
 		{name: "hostile status is cleaned and cut", url: canned.URL + "/hostile", typ: "invoice.paid", id: "msg_status_4",
-			stdout: []string{"; receiver status: [2J" + strings.Repeat("x", maxStatusLen-len("[2J")) + "...\n"}, not: []string{"\x1b", strings.Repeat("x", maxStatusLen)}},
+			stdout: []string{"; receiver status: \uFFFD[2J" + strings.Repeat("x", maxStatusLen-len("\uFFFD[2J")) + "...\n"}, not: []string{"\x1b", strings.Repeat("x", maxStatusLen)}},
+		{name: "bidirectional overrides are neutralised", url: canned.URL + "/bidi", typ: "invoice.paid", id: "msg_status_6",
+			stdout: []string{"; receiver status: ok\uFFFDgnp.exe\uFFFD\n"}, not: []string{"\u202e", "\u2066"}},
 		{name: "no JSON status", url: canned.URL + "/plain", typ: "invoice.paid", id: "msg_status_5",
 			stdout: []string{"after 1 attempt\n"}, not: []string{"(status", "receiver status"}},
 	}
@@ -126,6 +133,17 @@ func TestSendShowsReceiverStatus(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("a failed answer is neutralised", func(t *testing.T) {
+		t.Parallel()
+		r := webhookCmd(t, "", []string{"WH_SECRET=" + secret}, "send", "-url", canned.URL+"/bidi-fail", "-secret-env", "WH_SECRET",
+			"-attempts", "1", "-data", `{"n":1}`)
+		assert.Equal(t, 1, r.code, r.output())
+		assert.Contains(t, r.stdout, "(answer: failed \uFFFD\uFFFDdetails\uFFFD]0;title\uFFFD)")
+		for _, c := range []string{"\u202e", "\u200f", "\x1b", "\x07"} {
+			assert.NotContains(t, r.output(), c)
+		}
+	})
 
 	t.Run("duplicate", func(t *testing.T) {
 		t.Parallel()

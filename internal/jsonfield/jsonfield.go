@@ -2,8 +2,8 @@
 // the whole document.
 //
 // It is written for the webhook hot path: it scans only as far as it must,
-// never recurses (nested values are skipped by counting brackets), and
-// allocates only for the value it returns.
+// never recurses (nested values are skipped by counting brackets, eight
+// bytes at a time), and allocates only for the value it returns.
 package jsonfield
 
 import (
@@ -101,21 +101,21 @@ func (s *scanner) str() ([]byte, bool) {
 		return nil, false
 	}
 	start := s.pos
-	for s.pos < len(s.data) {
-		switch s.data[s.pos] {
+	for {
+		i := strEnd(s.data, s.pos)
+		if i >= len(s.data) {
+			return nil, false
+		}
+		switch s.data[i] {
 		case '"':
-			s.pos++
-			return s.data[start : s.pos-1], true
+			s.pos = i + 1
+			return s.data[start:i], true
 		case '\\':
-			s.pos += 2
-		default:
-			if s.data[s.pos] < 0x20 {
-				return nil, false
-			}
-			s.pos++
+			s.pos = i + 2
+		default: // a control byte
+			return nil, false
 		}
 	}
-	return nil, false
 }
 
 // scalar reads a string (unescaped, invalid UTF-8 replaced by U+FFFD as
@@ -156,26 +156,9 @@ func (s *scanner) skip() bool {
 		_, ok := s.str()
 		return ok
 	case c == '{' || c == '[':
-		depth := 0
-		for s.pos < len(s.data) {
-			switch s.data[s.pos] {
-			case '"':
-				if _, ok := s.str(); !ok {
-					return false
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					s.pos++
-					return true
-				}
-			}
-			s.pos++
-		}
-		return false
+		end, ok := skipNested(s.data, s.pos)
+		s.pos = end
+		return ok
 	default: // number, true, false, null
 		start := s.pos
 		for s.pos < len(s.data) && (isNumByte(c) || c >= 'a' && c <= 'z') {

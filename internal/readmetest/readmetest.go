@@ -1,8 +1,8 @@
 // Package readmetest checks that the Go snippets of a README compile as
 // pasted and handle every error they are given. It is used by one test in
-// each module of this repository: the root module, redisstore and durable
-// each build the snippets that import them (the root module cannot import
-// the other two).
+// each module of this repository: the root module, redisstore, durable and
+// webhookotel each build the snippets that import them (the root module
+// cannot import the others).
 //
 // A snippet is a ```go fenced block. It may start with import declarations;
 // the rest is either top-level declarations or statements, which are put
@@ -45,6 +45,7 @@ const (
 	RootModule    = ""
 	RedisModule   = "redisstore"
 	DurableModule = "durable"
+	OtelModule    = "webhookotel"
 )
 
 // packages maps the package names a snippet may use without importing them
@@ -73,22 +74,24 @@ var packages = map[string]string{
 	"redis":            "github.com/redis/go-redis/v9",
 	"durable":          "github.com/signedhooks/webhook/durable",
 	"pgxpool":          "github.com/jackc/pgx/v5/pgxpool",
+	"webhookotel":      "github.com/signedhooks/webhook/webhookotel",
 }
 
 // moduleOf names the module whose packages a snippet needs, from the
 // packages it uses.
 var moduleOf = map[string]string{
-	"redisstore": RedisModule,
-	"redis":      RedisModule,
-	"durable":    DurableModule,
-	"pgxpool":    DurableModule,
+	"redisstore":  RedisModule,
+	"redis":       RedisModule,
+	"durable":     DurableModule,
+	"pgxpool":     DurableModule,
+	"webhookotel": OtelModule,
 }
 
 // Snippet is one ```go block of a README.
 type Snippet struct {
 	Line   int    // README line of the snippet's first line of code
 	Code   string // the block's text, without the fences
-	Module string // which module builds it: RootModule, RedisModule or DurableModule
+	Module string // which module builds it: RootModule, RedisModule, DurableModule or OtelModule
 }
 
 // Extract returns the ```go blocks of readme, each with the module that
@@ -270,8 +273,8 @@ type Options struct {
 	README string
 	// ModuleDir is the directory of the module's go.mod.
 	ModuleDir string
-	// Module selects the snippets to build: RootModule, RedisModule or
-	// DurableModule.
+	// Module selects the snippets to build: RootModule, RedisModule,
+	// DurableModule or OtelModule.
 	Module string
 	// Prelude holds Go declarations of the names the snippets assume; the
 	// packages it uses are imported for it.

@@ -28,7 +28,7 @@ func BenchmarkListen(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			o := &Options{History: DefaultHistory, Now: func() time.Time { return testNow }}
 			if bc.verify {
-				o.Verifier = testVerifier(b)
+				o.Authenticator = testVerifier(b)
 			}
 			if bc.print {
 				o.Log = io.Discard // the full report: headers and pretty body
@@ -96,7 +96,7 @@ func BenchmarkListen(b *testing.B) {
 // is visible.
 func BenchmarkCaptureHandler(b *testing.B) {
 	body := []byte(`{"event":"invoice.paid","data":{"id":"inv_123","amount":4200,"currency":"eur","customer":"cus_456","lines":[{"sku":"a","qty":1},{"sku":"b","qty":2}],"note":"` + strings.Repeat("x", 80) + `"}}`)
-	s, err := New(&Options{Verifier: testVerifier(b), Now: func() time.Time { return testNow }})
+	s, err := New(&Options{Authenticator: testVerifier(b), Now: func() time.Time { return testNow }})
 	if err != nil {
 		b.Fatal(err)
 	}

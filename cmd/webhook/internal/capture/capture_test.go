@@ -29,16 +29,18 @@ func TestCapture(t *testing.T) {
 		reason     error
 		encoding   string
 		body       string
+		pretty     string
 	}{
 		{
 			name: "valid", secret: true,
 			req:        func(t *testing.T) *http.Request { return signedRequest(t, "msg_1", `{"event":"a"}`) },
-			wantStatus: http.StatusOK, verdict: VerdictValid, encoding: EncodingJSON, body: "{\n  \"event\": \"a\"\n}",
+			wantStatus: http.StatusOK, verdict: VerdictValid, encoding: EncodingText, body: `{"event":"a"}`,
+			pretty: "{\n  \"event\": \"a\"\n}",
 		},
 		{
 			name: "tampered", secret: true, req: tampered,
 			wantStatus: http.StatusUnauthorized, verdict: VerdictInvalid, reason: webhook.ErrNoMatchingSignature,
-			encoding: EncodingJSON,
+			encoding: EncodingText, body: `{"event":"b"}`, pretty: "{\n  \"event\": \"b\"\n}",
 		},
 		{
 			name: "unsigned", secret: true,
@@ -76,7 +78,7 @@ func TestCapture(t *testing.T) {
 			t.Parallel()
 			o := &Options{MaxBodyBytes: 64}
 			if tc.secret {
-				o.Verifier = testVerifier(t)
+				o.Authenticator = testVerifier(t)
 			}
 			s := newTestServer(t, o)
 			w := serve(s, tc.req(t))
@@ -93,6 +95,7 @@ func TestCapture(t *testing.T) {
 			if tc.body != "" {
 				assert.Equal(t, tc.body, d.Body)
 			}
+			assert.Equal(t, tc.pretty, d.Pretty)
 			if tc.reason != nil {
 				assert.True(t, strings.HasPrefix(d.Reason, tc.reason.Error()), d.Reason)
 			} else {
@@ -104,7 +107,7 @@ func TestCapture(t *testing.T) {
 
 func TestCaptureNeverTellsTheSenderWhy(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, &Options{Verifier: testVerifier(t)})
+	s := newTestServer(t, &Options{Authenticator: testVerifier(t)})
 	r := signedRequest(t, "msg_1", `{}`)
 	r.Body = nopCloser{bytesReader(`{"x":1}`)}
 	w := serve(s, r)
@@ -114,7 +117,7 @@ func TestCaptureNeverTellsTheSenderWhy(t *testing.T) {
 
 func TestCaptureMarksDuplicates(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, &Options{Verifier: testVerifier(t)})
+	s := newTestServer(t, &Options{Authenticator: testVerifier(t)})
 	for _, id := range []string{"msg_a", "msg_b", "msg_a", "msg_a"} {
 		require.Equal(t, http.StatusOK, serve(s, signedRequest(t, id, `{}`)).Code)
 	}

@@ -1,10 +1,10 @@
 package capture
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -16,9 +16,9 @@ const (
 	VerdictUnchecked = "unchecked" // no secret was configured
 )
 
-// Body encodings recorded in [Delivery.BodyEncoding].
+// Body encodings recorded in [Delivery.BodyEncoding]. Either way Body holds
+// the bytes exactly as received, so they verify against their signature.
 const (
-	EncodingJSON   = "json"   // Body is the JSON payload, indented
 	EncodingText   = "text"   // Body is the raw payload, valid UTF-8
 	EncodingBase64 = "base64" // Body is the raw payload in standard base64
 )
@@ -39,6 +39,10 @@ type Delivery struct {
 	Header http.Header `json:"headers"`
 	// ID is the message id header, if any.
 	ID string `json:"id,omitempty"`
+	// Type is the event type: the X-GitHub-Event header, else the body's
+	// top-level "event" (this module's envelope) or "type" (Standard
+	// Webhooks, Stripe) string; "" when there is none.
+	Type string `json:"type,omitempty"`
 	// DuplicateOf is the Seq of the first delivery in the history with the
 	// same ID, or 0 when this is the first.
 	DuplicateOf int64 `json:"duplicateOf,omitempty"`
@@ -46,10 +50,13 @@ type Delivery struct {
 	// was over the limit and only the first bytes are kept.
 	Size      int  `json:"size"`
 	Truncated bool `json:"truncated,omitempty"`
-	// BodyEncoding says how Body holds the payload: indented JSON, text or
-	// base64 for bytes that are not UTF-8.
+	// BodyEncoding says how Body holds the payload bytes as received: as
+	// text, or in base64 when they are not UTF-8.
 	BodyEncoding string `json:"bodyEncoding"`
 	Body         string `json:"body"`
+	// Pretty is the body indented for reading when it is JSON and the
+	// indented form is not too large (see [pretty]); "" otherwise.
+	Pretty string `json:"pretty,omitempty"`
 	// Verdict of signature verification, and the Reason when invalid.
 	Verdict string `json:"verdict"`
 	Reason  string `json:"reason,omitempty"`
@@ -67,6 +74,15 @@ type Forward struct {
 	Error string `json:"error,omitempty"`
 	// DurationMS is how long the relay took, in milliseconds.
 	DurationMS float64 `json:"durationMs"`
+	// ContentType and Body are the local endpoint's answer, its first
+	// [MaxForwardBody] bytes (Truncated when there was more), as text or,
+	// when not UTF-8, in base64 (BodyEncoding). The sender gets them too.
+	ContentType  string `json:"contentType,omitempty"`
+	BodyEncoding string `json:"bodyEncoding,omitempty"`
+	Body         string `json:"body,omitempty"`
+	Truncated    bool   `json:"truncated,omitempty"`
+
+	raw []byte // Body as received, to answer the sender with
 }
 
 // Summary is the part of a [Delivery] that the live page lists.
@@ -77,6 +93,7 @@ type Summary struct {
 	Path        string    `json:"path"`
 	Source      string    `json:"source"`
 	ID          string    `json:"id,omitempty"`
+	Type        string    `json:"type,omitempty"`
 	DuplicateOf int64     `json:"duplicateOf,omitempty"`
 	Size        int       `json:"size"`
 	Verdict     string    `json:"verdict"`
@@ -89,33 +106,112 @@ type Summary struct {
 func (d *Delivery) Summary() Summary {
 	return Summary{
 		Seq: d.Seq, Time: d.Time, Method: d.Method, Path: d.Path, Source: d.Source,
-		ID: d.ID, DuplicateOf: d.DuplicateOf, Size: d.Size, Verdict: d.Verdict,
+		ID: d.ID, Type: d.Type, DuplicateOf: d.DuplicateOf, Size: d.Size, Verdict: d.Verdict,
 		Reason: d.Reason, Status: d.Status, Forward: d.Forward,
 	}
 }
 
-// setBody stores body in its display form: indented when it is JSON, as is
-// when it is UTF-8 text, base64 otherwise.
-func (d *Delivery) setBody(body []byte) {
-	if len(body) > 0 && looksLikeJSON(body) {
-		// Indent validates as it goes: one pass, and no output on error.
-		var buf bytes.Buffer
-		buf.Grow(len(body) + len(body)/4)
-		if json.Indent(&buf, body, "", "  ") == nil {
-			d.BodyEncoding, d.Body = EncodingJSON, buf.String()
-			return
-		}
-	}
+// setBody stores body as received, its indented form when it is JSON and
+// reserve grants the memory that takes, and the event type it names.
+func (d *Delivery) setBody(body []byte, reserve func(n int64) bool) {
 	if utf8.Valid(body) {
 		d.BodyEncoding, d.Body = EncodingText, string(body)
-		return
+	} else {
+		d.BodyEncoding, d.Body = EncodingBase64, base64.StdEncoding.EncodeToString(body)
 	}
-	d.BodyEncoding, d.Body = EncodingBase64, base64.StdEncoding.EncodeToString(body)
+	isJSON := looksLikeJSON(body) && json.Valid(body)
+	if isJSON {
+		if n := indentedLen(body); n >= 0 && reserve(int64(n)) {
+			d.Pretty = indent(body, n)
+		}
+	}
+	d.Type = eventType(d.Header, body, isJSON)
+}
+
+// maxTypeLen bounds the event type recorded; a sender chooses it.
+const maxTypeLen = 200
+
+// eventType returns the event type a delivery names, or "": the
+// X-GitHub-Event header, else the top-level "event" or "type" string of
+// body, which is valid JSON when isJSON.
+func eventType(h http.Header, body []byte, isJSON bool) string {
+	if t := h.Get("X-GitHub-Event"); t != "" {
+		return clip(t, maxTypeLen)
+	}
+	if !isJSON {
+		return ""
+	}
+	event, typ := topLevelStrings(body, `"event"`, `"type"`)
+	if event == "" {
+		event = typ
+	}
+	return clip(event, maxTypeLen)
+}
+
+// topLevelStrings returns the string values of the members named key1 and
+// key2 (quoted, as they are written) of the JSON object body, which must
+// be valid JSON; "" for a member that is missing or not a string. It reads
+// body once, skipping nested values without decoding them.
+func topLevelStrings(body []byte, key1, key2 string) (v1, v2 string) {
+	depth := 0
+	var key []byte   // the member name just read at depth 1, until its value
+	wantKey := false // at depth 1, the next string is a member name
+	for i := 0; i < len(body); i++ {
+		switch c := body[i]; c {
+		case ' ', '\t', '\r', '\n', ':':
+		case '"':
+			j := i + 1
+			for ; body[j] != '"'; j++ {
+				if body[j] == '\\' {
+					j++
+				}
+			}
+			if depth == 1 {
+				switch {
+				case wantKey:
+					key, wantKey = body[i:j+1], false
+				case string(key) == key1 && v1 == "":
+					_ = json.Unmarshal(body[i:j+1], &v1)
+				case string(key) == key2 && v2 == "":
+					_ = json.Unmarshal(body[i:j+1], &v2)
+				}
+			}
+			i = j
+		case '{', '[':
+			if depth == 0 && c != '{' {
+				return "", ""
+			}
+			depth++
+			wantKey = depth == 1
+			key = nil
+		case '}', ']':
+			depth--
+		case ',':
+			wantKey, key = depth == 1, nil
+		default: // a number, true, false or null
+			key = nil
+		}
+	}
+	return v1, v2
+}
+
+// clip returns s cut to at most n bytes, on a rune boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // cost is the approximate memory a delivery holds, for the history bound.
 func (d *Delivery) cost() int64 {
-	n := len(d.Body) + len(d.Path) + len(d.Source) + len(d.ID) + len(d.Reason) + 256
+	n := len(d.Body) + len(d.Pretty) + len(d.Path) + len(d.Source) + len(d.ID) + len(d.Type) + len(d.Reason) + 256
+	if f := d.Forward; f != nil {
+		n += len(f.Body) + len(f.raw) + len(f.ContentType) + len(f.Error)
+	}
 	for k, vs := range d.Header {
 		n += len(k)
 		for _, v := range vs {
@@ -125,17 +221,22 @@ func (d *Delivery) cost() int64 {
 	return int64(n)
 }
 
-// looksLikeJSON is a cheap first check: the first non-space byte of a JSON
-// document is one of these.
-func looksLikeJSON(b []byte) bool {
-	for _, c := range b {
-		switch c {
-		case ' ', '\t', '\r', '\n':
-			continue
-		case '{', '[', '"', '-', 't', 'f', 'n', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+// contains reports whether q, already lower case, occurs ignoring case in
+// d's body as received, its headers, path, reason or forward answer.
+func (d *Delivery) contains(q string) bool {
+	has := func(s string) bool { return strings.Contains(strings.ToLower(s), q) }
+	if has(d.Path) || has(d.Reason) || (d.BodyEncoding == EncodingText && has(d.Body)) {
+		return true
+	}
+	for k, vs := range d.Header {
+		if has(k) {
 			return true
 		}
-		return false
+		for _, v := range vs {
+			if has(v) {
+				return true
+			}
+		}
 	}
-	return false
+	return d.Forward != nil && has(d.Forward.Body)
 }

@@ -35,11 +35,13 @@ func ExampleServer() {
 	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil {
 		panic(err)
 	}
-	fmt.Println(d.Seq, d.Method, d.Path, d.Verdict, d.BodyEncoding)
+	fmt.Println(d.Seq, d.Method, d.Path, d.Type, d.Verdict, d.BodyEncoding)
 	fmt.Println(d.Body)
+	fmt.Println(d.Pretty)
 	// Output:
 	// sender got 200
-	// 1 POST /webhook unchecked json
+	// 1 POST /webhook ping unchecked text
+	// {"event":"ping"}
 	// {
 	//   "event": "ping"
 	// }

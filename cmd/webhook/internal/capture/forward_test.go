@@ -38,11 +38,13 @@ func TestForward(t *testing.T) {
 				mu.Lock()
 				got, gotBody = append(got, r), append(gotBody, string(b))
 				mu.Unlock()
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 				w.WriteHeader(tc.localStatus)
+				_, _ = io.WriteString(w, "local says \xff")
 			}))
 			t.Cleanup(local.Close)
 
-			s := newTestServer(t, &Options{Verifier: testVerifier(t), Forward: local.URL + "/hooks"})
+			s := newTestServer(t, &Options{Authenticator: testVerifier(t), Forward: local.URL + "/hooks"})
 			r := signedRequest(t, "msg_fwd", `{"event":"x"}`)
 			sig := r.Header.Get(webhook.SignatureHeader)
 			if tc.tamper {
@@ -67,6 +69,10 @@ func TestForward(t *testing.T) {
 			require.NoError(t, json.Unmarshal(serve(s, httptest.NewRequest("GET", "/history/1", nil)).Body.Bytes(), &d))
 			require.NotNil(t, d.Forward)
 			assert.Equal(t, tc.localStatus, d.Forward.Status)
+			assert.Equal(t, EncodingBase64, d.Forward.BodyEncoding, "the answer is not UTF-8")
+			assert.Equal(t, "bG9jYWwgc2F5cyD/", d.Forward.Body)
+			assert.Equal(t, "local says \xff", w.Body.String(), "the sender gets the local answer")
+			assert.Equal(t, "text/plain; charset=utf-8", w.Header().Get("Content-Type"))
 		})
 	}
 }
@@ -82,4 +88,21 @@ func TestForwardUnreachable(t *testing.T) {
 	w := serve(s, httptest.NewRequest("POST", "/webhook", strings.NewReader("{}")))
 	assert.Equal(t, http.StatusBadGateway, w.Code)
 	assert.Contains(t, log.String(), "forward failed")
+}
+
+func TestForwardKeepsTheStartOfALargeAnswer(t *testing.T) {
+	t.Parallel()
+	local := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, strings.Repeat("a", MaxForwardBody+10))
+	}))
+	t.Cleanup(local.Close)
+	s := newTestServer(t, &Options{Forward: local.URL})
+	w := serve(s, httptest.NewRequest("POST", "/webhook", strings.NewReader("{}")))
+	assert.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, MaxForwardBody, w.Body.Len())
+	s.mu.Lock()
+	f := s.hist.get(1).d.Forward
+	s.mu.Unlock()
+	assert.True(t, f.Truncated)
+	assert.Len(t, f.Body, MaxForwardBody)
 }

@@ -39,7 +39,7 @@ func newHistory(size int, maxBytes int64) *history {
 }
 
 // add numbers d, marks it as a duplicate when its id is held, stores it and
-// evicts the oldest entries over the bounds (the newest always stays).
+// evicts the oldest entries it has no room for (the newest always stays).
 func (h *history) add(d *Delivery) *entry {
 	d.Seq = h.nextSeq
 	h.nextSeq++
@@ -52,15 +52,13 @@ func (h *history) add(d *Delivery) *entry {
 		}
 	}
 	e := &entry{d: d, cost: d.cost()}
-	if h.n == len(h.ring) {
+	// Make room first, so the history never holds more than its bounds.
+	for h.n > 0 && (h.n == len(h.ring) || h.bytes+e.cost > h.maxBytes) {
 		h.evict()
 	}
 	h.ring[(h.head+h.n)%len(h.ring)] = e
 	h.n++
 	h.bytes += e.cost
-	for h.bytes > h.maxBytes && h.n > 1 {
-		h.evict()
-	}
 	return e
 }
 

@@ -27,7 +27,7 @@ func TestHistoryStaysBounded(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := newTestServer(t, &Options{History: tc.history, HistoryBytes: tc.historyBytes, Verifier: testVerifier(t)})
+			s := newTestServer(t, &Options{History: tc.history, HistoryBytes: tc.historyBytes, Authenticator: testVerifier(t)})
 			const total = 10_000
 			for i := 1; i <= total; i++ {
 				// Ids repeat every 7 deliveries, so duplicates come and go.

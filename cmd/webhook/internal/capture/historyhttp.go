@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // serveHistory answers GET /history with the deliveries held, oldest first,
@@ -12,11 +13,26 @@ func (s *Server) serveHistory(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
 	entries := s.hist.since(make([]*entry, 0, s.hist.len()), 0)
 	s.mu.Unlock()
-	list := make([]*Delivery, len(entries))
-	for i, e := range entries {
-		list[i] = e.d
+	setJSONHeaders(w.Header())
+	w.WriteHeader(http.StatusOK)
+	// One delivery at a time: the history may hold 64 MiB, and a second
+	// copy of it all in one buffer would double that.
+	enc := json.NewEncoder(w)
+	sep := []byte("[\n")
+	for _, e := range entries {
+		if _, err := w.Write(sep); err != nil {
+			return
+		}
+		if enc.Encode(e.d) != nil {
+			return
+		}
+		sep = []byte(",\n")
 	}
-	writeJSON(w, http.StatusOK, list)
+	if len(entries) == 0 {
+		_, _ = w.Write([]byte("[]\n"))
+		return
+	}
+	_, _ = w.Write([]byte("]\n"))
 }
 
 // serveEntry answers GET /history/{n} with delivery number n, or 404 when it
@@ -43,10 +59,38 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	h := w.Header()
+	setJSONHeaders(w.Header())
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+func setJSONHeaders(h http.Header) {
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+}
+
+// maxSearch bounds the text /search looks for.
+const maxSearch = 256
+
+// serveSearch answers GET /search?q=text with the numbers of the held
+// deliveries whose body, headers, path or reason contain text, ignoring
+// case, oldest first.
+func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query().Get("q")
+	if q == "" || len(q) > maxSearch {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "q must be 1 to 256 bytes"})
+		return
+	}
+	s.mu.Lock()
+	entries := s.hist.since(make([]*entry, 0, s.hist.len()), 0)
+	s.mu.Unlock()
+	q = strings.ToLower(q)
+	seqs := make([]int64, 0)
+	for _, e := range entries {
+		if e.d.contains(q) {
+			seqs = append(seqs, e.d.Seq)
+		}
+	}
+	writeJSON(w, http.StatusOK, seqs)
 }

@@ -11,6 +11,9 @@ import (
 // the page hold the whole of it.
 const maxPrintedBody = 8 << 10
 
+// maxPrintedAnswer bounds the local answer printed on the forward line.
+const maxPrintedAnswer = 200
+
 const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // print writes the report of d to opts.Log in one write. Everything a
@@ -34,6 +37,10 @@ func (s *Server) print(d *Delivery) {
 		b = append(b, " id="...)
 		b = appendClean(b, d.ID, "")
 	}
+	if d.Type != "" {
+		b = append(b, " type="...)
+		b = appendClean(b, d.Type, "")
+	}
 	b = append(b, ' ')
 	b = append(b, d.Verdict...)
 	if d.Reason != "" {
@@ -49,7 +56,7 @@ func (s *Server) print(d *Delivery) {
 	b = strconv.AppendInt(b, int64(d.Status), 10)
 	b = append(b, '\n')
 	if f := d.Forward; f != nil {
-		if f.Error != "" {
+		if f.Status == 0 {
 			b = append(b, "  forward failed after "...)
 			b = strconv.AppendFloat(b, f.DurationMS, 'f', 1, 64)
 			b = append(b, "ms: "...)
@@ -60,6 +67,13 @@ func (s *Server) print(d *Delivery) {
 			b = append(b, " in "...)
 			b = strconv.AppendFloat(b, f.DurationMS, 'f', 1, 64)
 			b = append(b, "ms"...)
+			if f.Body != "" {
+				b = append(b, ": "...)
+				b = appendClean(b, clip(f.Body, maxPrintedAnswer), "")
+				if len(f.Body) > maxPrintedAnswer || f.Truncated {
+					b = append(b, "..."...)
+				}
+			}
 		}
 		b = append(b, '\n')
 	}
@@ -88,6 +102,9 @@ func appendDetail(b []byte, d *Delivery) []byte {
 		}
 	}
 	body, more := d.Body, 0
+	if d.Pretty != "" {
+		body = d.Pretty
+	}
 	if len(body) > maxPrintedBody {
 		more = len(body) - maxPrintedBody
 		body = body[:maxPrintedBody]
@@ -151,3 +168,5 @@ func appendClean(b []byte, s, newline string) []byte {
 func isControl(r rune) bool {
 	return r != '\n' && r != '\t' && (unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r))
 }
+
+func appendInt(b []byte, n int64) []byte { return strconv.AppendInt(b, n, 10) }

@@ -11,8 +11,8 @@ import (
 func TestPrintReportsAndCleans(t *testing.T) {
 	t.Parallel()
 	var log strings.Builder
-	s := newTestServer(t, &Options{Log: &log, Verifier: testVerifier(t)})
-	r := signedRequest(t, "msg_\x1b[2Jx", `{"event":"a"}`)
+	s := newTestServer(t, &Options{Log: &log, Authenticator: testVerifier(t)})
+	r := signedRequest(t, "msg_\x1b[2Jx", `{"event":"a\u202eb"}`)
 	r.Header.Set("X-Evil", "\x1b]0;pwned\x07")
 	serve(s, r)
 	serve(s, httptest.NewRequest("POST", "/webhook", strings.NewReader("raw \x1b[31mred\u202e")))
@@ -21,8 +21,8 @@ func TestPrintReportsAndCleans(t *testing.T) {
 	assert.NotContains(t, out, "\x1b", "no escape sequences reach the terminal")
 	assert.NotContains(t, out, "\u202e")
 	assert.Contains(t, out, "#1 POST /webhook from 192.0.2.1:1234")
-	assert.Contains(t, out, "valid -> 200")
-	assert.Contains(t, out, "\"event\": \"a\"")
+	assert.Contains(t, out, "type=a\uFFFDb valid -> 200", "the type is shown, cleaned")
+	assert.Contains(t, out, "\"event\": \"a\\u202eb\"", "the pretty body, escapes as sent")
 	assert.Contains(t, out, "invalid (webhook: missing signature header) -> 400")
 	assert.NotContains(t, out, string(testSecret))
 }
