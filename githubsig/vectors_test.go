@@ -42,12 +42,6 @@ type vector struct {
 	Type    string              `json:"type,omitempty"`
 }
 
-// clock returns a clock fixed at v.Now.
-func (v vector) clock() func() time.Time {
-	t := time.Unix(v.Now, 0)
-	return func() time.Time { return t }
-}
-
 // vectorErrors maps a vector's want onto the error a verifier returns.
 var vectorErrors = map[string]error{
 	"ok":      nil,
