@@ -35,6 +35,13 @@ type EndpointsOptions struct {
 	// AttemptTimeout bounds one request. Default: 30 s.
 	AttemptTimeout time.Duration
 
+	// MaxConcurrency is how many attempts to one endpoint may run at once
+	// over every process sharing the database, for endpoints that do not
+	// set [EndpointInput.MaxConcurrency]: a slow, hanging or failing
+	// endpoint then holds at most that many workers of the fleet, and the
+	// others go on delivering. Default: 8.
+	MaxConcurrency int
+
 	// MaxPayloadBytes bounds the body a published message is sent as, the
 	// envelope around its payload; larger ones are refused with
 	// [ErrPayloadTooLarge]. Default: 1 MiB, the default body limit of the
@@ -100,7 +107,8 @@ type EndpointsOptions struct {
 // the JSON management API. Build it with [NewEndpoints] over a backend
 // migrated with [MigrateEndpoints]. It is safe for concurrent use and by
 // several processes sharing one database: all state is in the database,
-// except rate limits, which each delivering process applies on its own.
+// the endpoints' concurrency caps and rate limits included, so that they
+// hold for the fleet.
 //
 // Deliveries run in a River queue of their own ("webhook_endpoints"),
 // beside the [Outbox]'s: each job names an endpoint and a message, and each
@@ -112,6 +120,7 @@ type Endpoints[TTx any] struct {
 	waits   retryAfters
 	db      runner
 	senders *senderCache
+	gate    *gate
 	opts    EndpointsOptions
 }
 
@@ -132,6 +141,7 @@ func NewEndpoints[TTx any](rt *Runtime[TTx], opts *EndpointsOptions) (*Endpoints
 		o.Retry = defaultDeliveryRetry
 	}
 	o.AttemptTimeout = cmp.Or(o.AttemptTimeout, 30*time.Second)
+	o.MaxConcurrency = cmp.Or(o.MaxConcurrency, 8)
 	o.MaxPayloadBytes = cmp.Or(o.MaxPayloadBytes, 1<<20)
 	o.MaxEndpointsPerApplication = cmp.Or(o.MaxEndpointsPerApplication, 1000)
 	o.RotationGrace = cmp.Or(o.RotationGrace, 24*time.Hour)
@@ -148,6 +158,9 @@ func NewEndpoints[TTx any](rt *Runtime[TTx], opts *EndpointsOptions) (*Endpoints
 		return nil, err
 	}
 	e := &Endpoints[TTx]{rt: rt, db: db, opts: o, senders: newSenderCache(o)}
+	// A slot outlives the longest run of its job, after which River
+	// cancels the job; a crashed worker's slot comes back then.
+	e.gate = newGate(db, rt.backend.dialect(), o.MaxConcurrency, e.jobTimeout()+5*time.Second)
 	err = rt.attach(func() error {
 		if rt.endpoints != nil {
 			return errors.New("durable: the runtime has endpoints already")

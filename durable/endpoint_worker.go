@@ -50,6 +50,12 @@ func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointA
 	if !ep.Enabled {
 		return river.JobCancel(errors.New("durable: endpoint disabled"))
 	}
+	// A snooze when the endpoint's slots are busy or its rate is booked.
+	pass, err := e.gate.enter(ctx, &ep, job)
+	if err != nil {
+		return err
+	}
+	defer pass.Leave(ctx)
 	msg, err := loadMessage(ctx, e.db, args.AppID, args.MessageID)
 	if errors.Is(err, ErrUnknownMessage) {
 		return river.JobCancel(errors.New("durable: message deleted"))
@@ -66,8 +72,9 @@ func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointA
 		return river.JobCancel(err)
 	}
 	// Versions before one retry policy snoozed on Retry-After, which River
-	// counts apart: a run's number counts those runs too.
-	run := job.Attempt + int(gjson.GetBytes(job.Metadata, "snoozes").Int())
+	// counts apart: a run's number counts those runs too, but not the
+	// gate's snoozes, which sent nothing.
+	run := job.Attempt + int(gjson.GetBytes(job.Metadata, "snoozes").Int()) - gateSnoozes(job.Metadata)
 	// The stored payload is the event's data: the Sender wraps it in the
 	// envelope with the id and the type, so the receiver gets all three in
 	// the signed bytes. Publish checked that the payload is JSON.

@@ -1,0 +1,280 @@
+package durable
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	mrand "math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/tidwall/gjson"
+)
+
+// The gate keeps one endpoint from holding more than its share of the
+// fleet's workers, and keeps its rate limit for the fleet, with its state in
+// the database, so that every process sharing it sees the same counts:
+//
+//   - Concurrency: an attempt holds one of the endpoint's MaxConcurrency
+//     slots, a row of webhook_endpoint_slot taken in one statement before
+//     the attempt and deleted after it. A slot expires a little after the
+//     longest a job may run, so a crashed worker's slot comes back by
+//     itself. With no slot free, the job is snoozed for a short, jittered,
+//     growing time and its worker is free at once.
+//
+//   - Rate: a token bucket per endpoint in webhook_endpoint_bucket, kept as
+//     the theoretical arrival time of the next attempt (the generic cell
+//     rate algorithm, which is a token bucket with one number of state). An
+//     attempt reserves the next free time in one statement, if it is at
+//     most gateHorizon ahead, and the job is snoozed until then: no worker
+//     waits, and no attempt is spent (River does not count snoozes). A
+//     job that finds the bucket booked beyond the horizon snoozes until the
+//     horizon reaches it and tries again.
+//
+// Times in these tables are on the database's clock, so that processes
+// whose clocks differ agree; every wait is computed by the database and
+// handed back as a duration.
+//
+// Snoozes made here are recorded in the job's metadata (metaGate): they are
+// not runs, and the attempt number sent to the receiver leaves them out.
+
+const (
+	// gateHorizon is how far ahead an attempt may book the bucket. It stays
+	// below River's scheduler interval (5 s), so that a booked job is made
+	// available by its own snooze and fetched on time, not a scheduler
+	// round later.
+	gateHorizon = 3 * time.Second
+	// gateLate is how late a booked job may start and still use its
+	// booking; later, it books again, so that late jobs do not bunch.
+	gateLate = 250 * time.Millisecond
+	// gateBusyFirst and gateBusyMax bound the snooze of a job whose
+	// endpoint has no free slot: it doubles from the first to the most.
+	gateBusyFirst = 50 * time.Millisecond
+	gateBusyMax   = 3 * time.Second
+)
+
+// metaGate is the job metadata key of the gate's snoozes.
+const metaGate = "webhook_gate"
+
+// gateMeta is the value stored under metaGate.
+type gateMeta struct {
+	Snoozes int `json:"snoozes"`          // snoozes made by the gate
+	Busy    int `json:"busy,omitempty"`   // of which in a row for want of a slot
+	Booked  int `json:"booked,omitempty"` // the snooze (by number) that booked a time
+}
+
+func readGateMeta(metadata []byte) gateMeta {
+	g := gjson.GetBytes(metadata, metaGate)
+	return gateMeta{Snoozes: int(g.Get("snoozes").Int()), Busy: int(g.Get("busy").Int()), Booked: int(g.Get("booked").Int())}
+}
+
+// gateSnoozes returns how many of a job's snoozes the gate made.
+func gateSnoozes(metadata []byte) int { return readGateMeta(metadata).Snoozes }
+
+// gate runs the statements of the endpoints' slots and buckets.
+type gate struct {
+	db         runner
+	defaultCap int
+	lease      time.Duration
+	takeSlot   string
+	freeSlot   string
+	book       string
+}
+
+func newGate(db runner, d dialect, defaultCap int, lease time.Duration) *gate {
+	// now is the database's clock in Unix microseconds, one value per
+	// statement on both.
+	now := `CAST((julianday('now') - 2440587.5) * 86400000000.0 AS BIGINT)`
+	if d == dialectPostgres {
+		now = `CAST(extract(epoch FROM now()) * 1000000 AS BIGINT)`
+	}
+	sub := func(q string) string { return strings.ReplaceAll(q, "NOW", now) }
+	return &gate{
+		db: db, defaultCap: defaultCap, lease: lease,
+		// The lowest slot that is free (never taken, expired, or this job's
+		// own from a run that did not release it); the insert or the
+		// conditional update takes it, or changes nothing if a concurrent
+		// statement took it first.
+		takeSlot: sub(`WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s WHERE n + 1 < ?)
+	INSERT INTO webhook_endpoint_slot (endpoint_id, slot, job_id, expires_us)
+	SELECT ?, n, ?, NOW + ? FROM s WHERE NOT EXISTS (SELECT 1 FROM webhook_endpoint_slot l
+		WHERE l.endpoint_id = ? AND l.slot = s.n AND l.expires_us > NOW AND l.job_id <> ?)
+	ORDER BY n LIMIT 1
+	ON CONFLICT (endpoint_id, slot) DO UPDATE SET job_id = excluded.job_id, expires_us = excluded.expires_us
+	WHERE webhook_endpoint_slot.expires_us <= NOW OR webhook_endpoint_slot.job_id = excluded.job_id`),
+		freeSlot: `DELETE FROM webhook_endpoint_slot WHERE endpoint_id = ? AND job_id = ?`,
+		// Book the next free time if it is within the horizon: tat is the
+		// time the bucket is booked until; an attempt may start at tat -
+		// tolerance, and books one interval more. The booking's random key
+		// tells the caller whether it was its statement that booked.
+		book: sub(`INSERT INTO webhook_endpoint_bucket (endpoint_id, tat_us, booking) VALUES (?, NOW + ?, ?)
+	ON CONFLICT (endpoint_id) DO UPDATE SET
+	tat_us = CASE WHEN webhook_endpoint_bucket.tat_us - ? - NOW <= ?
+		THEN (CASE WHEN webhook_endpoint_bucket.tat_us > NOW THEN webhook_endpoint_bucket.tat_us ELSE NOW END) + ?
+		ELSE webhook_endpoint_bucket.tat_us END,
+	booking = CASE WHEN webhook_endpoint_bucket.tat_us - ? - NOW <= ? THEN excluded.booking ELSE webhook_endpoint_bucket.booking END
+	RETURNING tat_us - NOW, booking`),
+	}
+}
+
+// gateSchema is the gate's tables and the endpoint's max_concurrency
+// column, added to databases of earlier versions.
+func gateSchema(d dialect) []string {
+	return []string{
+		`CREATE TABLE IF NOT EXISTS webhook_endpoint_slot (
+	endpoint_id TEXT NOT NULL,
+	slot INTEGER NOT NULL,
+	job_id BIGINT NOT NULL,
+	expires_us BIGINT NOT NULL,
+	PRIMARY KEY (endpoint_id, slot)
+)`,
+		`CREATE TABLE IF NOT EXISTS webhook_endpoint_bucket (
+	endpoint_id TEXT PRIMARY KEY,
+	tat_us BIGINT NOT NULL,
+	booking BIGINT NOT NULL
+)`,
+	}
+}
+
+// migrateGate creates the gate's tables and adds max_concurrency to
+// webhook_endpoint if it lacks it (SQLite has no ADD COLUMN IF NOT EXISTS).
+func migrateGate[TTx any](ctx context.Context, b Backend[TTx]) error {
+	for _, q := range gateSchema(b.dialect()) {
+		if err := b.exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	if b.dialect() == dialectPostgres {
+		return b.exec(ctx, `ALTER TABLE webhook_endpoint ADD COLUMN IF NOT EXISTS max_concurrency INTEGER NOT NULL DEFAULT 0`)
+	}
+	rs, err := b.query(ctx, `SELECT 1 FROM pragma_table_info('webhook_endpoint') WHERE name = 'max_concurrency'`)
+	if err != nil {
+		return err
+	}
+	has := rs.Next()
+	rs.Close()
+	if err := rs.Err(); err != nil || has {
+		return err
+	}
+	return b.exec(ctx, `ALTER TABLE webhook_endpoint ADD COLUMN max_concurrency INTEGER NOT NULL DEFAULT 0`)
+}
+
+// gatePass is a job's way through the gate: Leave releases its slot.
+type gatePass struct {
+	g     *gate
+	ep    string
+	jobID int64
+}
+
+// enter lets the job's attempt to ep through, or returns the snooze that
+// reschedules it (a [river.JobSnooze] error), or a database error. The
+// caller calls Leave on the pass when the attempt is over.
+func (g *gate) enter(ctx context.Context, ep *Endpoint, job *river.Job[endpointArgs]) (gatePass, error) {
+	orig := readGateMeta(job.Metadata)
+	m := orig
+	booked := m.Booked != 0 && m.Booked == m.Snoozes && time.Since(job.ScheduledAt) <= gateLate
+	m.Booked = 0
+	if ep.RateLimit > 0 && !booked {
+		wait, ok, err := g.bookTime(ctx, ep)
+		if err != nil {
+			return gatePass{}, err
+		}
+		if !ok || wait > 0 {
+			m.Snoozes++
+			if ok {
+				m.Booked = m.Snoozes
+			}
+			return gatePass{}, m.snooze(ctx, wait)
+		}
+	}
+	taken, err := g.take(ctx, ep, job.ID)
+	if err != nil {
+		return gatePass{}, err
+	}
+	if !taken {
+		m.Snoozes++
+		d := gateBusyFirst << min(m.Busy, 10)
+		m.Busy++
+		return gatePass{}, m.snooze(ctx, jitter(min(d, gateBusyMax)))
+	}
+	if m.Busy = 0; m != orig { // a booking is used once
+		_ = river.MetadataSet(ctx, metaGate, m) // fails only outside a worker
+	}
+	return gatePass{g: g, ep: ep.ID, jobID: job.ID}, nil
+}
+
+func (m gateMeta) snooze(ctx context.Context, d time.Duration) error {
+	if err := river.MetadataSet(ctx, metaGate, m); err != nil {
+		return err
+	}
+	return river.JobSnooze(max(d, 0))
+}
+
+// take takes a slot of ep for the job. A concurrent statement that took
+// the same free slot makes it change nothing; it then tries once more,
+// and sees that slot as taken.
+func (g *gate) take(ctx context.Context, ep *Endpoint, jobID int64) (bool, error) {
+	limit := ep.MaxConcurrency
+	if limit <= 0 {
+		limit = g.defaultCap
+	}
+	for range 2 {
+		n, err := g.db.exec(ctx, g.takeSlot, limit, ep.ID, jobID, g.lease.Microseconds(), ep.ID, jobID)
+		if err != nil || n > 0 {
+			return n > 0, err
+		}
+	}
+	return false, nil
+}
+
+// Leave releases the pass's slot. It runs after the attempt, whatever its
+// outcome, on a context of its own: a slot it fails to release expires.
+func (p gatePass) Leave(ctx context.Context) {
+	if p.g == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_, _ = p.g.db.exec(ctx, p.g.freeSlot, p.ep, p.jobID)
+}
+
+// bookTime books ep's next free time. ok reports a booking, which starts
+// after wait (zero or less: now); without one, wait is how long until the
+// bucket's bookings are within the horizon again.
+func (g *gate) bookTime(ctx context.Context, ep *Endpoint) (wait time.Duration, ok bool, err error) {
+	interval := int64(1e6 / ep.RateLimit) // µs per attempt
+	interval = max(interval, 1)
+	tolerance := interval * int64(max(ep.Burst, 1)-1) // a burst goes at once
+	horizon := gateHorizon.Microseconds()
+	var key [8]byte
+	_, _ = rand.Read(key[:])
+	booking := int64(binary.BigEndian.Uint64(key[:]) >> 1)
+	var ahead, got int64
+	found := false
+	err = queryEach(ctx, g.db, g.book, []any{ep.ID, interval, booking, tolerance, horizon, interval, tolerance, horizon},
+		func(r rows) error { found = true; return r.Scan(&ahead, &got) })
+	if err == nil && !found {
+		err = errors.New("durable: rate bucket: no row")
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	if got == booking {
+		// Booked until ahead: this attempt's time is one interval earlier.
+		return time.Duration(ahead-interval-tolerance) * time.Microsecond, true, nil
+	}
+	// Come back when the bookings are within the horizon, spread over it
+	// so that the waiting jobs do not all return at once.
+	wait = time.Duration(ahead-tolerance-horizon) * time.Microsecond
+	return wait + time.Duration(mrand.Int64N(int64(gateHorizon))), false, nil
+}
+
+// jitter returns a duration between d/2 and d.
+func jitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
+	}
+	return d/2 + time.Duration(mrand.Int64N(int64(d/2)))
+}
