@@ -21,8 +21,12 @@ import (
 //     slots, a row of webhook_endpoint_slot taken in one statement before
 //     the attempt and deleted after it. A slot expires a little after the
 //     longest a job may run, so a crashed worker's slot comes back by
-//     itself. With no slot free, the job is snoozed for a short, jittered,
-//     growing time and its worker is free at once.
+//     itself. With no slot free, the job joins the endpoint's line
+//     (webhook_endpoint_waiter) and is snoozed, which frees its worker at
+//     once; each release wakes the longest waiting job (it makes its River
+//     job available now), so a backlog costs no polling. A waiter's snooze
+//     still ends by itself after a while (doubling from gateWaitFirst to
+//     gateWaitMax), in case its wake-up was lost with a crashed worker.
 //
 //   - Rate: a token bucket per endpoint in webhook_endpoint_bucket, kept as
 //     the theoretical arrival time of the next attempt (the generic cell
@@ -47,12 +51,14 @@ const (
 	// round later.
 	gateHorizon = 3 * time.Second
 	// gateLate is how late a booked job may start and still use its
-	// booking; later, it books again, so that late jobs do not bunch.
+	// booking, at most; later, it books again, so that late jobs do not
+	// bunch (see lateness).
 	gateLate = 250 * time.Millisecond
-	// gateBusyFirst and gateBusyMax bound the snooze of a job whose
-	// endpoint has no free slot: it doubles from the first to the most.
-	gateBusyFirst = 50 * time.Millisecond
-	gateBusyMax   = 3 * time.Second
+	// gateWaitFirst and gateWaitMax bound the snooze of a job waiting in
+	// line for a slot, which a release normally ends much earlier: it
+	// doubles from the first to the most.
+	gateWaitFirst = time.Second
+	gateWaitMax   = 30 * time.Second
 )
 
 // metaGate is the job metadata key of the gate's snoozes.
@@ -60,14 +66,16 @@ const metaGate = "webhook_gate"
 
 // gateMeta is the value stored under metaGate.
 type gateMeta struct {
-	Snoozes int `json:"snoozes"`          // snoozes made by the gate
-	Busy    int `json:"busy,omitempty"`   // of which in a row for want of a slot
-	Booked  int `json:"booked,omitempty"` // the snooze (by number) that booked a time
+	Snoozes int  `json:"snoozes"`           // snoozes made by the gate
+	Waits   int  `json:"waits,omitempty"`   // of which in a row without a booking or a slot
+	Booked  int  `json:"booked,omitempty"`  // the snooze (by number) that booked a time
+	InLine  bool `json:"in_line,omitempty"` // the job is in its endpoint's line
 }
 
 func readGateMeta(metadata []byte) gateMeta {
 	g := gjson.GetBytes(metadata, metaGate)
-	return gateMeta{Snoozes: int(g.Get("snoozes").Int()), Busy: int(g.Get("busy").Int()), Booked: int(g.Get("booked").Int())}
+	return gateMeta{Snoozes: int(g.Get("snoozes").Int()), Waits: int(g.Get("waits").Int()), Booked: int(g.Get("booked").Int()),
+		InLine: g.Get("in_line").Bool()}
 }
 
 // gateSnoozes returns how many of a job's snoozes the gate made.
@@ -76,10 +84,15 @@ func gateSnoozes(metadata []byte) int { return readGateMeta(metadata).Snoozes }
 // gate runs the statements of the endpoints' slots and buckets.
 type gate struct {
 	db         runner
+	dialect    dialect
 	defaultCap int
 	lease      time.Duration
 	takeSlot   string
-	freeSlot   string
+	freeSlot   string // on PostgreSQL, also wakes the first in line
+	join       string
+	quit       string
+	popLine    string // SQLite: the first in line
+	wake       string // SQLite: make a waiting job available now
 	book       string
 }
 
@@ -91,8 +104,8 @@ func newGate(db runner, d dialect, defaultCap int, lease time.Duration) *gate {
 		now = `CAST(extract(epoch FROM now()) * 1000000 AS BIGINT)`
 	}
 	sub := func(q string) string { return strings.ReplaceAll(q, "NOW", now) }
-	return &gate{
-		db: db, defaultCap: defaultCap, lease: lease,
+	g := &gate{
+		db: db, dialect: d, defaultCap: defaultCap, lease: lease,
 		// The lowest slot that is free (never taken, expired, or this job's
 		// own from a run that did not release it); the insert or the
 		// conditional update takes it, or changes nothing if a concurrent
@@ -105,6 +118,16 @@ func newGate(db runner, d dialect, defaultCap int, lease time.Duration) *gate {
 	ON CONFLICT (endpoint_id, slot) DO UPDATE SET job_id = excluded.job_id, expires_us = excluded.expires_us
 	WHERE webhook_endpoint_slot.expires_us <= NOW OR webhook_endpoint_slot.job_id = excluded.job_id`),
 		freeSlot: `DELETE FROM webhook_endpoint_slot WHERE endpoint_id = ? AND job_id = ?`,
+		join: sub(`INSERT INTO webhook_endpoint_waiter (endpoint_id, job_id, since_us) VALUES (?, ?, NOW)
+	ON CONFLICT (endpoint_id, job_id) DO NOTHING`),
+		quit: `DELETE FROM webhook_endpoint_waiter WHERE endpoint_id = ? AND job_id = ?`,
+		popLine: `DELETE FROM webhook_endpoint_waiter WHERE rowid = (SELECT rowid FROM webhook_endpoint_waiter
+	WHERE endpoint_id = ? ORDER BY since_us, job_id LIMIT 1) RETURNING job_id`,
+		// Only a job still waiting (snoozed) is woken: never a running or
+		// a finished one.
+		wake: `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec')
+	WHERE id = ? AND kind = '` + endpointKind + `'
+	AND (state = 'scheduled' OR (state = 'available' AND scheduled_at > datetime('now', 'subsec')))`,
 		// Book the next free time if it is within the horizon: tat is the
 		// time the bucket is booked until; an attempt may start at tat -
 		// tolerance, and books one interval more. The booking's random key
@@ -117,6 +140,16 @@ func newGate(db runner, d dialect, defaultCap int, lease time.Duration) *gate {
 	booking = CASE WHEN webhook_endpoint_bucket.tat_us - ? - NOW <= ? THEN excluded.booking ELSE webhook_endpoint_bucket.booking END
 	RETURNING tat_us - NOW, booking`),
 	}
+	if d == dialectPostgres {
+		// One round trip: free the slot, take the first in line, wake it.
+		g.freeSlot = `WITH f AS (DELETE FROM webhook_endpoint_slot WHERE endpoint_id = ? AND job_id = ?),
+	w AS (DELETE FROM webhook_endpoint_waiter WHERE ctid = (SELECT ctid FROM webhook_endpoint_waiter
+		WHERE endpoint_id = ? ORDER BY since_us, job_id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING job_id)
+	UPDATE river_job SET state = 'available', scheduled_at = now() FROM w
+	WHERE river_job.id = w.job_id AND river_job.kind = '` + endpointKind + `'
+	AND (river_job.state = 'scheduled' OR (river_job.state = 'available' AND river_job.scheduled_at > now()))`
+	}
+	return g
 }
 
 // gateSchema is the gate's tables and the endpoint's max_concurrency
@@ -130,6 +163,13 @@ func gateSchema(d dialect) []string {
 	expires_us BIGINT NOT NULL,
 	PRIMARY KEY (endpoint_id, slot)
 )`,
+		`CREATE TABLE IF NOT EXISTS webhook_endpoint_waiter (
+	endpoint_id TEXT NOT NULL,
+	job_id BIGINT NOT NULL,
+	since_us BIGINT NOT NULL,
+	PRIMARY KEY (endpoint_id, job_id)
+)`,
+		`CREATE INDEX IF NOT EXISTS webhook_endpoint_waiter_since ON webhook_endpoint_waiter (endpoint_id, since_us)`,
 		`CREATE TABLE IF NOT EXISTS webhook_endpoint_bucket (
 	endpoint_id TEXT PRIMARY KEY,
 	tat_us BIGINT NOT NULL,
@@ -174,17 +214,19 @@ type gatePass struct {
 func (g *gate) enter(ctx context.Context, ep *Endpoint, job *river.Job[endpointArgs]) (gatePass, error) {
 	orig := readGateMeta(job.Metadata)
 	m := orig
-	booked := m.Booked != 0 && m.Booked == m.Snoozes && time.Since(job.ScheduledAt) <= gateLate
+	booked := m.Booked != 0 && m.Booked == m.Snoozes && time.Since(job.ScheduledAt) <= lateness(ep)
 	m.Booked = 0
 	if ep.RateLimit > 0 && !booked {
-		wait, ok, err := g.bookTime(ctx, ep)
+		wait, ok, err := g.bookTime(ctx, ep, m.Waits)
 		if err != nil {
 			return gatePass{}, err
 		}
 		if !ok || wait > 0 {
 			m.Snoozes++
 			if ok {
-				m.Booked = m.Snoozes
+				m.Booked, m.Waits = m.Snoozes, 0
+			} else {
+				m.Waits++
 			}
 			return gatePass{}, m.snooze(ctx, wait)
 		}
@@ -194,12 +236,32 @@ func (g *gate) enter(ctx context.Context, ep *Endpoint, job *river.Job[endpointA
 		return gatePass{}, err
 	}
 	if !taken {
-		m.Snoozes++
-		d := gateBusyFirst << min(m.Busy, 10)
-		m.Busy++
-		return gatePass{}, m.snooze(ctx, jitter(min(d, gateBusyMax)))
+		// Join the line first, then try once more: a release between the
+		// two either frees a slot for the second try or wakes this job.
+		if !m.InLine {
+			if _, err := g.db.exec(ctx, g.join, ep.ID, job.ID); err != nil {
+				return gatePass{}, err
+			}
+			m.InLine = true
+			if taken, err = g.take(ctx, ep, job.ID); err != nil {
+				return gatePass{}, err
+			}
+		}
+		if !taken {
+			m.Snoozes++
+			d := gateWaitFirst << min(m.Waits, 5)
+			m.Waits++
+			return gatePass{}, m.snooze(ctx, jitter(min(d, gateWaitMax)))
+		}
 	}
-	if m.Busy = 0; m != orig { // a booking is used once
+	if m.InLine {
+		if _, err := g.db.exec(ctx, g.quit, ep.ID, job.ID); err != nil {
+			g.leave(ctx, ep.ID, job.ID)
+			return gatePass{}, err
+		}
+		m.InLine = false
+	}
+	if m.Waits = 0; m != orig { // a booking is used once
 		_ = river.MetadataSet(ctx, metaGate, m) // fails only outside a worker
 	}
 	return gatePass{g: g, ep: ep.ID, jobID: job.ID}, nil
@@ -213,37 +275,49 @@ func (m gateMeta) snooze(ctx context.Context, d time.Duration) error {
 }
 
 // take takes a slot of ep for the job. A concurrent statement that took
-// the same free slot makes it change nothing; it then tries once more,
-// and sees that slot as taken.
+// the same free slot makes it change nothing (the caller tries again).
 func (g *gate) take(ctx context.Context, ep *Endpoint, jobID int64) (bool, error) {
 	limit := ep.MaxConcurrency
 	if limit <= 0 {
 		limit = g.defaultCap
 	}
-	for range 2 {
-		n, err := g.db.exec(ctx, g.takeSlot, limit, ep.ID, jobID, g.lease.Microseconds(), ep.ID, jobID)
-		if err != nil || n > 0 {
-			return n > 0, err
-		}
-	}
-	return false, nil
+	n, err := g.db.exec(ctx, g.takeSlot, limit, ep.ID, jobID, g.lease.Microseconds(), ep.ID, jobID)
+	return n > 0, err
 }
 
-// Leave releases the pass's slot. It runs after the attempt, whatever its
-// outcome, on a context of its own: a slot it fails to release expires.
+// Leave releases the pass's slot and wakes the first job in the
+// endpoint's line. It runs after the attempt, whatever its outcome, on a
+// context of its own: a slot it fails to release expires.
 func (p gatePass) Leave(ctx context.Context) {
-	if p.g == nil {
-		return
+	if p.g != nil {
+		p.g.leave(ctx, p.ep, p.jobID)
 	}
+}
+
+func (g *gate) leave(ctx context.Context, ep string, jobID int64) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	_, _ = p.g.db.exec(ctx, p.g.freeSlot, p.ep, p.jobID)
+	if g.dialect == dialectPostgres {
+		_, _ = g.db.exec(ctx, g.freeSlot, ep, jobID, ep)
+		return
+	}
+	if _, err := g.db.exec(ctx, g.freeSlot, ep, jobID); err != nil {
+		return
+	}
+	var next int64
+	found := false
+	if err := queryEach(ctx, g.db, g.popLine, []any{ep}, func(r rows) error { found = true; return r.Scan(&next) }); err != nil || !found {
+		return
+	}
+	_, _ = g.db.exec(ctx, g.wake, next)
 }
 
 // bookTime books ep's next free time. ok reports a booking, which starts
 // after wait (zero or less: now); without one, wait is how long until the
-// bucket's bookings are within the horizon again.
-func (g *gate) bookTime(ctx context.Context, ep *Endpoint) (wait time.Duration, ok bool, err error) {
+// bucket's bookings are within the horizon again, and a random share of a
+// spread that doubles with the job's waits in a row (up to 16 horizons), so
+// that a long backlog does not come back all at once, again and again.
+func (g *gate) bookTime(ctx context.Context, ep *Endpoint, waits int) (wait time.Duration, ok bool, err error) {
 	interval := int64(1e6 / ep.RateLimit) // µs per attempt
 	interval = max(interval, 1)
 	tolerance := interval * int64(max(ep.Burst, 1)-1) // a burst goes at once
@@ -265,10 +339,15 @@ func (g *gate) bookTime(ctx context.Context, ep *Endpoint) (wait time.Duration, 
 		// Booked until ahead: this attempt's time is one interval earlier.
 		return time.Duration(ahead-interval-tolerance) * time.Microsecond, true, nil
 	}
-	// Come back when the bookings are within the horizon, spread over it
-	// so that the waiting jobs do not all return at once.
 	wait = time.Duration(ahead-tolerance-horizon) * time.Microsecond
-	return wait + time.Duration(mrand.Int64N(int64(gateHorizon))), false, nil
+	return max(wait, 0) + jitter(gateHorizon<<min(waits, 4)), false, nil
+}
+
+// lateness is how late a booked job of ep may start and still use its
+// booking: at most half an interval, so that late jobs add less than one
+// attempt to any window, and at most gateLate.
+func lateness(ep *Endpoint) time.Duration {
+	return min(gateLate, time.Duration(float64(time.Second)/ep.RateLimit/2))
 }
 
 // jitter returns a duration between d/2 and d.
