@@ -106,15 +106,16 @@ func newGate(db runner, d dialect, defaultCap int, lease time.Duration) *gate {
 	sub := func(q string) string { return strings.ReplaceAll(q, "NOW", now) }
 	g := &gate{
 		db: db, dialect: d, defaultCap: defaultCap, lease: lease,
-		// The lowest slot that is free (never taken, expired, or this job's
-		// own from a run that did not release it); the insert or the
+		// A free slot (never taken, expired, or this job's own from a run
+		// that did not release it), the first from a random one on, so
+		// that concurrent takers seldom pick the same; the insert or the
 		// conditional update takes it, or changes nothing if a concurrent
 		// statement took it first.
 		takeSlot: sub(`WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s WHERE n + 1 < ?)
 	INSERT INTO webhook_endpoint_slot (endpoint_id, slot, job_id, expires_us)
 	SELECT ?, n, ?, NOW + ? FROM s WHERE NOT EXISTS (SELECT 1 FROM webhook_endpoint_slot l
 		WHERE l.endpoint_id = ? AND l.slot = s.n AND l.expires_us > NOW AND l.job_id <> ?)
-	ORDER BY n LIMIT 1
+	ORDER BY (n + ?) % ? LIMIT 1
 	ON CONFLICT (endpoint_id, slot) DO UPDATE SET job_id = excluded.job_id, expires_us = excluded.expires_us
 	WHERE webhook_endpoint_slot.expires_us <= NOW OR webhook_endpoint_slot.job_id = excluded.job_id`),
 		freeSlot: `DELETE FROM webhook_endpoint_slot WHERE endpoint_id = ? AND job_id = ?`,
@@ -275,14 +276,20 @@ func (m gateMeta) snooze(ctx context.Context, d time.Duration) error {
 }
 
 // take takes a slot of ep for the job. A concurrent statement that took
-// the same free slot makes it change nothing (the caller tries again).
+// the same free slot makes it change nothing; on PostgreSQL it tries once
+// more then, from another random slot.
 func (g *gate) take(ctx context.Context, ep *Endpoint, jobID int64) (bool, error) {
 	limit := ep.MaxConcurrency
 	if limit <= 0 {
 		limit = g.defaultCap
 	}
-	n, err := g.db.exec(ctx, g.takeSlot, limit, ep.ID, jobID, g.lease.Microseconds(), ep.ID, jobID)
-	return n > 0, err
+	for range 2 {
+		n, err := g.db.exec(ctx, g.takeSlot, limit, ep.ID, jobID, g.lease.Microseconds(), ep.ID, jobID, mrand.IntN(limit), limit)
+		if err != nil || n > 0 || g.dialect != dialectPostgres { // SQLite runs one statement at a time
+			return n > 0, err
+		}
+	}
+	return false, nil
 }
 
 // Leave releases the pass's slot and wakes the first job in the
