@@ -202,6 +202,16 @@ func migrateGate[TTx any](ctx context.Context, b Backend[TTx]) error {
 	return b.exec(ctx, `ALTER TABLE webhook_endpoint ADD COLUMN max_concurrency INTEGER NOT NULL DEFAULT 0`)
 }
 
+// dropGate deletes a deleted endpoint's slots, line and bucket.
+func dropGate(ctx context.Context, r runner, endpointID string) error {
+	for _, table := range []string{"webhook_endpoint_slot", "webhook_endpoint_waiter", "webhook_endpoint_bucket"} {
+		if _, err := r.exec(ctx, `DELETE FROM `+table+` WHERE endpoint_id = ?`, endpointID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // gatePass is a job's way through the gate: Leave releases its slot.
 type gatePass struct {
 	g     *gate

@@ -207,8 +207,10 @@ func (e *Endpoints[TTx]) DeleteEndpoint(ctx context.Context, appID, endpointID s
 		if _, err := r.exec(ctx, `DELETE FROM webhook_subscription WHERE endpoint_id = ?`, endpointID); err != nil {
 			return err
 		}
-		_, err = r.exec(ctx, `DELETE FROM webhook_endpoint_secret WHERE endpoint_id = ?`, endpointID)
-		return err
+		if _, err = r.exec(ctx, `DELETE FROM webhook_endpoint_secret WHERE endpoint_id = ?`, endpointID); err != nil {
+			return err
+		}
+		return dropGate(ctx, r, endpointID) // gate14
 	})
 	return wrapStore("delete endpoint", err)
 }
