@@ -57,7 +57,7 @@ const (
 	// gateWaitFirst and gateWaitMax bound the snooze of a job waiting in
 	// line for a slot, which a release normally ends much earlier: it
 	// doubles from the first to the most.
-	gateWaitFirst = time.Second
+	gateWaitFirst = 5 * time.Second
 	gateWaitMax   = 30 * time.Second
 )
 
@@ -247,16 +247,15 @@ func (g *gate) enter(ctx context.Context, ep *Endpoint, job *river.Job[endpointA
 		return gatePass{}, err
 	}
 	if !taken {
-		// Join the line first, then try once more: a release between the
-		// two either frees a slot for the second try or wakes this job.
-		if !m.InLine {
-			if _, err := g.db.exec(ctx, g.join, ep.ID, job.ID); err != nil {
-				return gatePass{}, err
-			}
-			m.InLine = true
-			if taken, err = g.take(ctx, ep, job.ID); err != nil {
-				return gatePass{}, err
-			}
+		// Join the line (again, if a release took this job out of it to
+		// wake it), then try once more: a release between the two either
+		// frees a slot for the second try or wakes this job.
+		if _, err := g.db.exec(ctx, g.join, ep.ID, job.ID); err != nil {
+			return gatePass{}, err
+		}
+		m.InLine = true
+		if taken, err = g.take(ctx, ep, job.ID); err != nil {
+			return gatePass{}, err
 		}
 		if !taken {
 			m.Snoozes++
