@@ -500,4 +500,3 @@ func (p *Portal) signOut(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, p.endSession())
 	p.render(w, r, nil, http.StatusOK, "error", map[string]string{"Status": "Signed out", "Message": "You are signed out of the webhooks portal."})
 }
-
