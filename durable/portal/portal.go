@@ -183,7 +183,10 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", contentSecurityPolicy)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
+	// Not "no-referrer": under it a browser sends "Origin: null" with
+	// every form, and the origin check below could not tell our own forms
+	// from a sandboxed page's.
+	h.Set("Referrer-Policy", "same-origin")
 	rest, ok := strings.CutPrefix(r.URL.Path, p.opts.Path)
 	if !ok {
 		p.fail(w, r, nil, http.StatusNotFound, "There is no such page.")

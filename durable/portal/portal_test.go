@@ -392,7 +392,7 @@ func TestPagesAreStrict(t *testing.T) {
 		assert.Equal(t, "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
 			h.Get("Content-Security-Policy"), path)
 		assert.Equal(t, "nosniff", h.Get("X-Content-Type-Options"), path)
-		assert.Equal(t, "no-referrer", h.Get("Referrer-Policy"), path)
+		assert.Equal(t, "same-origin", h.Get("Referrer-Policy"), path)
 		assert.Equal(t, "no-store", h.Get("Cache-Control"), path)
 		assert.Equal(t, "text/html; charset=utf-8", h.Get("Content-Type"), path)
 		body := rec.Body.String()
