@@ -372,5 +372,3 @@ func TestCustomerManagesWebhooksInTheBrowser(t *testing.T) {
 
 	assert.Empty(t, console.take(), "the browser reported errors (a CSP violation is one)")
 }
-
-
