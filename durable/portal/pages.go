@@ -458,12 +458,15 @@ func (p *Portal) messagePage(w http.ResponseWriter, r *http.Request) {
 
 func (p *Portal) showMessage(w http.ResponseWriter, r *http.Request, status int, errMsg string) {
 	s := sessionOf(r)
-	m, err := p.svc.FindMessage(r.Context(), s.appID, r.PathValue("id"))
+	// The attempts first, then the message's status: read the other way
+	// round, an attempt recorded in between would show beside a status
+	// that predates it ("pending" above a delivered attempt).
+	attempts, err := p.svc.ListAttempts(r.Context(), s.appID, durable.AttemptFilter{MessageID: r.PathValue("id")}, "", 100)
 	if err != nil {
 		p.failErr(w, r, err)
 		return
 	}
-	attempts, err := p.svc.ListAttempts(r.Context(), s.appID, durable.AttemptFilter{MessageID: m.ID}, "", 100)
+	m, err := p.svc.FindMessage(r.Context(), s.appID, r.PathValue("id"))
 	if err != nil {
 		p.failErr(w, r, err)
 		return
