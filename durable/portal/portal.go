@@ -192,6 +192,9 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, nil, http.StatusNotFound, "There is no such page.")
 		return
 	}
+	// "/portal//x" is "/portal/x": never a path that starts with "//",
+	// which a redirect would turn into another host.
+	rest = strings.TrimLeft(rest, "/")
 	if strings.HasPrefix(rest, "static/") && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		h.Set("Cache-Control", "public, max-age=3600")
 		p.static.ServeHTTP(w, r)
@@ -199,7 +202,7 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("Cache-Control", "no-store")
 	if tok := r.URL.Query().Get("token"); tok != "" && r.Method == http.MethodGet {
-		p.signIn(w, r, tok)
+		p.signIn(w, r, rest, tok)
 		return
 	}
 	s, ok := p.session(r)
@@ -240,7 +243,7 @@ func sessionOf(r *http.Request) *session {
 // provider's site linking here) a browser would withhold a SameSite=Strict
 // cookie on an HTTP redirect, which is part of the same cross-site chain,
 // so there the page moves on by itself (a meta refresh, no script) instead.
-func (p *Portal) signIn(w http.ResponseWriter, r *http.Request, tok string) {
+func (p *Portal) signIn(w http.ResponseWriter, r *http.Request, rest, tok string) {
 	appID, ok := p.checkToken(tok)
 	if ok {
 		if _, err := p.svc.GetApplication(r.Context(), appID); err != nil {
@@ -258,7 +261,7 @@ func (p *Portal) signIn(w http.ResponseWriter, r *http.Request, tok string) {
 	http.SetCookie(w, p.newSession(appID))
 	q := r.URL.Query()
 	q.Del("token")
-	next := r.URL.Path
+	next := p.opts.Path + rest
 	if len(q) > 0 {
 		next += "?" + q.Encode()
 	}

@@ -84,6 +84,15 @@ func TestSignInExchangesTheLinkForASessionCookie(t *testing.T) {
 	rec = v.get("/portal/endpoints")
 	assert.Equal(t, http.StatusOK, rec.Code)
 
+	// Mounted at the root, a path of "//host" never redirects to that host.
+	root, err := portal.New(e.svc, &portal.Options{Key: testKey, Path: "/"})
+	require.NoError(t, err)
+	link, err = root.URL("acme", time.Minute)
+	require.NoError(t, err)
+	rec = (&visitor{t: t, h: root}).get("//evil.example/" + link[1:])
+	require.Equal(t, http.StatusSeeOther, rec.Code)
+	assert.Equal(t, "/evil.example/", rec.Header().Get("Location"))
+
 	// Insecure cookies only when asked, for plain http in tests.
 	e2 := newEnv(t, &portal.Options{InsecureCookie: true})
 	link, err = e2.p.URL("acme", time.Minute)

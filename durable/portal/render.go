@@ -109,6 +109,9 @@ func (p *Portal) userMessage(r *http.Request, err error) (int, string) {
 	for _, c := range clientErrors {
 		if errors.Is(err, c) {
 			msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "durable: "), "portal: ")
+			if msg == "" {
+				return http.StatusUnprocessableEntity, "This was refused."
+			}
 			return http.StatusUnprocessableEntity, strings.ToUpper(msg[:1]) + msg[1:] + "."
 		}
 	}
