@@ -3,6 +3,7 @@ package durable
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	mrand "math/rand/v2"
@@ -58,7 +59,10 @@ const (
 	// line for a slot, which a release normally ends much earlier: it
 	// doubles from the first to the most.
 	gateWaitFirst = 5 * time.Second
-	gateWaitMax   = 30 * time.Second
+	// gateRecheck is how long a release waits before it looks again at a
+	// line whose first jobs are still running (see leave).
+	gateRecheck = 50 * time.Millisecond
+	gateWaitMax = 30 * time.Second
 )
 
 // metaGate is the job metadata key of the gate's snoozes.
@@ -88,11 +92,12 @@ type gate struct {
 	defaultCap int
 	lease      time.Duration
 	takeSlot   string
-	freeSlot   string // on PostgreSQL, also wakes the first in line
+	freeSlot   string
 	join       string
 	quit       string
-	popLine    string // SQLite: the first in line
-	wake       string // SQLite: make a waiting job available now
+	line       string // the first jobs in line and their River states
+	freeLine   string // PostgreSQL: freeSlot and line in one round trip
+	wake       string // make a sleeping job available now
 	book       string
 }
 
@@ -122,8 +127,7 @@ func newGate(db runner, d dialect, defaultCap int, lease time.Duration) *gate {
 		join: sub(`INSERT INTO webhook_endpoint_waiter (endpoint_id, job_id, since_us) VALUES (?, ?, NOW)
 	ON CONFLICT (endpoint_id, job_id) DO NOTHING`),
 		quit: `DELETE FROM webhook_endpoint_waiter WHERE endpoint_id = ? AND job_id = ?`,
-		popLine: `DELETE FROM webhook_endpoint_waiter WHERE rowid = (SELECT rowid FROM webhook_endpoint_waiter
-	WHERE endpoint_id = ? ORDER BY since_us, job_id LIMIT 1) RETURNING job_id`,
+		line: lineQuery(`datetime('now', 'subsec')`),
 		// Only a job still waiting (snoozed) is woken: never a running or
 		// a finished one.
 		wake: `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec')
@@ -142,13 +146,11 @@ func newGate(db runner, d dialect, defaultCap int, lease time.Duration) *gate {
 	RETURNING tat_us - NOW, booking`),
 	}
 	if d == dialectPostgres {
-		// One round trip: free the slot, take the first in line, wake it.
-		g.freeSlot = `WITH f AS (DELETE FROM webhook_endpoint_slot WHERE endpoint_id = ? AND job_id = ?),
-	w AS (DELETE FROM webhook_endpoint_waiter WHERE ctid = (SELECT ctid FROM webhook_endpoint_waiter
-		WHERE endpoint_id = ? ORDER BY since_us, job_id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING job_id)
-	UPDATE river_job SET state = 'available', scheduled_at = now() FROM w
-	WHERE river_job.id = w.job_id AND river_job.kind = '` + endpointKind + `'
-	AND (river_job.state = 'scheduled' OR (river_job.state = 'available' AND river_job.scheduled_at > now()))`
+		g.line = lineQuery(`now()`)
+		g.freeLine = `WITH f AS (DELETE FROM webhook_endpoint_slot WHERE endpoint_id = ? AND job_id = ?) ` + g.line
+		g.wake = `UPDATE river_job SET state = 'available', scheduled_at = now()
+	WHERE id = ? AND kind = '` + endpointKind + `'
+	AND (state = 'scheduled' OR (state = 'available' AND scheduled_at > now()))`
 	}
 	return g
 }
@@ -310,22 +312,73 @@ func (p gatePass) Leave(ctx context.Context) {
 	}
 }
 
+// lineQuery returns the first jobs in an endpoint's line with their River
+// state, and whether they are due later than now (the database's clock).
+func lineQuery(now string) string {
+	return `SELECT w.job_id, j.state, CASE WHEN j.scheduled_at > ` + now + ` THEN 1 ELSE 0 END
+	FROM webhook_endpoint_waiter w LEFT JOIN river_job j ON j.id = w.job_id
+	WHERE w.endpoint_id = ? ORDER BY w.since_us, w.job_id LIMIT 4`
+}
+
+// leave frees the job's slot and wakes the first sleeping job in line. A
+// job in line may still be running, about to snooze (River records the
+// snooze after Work returns): it cannot be woken yet, so leave looks
+// again a little later, a few times, rather than let it sleep on with a
+// slot free.
 func (g *gate) leave(ctx context.Context, ep string, jobID int64) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if g.dialect == dialectPostgres {
-		_, _ = g.db.exec(ctx, g.freeSlot, ep, jobID, ep)
-		return
+	q, args := g.freeLine, []any{ep, jobID, ep}
+	if g.dialect != dialectPostgres {
+		if _, err := g.db.exec(ctx, g.freeSlot, ep, jobID); err != nil {
+			return
+		}
+		q, args = g.line, []any{ep}
 	}
-	if _, err := g.db.exec(ctx, g.freeSlot, ep, jobID); err != nil {
-		return
+	for try := 0; ; try++ {
+		type waiter struct {
+			job   int64
+			state sql.NullString
+			later int
+		}
+		var line []waiter
+		err := queryEach(ctx, g.db, q, args, func(r rows) error {
+			var w waiter
+			err := r.Scan(&w.job, &w.state, &w.later)
+			line = append(line, w)
+			return err
+		})
+		if err != nil {
+			return
+		}
+		q, args = g.line, []any{ep}
+		pending := false
+		for _, w := range line {
+			switch st := w.state.String; {
+			case st == "scheduled" || st == "available" && w.later == 1:
+				if n, err := g.db.exec(ctx, g.wake, w.job); err != nil || n > 0 {
+					_, _ = g.db.exec(ctx, g.quit, ep, w.job)
+					return
+				}
+				pending = true // it changed meanwhile
+			case st == "available":
+				return // due now: it runs and takes the slot by itself
+			case st == "running":
+				pending = true
+			case st == "retryable": // it comes back by itself
+			default: // finished, or gone: out of the line
+				_, _ = g.db.exec(ctx, g.quit, ep, w.job)
+			}
+		}
+		if !pending || try == 3 {
+			return
+		}
+		select {
+		case <-time.After(gateRecheck):
+		case <-ctx.Done():
+			return
+		}
 	}
-	var next int64
-	found := false
-	if err := queryEach(ctx, g.db, g.popLine, []any{ep}, func(r rows) error { found = true; return r.Scan(&next) }); err != nil || !found {
-		return
-	}
-	_, _ = g.db.exec(ctx, g.wake, next)
 }
 
 // bookTime books ep's next free time. ok reports a booking, which starts
