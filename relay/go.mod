@@ -11,6 +11,7 @@ require (
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/signedhooks/webhook v0.0.0-00010101000000-000000000000
 	github.com/signedhooks/webhook/durable v0.0.0-00010101000000-000000000000
+	github.com/stretchr/testify v1.12.1
 	github.com/tidwall/gjson v1.20.0
 	go.yaml.in/yaml/v3 v3.0.6
 )
