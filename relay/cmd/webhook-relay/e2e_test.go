@@ -67,7 +67,7 @@ func TestEndToEnd(t *testing.T) {
 		{path: "/in/github", signer: github, id: "gh-2", header: ghPush, body: `{"ref":"refs/heads/dev"}`}, // condition fails
 		{path: "/in/std", signer: std, id: "msg_std1", body: `{"type":"user.created","data":{"id":1}}`},
 		{path: "/in/native", signer: native, id: "nat-1", body: `{"event":"order.paid","data":{"tier":"vip-gold"}}`},
-		{path: "/in/native", signer: native, id: "nat-2", body: `{"event":"order.paid","data":{"tier":"basic"}}`},          // prefix fails
+		{path: "/in/native", signer: native, id: "nat-2", body: `{"event":"order.paid","data":{"tier":"basic"}}`},           // prefix fails
 		{path: "/in/native", signer: native, id: "nat-3", body: `{"event":"order.paid","data":{"tier":"vip","test":true}}`}, // exists fails
 		{path: "/in/any", signer: stripe, body: `{"id":"evt_auto","type":"thing.happened","data":{}}`},
 	}
@@ -200,5 +200,3 @@ func keys(m map[string]int) []string {
 	sort.Strings(out)
 	return out
 }
-
-
