@@ -97,7 +97,7 @@ func checkOnce(t *testing.T, d *destination, ids []string) {
 	}
 	assert.Len(t, processed, len(ids), "destination %s processed events it was not sent", d.name)
 	assert.Zero(t, bad, "destination %s: deliveries that did not verify", d.name)
-	t.Logf("destination %s: %d events processed once each; %d repeated deliveries acknowledged as duplicates", d.name, len(ids), repeats)
+	t.Logf("destination %s: %d events processed once each, after %d further requests (retries, and repeats acknowledged as duplicates)", d.name, len(ids), repeats)
 }
 
 func TestCrashSQLite(t *testing.T) {
