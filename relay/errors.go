@@ -46,13 +46,18 @@ type ConfigError struct {
 	Err error
 }
 
-// Error returns "relay: FILE:LINE: KEY: reason".
+// Error returns "relay: FILE:LINE: KEY: reason" (without KEY for a
+// syntax error).
 func (e *ConfigError) Error() string {
 	file := e.File
 	if file == "" {
 		file = "config"
 	}
-	return fmt.Sprintf("relay: %s:%d: %s: %s", file, e.Line, e.Key, strings.TrimPrefix(e.Err.Error(), "relay: "))
+	reason := strings.TrimPrefix(e.Err.Error(), "relay: ")
+	if e.Key == "" {
+		return fmt.Sprintf("relay: %s:%d: %s", file, e.Line, reason)
+	}
+	return fmt.Sprintf("relay: %s:%d: %s: %s", file, e.Line, e.Key, reason)
 }
 
 // Unwrap returns the reason.
