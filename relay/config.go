@@ -35,7 +35,7 @@ import (
 //
 // Secrets come from environment variables (secret_env) or files
 // (secret_file), never from the text. A Config holds the secrets it
-// resolved in unexported fields; printing it shows none.
+// resolved behind unexported pointers; printing it with fmt shows none.
 type Config struct {
 	// Database is a SQLite file path or a postgres:// (postgresql://) URL.
 	// Default: "relay.db".
@@ -72,7 +72,7 @@ type Source struct {
 	// 5 minutes (GitHub signs none).
 	Tolerance time.Duration
 
-	secret string
+	secret *string // behind a pointer, which fmt prints as an address
 	line   int
 }
 
@@ -98,7 +98,7 @@ type Destination struct {
 	RateLimit float64
 	Burst     int
 
-	secret []byte
+	secret *[]byte // behind a pointer, which fmt prints as an address
 	line   int
 }
 
@@ -544,7 +544,7 @@ func (p *parser) source(n *yaml.Node, path string, cfg *Config) error {
 	if _, err := newAuthenticator(s.Scheme, secret, s.Tolerance); err != nil {
 		return p.errAt(line, key, fmt.Errorf("%w: the secret does not suit scheme %s: %v", ErrInvalidValue, s.Scheme, err))
 	}
-	s.secret = secret
+	s.secret = &secret
 	cfg.Sources = append(cfg.Sources, s)
 	return nil
 }
@@ -581,9 +581,11 @@ func (p *parser) destination(n *yaml.Node, path string, cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	if d.secret, err = destinationSecret(secret); err != nil {
+	key32, err := destinationSecret(secret)
+	if err != nil {
 		return p.errAt(line, key, fmt.Errorf("%w: %v", ErrInvalidValue, err))
 	}
+	d.secret = &key32
 	cfg.Destinations = append(cfg.Destinations, d)
 	return nil
 }

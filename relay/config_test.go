@@ -2,6 +2,7 @@ package relay
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -62,7 +63,13 @@ func TestParseConfig(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "relay.db", cfg.Database)
 	require.Len(t, cfg.Sources, 2)
-	assert.Equal(t, "github-secret-text", cfg.Sources[1].secret)
+	assert.Equal(t, "github-secret-text", *cfg.Sources[1].secret)
+	for _, verb := range []string{"%v", "%+v", "%#v"} {
+		printed := fmt.Sprintf(verb, cfg)
+		for _, s := range append(mapValues(testEnv), "github-secret-text") {
+			assert.NotContains(t, printed, s, "%s shows a secret", verb)
+		}
+	}
 	assert.Equal(t, []string{"invoice.*", "customer.created"}, cfg.Routes[0].Types)
 	require.Len(t, cfg.Routes[0].When, 1)
 	assert.Equal(t, "paid", *cfg.Routes[0].When[0].Equals)
@@ -178,4 +185,12 @@ func TestConditions(t *testing.T) {
 			assert.Equal(t, tc.want, tc.c.holds(body))
 		})
 	}
+}
+
+func mapValues(m map[string]string) []string {
+	var out []string
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
 }

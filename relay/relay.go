@@ -175,7 +175,7 @@ func (r *Relay) endpointsOptions(allow []netip.Prefix) *durable.EndpointsOptions
 	d := r.cfg.Delivery
 	signers := make(map[string]*webhook.Signer, len(r.cfg.Destinations))
 	for _, dst := range r.cfg.Destinations {
-		s, err := webhook.NewSigner(dst.secret, nil)
+		s, err := webhook.NewSigner(*dst.secret, nil)
 		if err == nil {
 			signers[dst.Name] = s
 		}
@@ -313,7 +313,7 @@ func (r *Relay) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for i := range r.cfg.Sources {
 		s := &r.cfg.Sources[i]
-		auth, _ := newAuthenticator(s.Scheme, s.secret, s.Tolerance) // checked by ParseConfig
+		auth, _ := newAuthenticator(s.Scheme, *s.secret, s.Tolerance) // checked by ParseConfig
 		mw := webhook.Middleware(auth, &webhook.MiddlewareOptions{MaxBodyBytes: maxBodyBytes, Logger: r.opts.Logger})
 		mux.Handle("POST "+s.Path, mw(r.receive(s.Name)))
 	}
