@@ -101,9 +101,18 @@ func openSQLite(ctx context.Context, r *Relay, eo *durable.EndpointsOptions) err
 }
 
 func openPostgres(ctx context.Context, r *Relay, eo *durable.EndpointsOptions) error {
-	pool, err := pgxpool.New(ctx, r.cfg.Database)
+	pc, err := pgxpool.ParseConfig(r.cfg.Database)
 	if err != nil {
 		return errors.New("relay: the database URL is malformed") // pgx's error may quote the password
+	}
+	if !strings.Contains(r.cfg.Database, "pool_max_conns") {
+		// pgx's default (4 on 2 cores) starves River's notifier, its
+		// producers and the workers; pool_max_conns in the URL overrides.
+		pc.MaxConns = 40
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return fmt.Errorf("relay: connecting to the database: %w", err)
 	}
 	r.close = onceFunc(pool.Close)
 	// Relay processes starting together migrate and set up one at a time.
