@@ -144,12 +144,10 @@ func (r *Relay) servePage(w http.ResponseWriter, req *http.Request) {
 			respond(w, nil, err)
 			return
 		}
-		dead, err := r.DeadLetters(req.Context())
-		if err != nil {
-			respond(w, nil, err)
-			return
-		}
-		d.Events, d.Next, d.Dead = page.Items, page.Next, dead
+		// The page's dead letters are those among its events, so that a
+		// page costs one look-up per delivery shown; GET /api/dead scans
+		// further back.
+		d.Events, d.Next, d.Dead = page.Items, page.Next, deadAmong(page.Items)
 		for _, dst := range r.cfg.Destinations {
 			d.Destinations = append(d.Destinations, dst.Name)
 		}

@@ -143,14 +143,7 @@ func (r *Relay) DeadLetters(ctx context.Context) ([]EventRecord, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, ev := range page.Items {
-			for _, d := range ev.Deliveries {
-				if d.State == durable.StateDead || d.State == durable.StateCancelled {
-					out = append(out, ev)
-					break
-				}
-			}
-		}
+		out = append(out, deadAmong(page.Items)...)
 		seen += len(page.Items)
 		if page.Next == "" {
 			break
@@ -158,6 +151,20 @@ func (r *Relay) DeadLetters(ctx context.Context) ([]EventRecord, error) {
 		cursor = page.Next
 	}
 	return out, nil
+}
+
+// deadAmong returns the events with a delivery that failed for good.
+func deadAmong(events []EventRecord) []EventRecord {
+	out := []EventRecord{}
+	for _, ev := range events {
+		for _, d := range ev.Deliveries {
+			if d.State == durable.StateDead || d.State == durable.StateCancelled {
+				out = append(out, ev)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // Replay delivers a routed event again, now, to destination, or to every

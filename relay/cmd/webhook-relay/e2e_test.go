@@ -95,10 +95,17 @@ func TestEndToEnd(t *testing.T) {
 		assert.Equal(t, tc.want, status, tc.name)
 	}
 
-	// A duplicate of evt_1, signed afresh as a provider's retry is.
-	status, err := post(p.in, accepted[0])
+	// A duplicate of evt_1, signed afresh (in another second) as a
+	// provider's retry is, is acknowledged; the same signed request again
+	// is a replay, refused.
+	dup := accepted[0]
+	dup.at = time.Now().Add(5 * time.Second)
+	status, err := post(p.in, dup)
 	require.NoError(t, err)
 	assert.Contains(t, []int{http.StatusOK, http.StatusAccepted}, status)
+	status, err = post(p.in, dup)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusConflict, status)
 
 	want := map[*destination][]string{
 		a: {"stripe:evt_1", "stripe:evt_2", "any:evt_auto"},
@@ -139,6 +146,10 @@ func TestEndToEnd(t *testing.T) {
 			} `json:"attempts"`
 		} `json:"deliveries"`
 	}
+	// A destination has the event a moment before the relay records the
+	// delivery as done.
+	waitDone(t, p.admin, "stripe:evt_2", 30*time.Second)
+	waitDone(t, p.admin, "stripe:evt_1", 30*time.Second)
 	getJSON(t, p.admin, "/api/event?id=stripe:evt_2", &ev)
 	assert.Equal(t, "stripe", ev.Source)
 	assert.Equal(t, "customer.created", ev.Type)
@@ -170,6 +181,29 @@ func TestEndToEnd(t *testing.T) {
 	assert.NotContains(t, page, "<script")
 
 	p.stop(t)
+}
+
+// waitDone waits until every delivery of event id is done.
+func waitDone(t *testing.T, admin, id string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		var ev struct {
+			Deliveries []struct{ State string } `json:"deliveries"`
+		}
+		getJSON(t, admin, "/api/event?id="+id, &ev)
+		done := len(ev.Deliveries) > 0
+		for _, d := range ev.Deliveries {
+			done = done && d.State == "done"
+		}
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("event %s: deliveries not done after %v: %+v", id, within, ev.Deliveries)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // waitRouted waits until the relay's API lists n routed events.
