@@ -3,8 +3,10 @@ package webhookotel
 import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 )
 
 // scope is the instrumentation scope of the tracers and meters.
@@ -31,6 +33,21 @@ type Options struct {
 	// path of the Authenticator's type, such as "webhook",
 	// "standardwebhooks", "stripesig" or "githubsig".
 	Scheme string
+}
+
+// noopTracing reports whether tp is OpenTelemetry's no-op tracer
+// provider, whose spans never record and carry only their parent's
+// context: the instrumentation then starts none. (The global provider
+// before an SDK is set is not one: it forwards to the SDK once set.)
+func noopTracing(tp trace.TracerProvider) bool {
+	_, ok := tp.(tracenoop.TracerProvider)
+	return ok
+}
+
+// noopMetrics reports whether mp is OpenTelemetry's no-op meter provider.
+func noopMetrics(mp metric.MeterProvider) bool {
+	_, ok := mp.(metricnoop.MeterProvider)
+	return ok
 }
 
 // withDefaults returns a copy of o, or of the zero Options, with the

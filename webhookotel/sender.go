@@ -61,6 +61,8 @@ type SenderTelemetry struct {
 	attempts   metric.Int64Counter
 	duration   metric.Float64Histogram
 
+	noTrace bool // the tracer provider is the no-op one
+
 	mu   sync.Mutex
 	open map[attemptKey]trace.Span // spans of Send's attempts, ended by OnAttempt
 
@@ -119,6 +121,7 @@ func NewSenderTelemetry(o *Options) *SenderTelemetry {
 		tracer:     c.TracerProvider.Tracer(scope),
 		propagator: c.Propagator,
 		open:       make(map[attemptKey]trace.Span),
+		noTrace:    noopTracing(c.TracerProvider),
 	}
 	meter := c.MeterProvider.Meter(scope)
 	// As in Middleware: an instrument that cannot be made is a working
@@ -197,7 +200,8 @@ type transport struct {
 
 func (rt *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	info, ok := webhook.AttemptFromContext(r.Context())
-	if !ok {
+	if !ok || rt.t.noTrace && !trace.SpanContextFromContext(r.Context()).IsValid() {
+		// Not an attempt, or a no-op tracer with no trace to carry on.
 		return rt.next.RoundTrip(r)
 	}
 	t := rt.t
