@@ -35,7 +35,7 @@ func Middleware(auth webhook.Authenticator, opts *webhook.MiddlewareOptions, o *
 		tracer:     c.TracerProvider.Tracer(scope),
 		propagator: c.Propagator,
 		scheme:     attribute.String(string(keyScheme), c.Scheme),
-		noTrace:    noopTracing(c.TracerProvider),
+		idle:       idleTracing(c.TracerProvider, o == nil || o.TracerProvider == nil),
 	}
 	t.postOpts = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer),
 		trace.WithAttributes(semconv.HTTPRequestMethodPost, t.scheme)}
@@ -59,7 +59,7 @@ func Middleware(auth webhook.Authenticator, opts *webhook.MiddlewareOptions, o *
 	if opts != nil {
 		mo = *opts
 	}
-	if t.noTrace && noopMetrics(c.MeterProvider) {
+	if noopTracing(c.TracerProvider) && noopMetrics(c.MeterProvider) {
 		// Nothing would be recorded: leave the hook as it is, which
 		// spares the middleware timing and reporting every request.
 		inner := webhook.Middleware(auth, &mo)
@@ -86,7 +86,7 @@ type consumer struct {
 	propagator propagation.TextMapPropagator
 	scheme     attribute.KeyValue
 	postOpts   []trace.SpanStartOption // a POST without a route's span options
-	noTrace    bool                    // the tracer provider is the no-op one: start no span
+	idle       func() bool             // reports that spans would record nothing: start none (nil: never)
 	deliveries metric.Int64Counter
 	duration   metric.Float64Histogram
 	byKind     [maxKind + 1]outcomeAttrs // index: webhook.OutcomeKind; 0 for unknown kinds
@@ -111,9 +111,10 @@ type traced struct {
 
 func (h *traced) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := h.c.propagator.Extract(r.Context(), headerCarrier(r.Header))
-	if h.c.noTrace {
-		// A no-op span would only carry the sender's trace context, which
-		// ctx holds already: hand that on, for the handler's own spans.
+	if h.c.idle != nil && h.c.idle() {
+		// A span that records nothing would only carry the sender's trace
+		// context, which ctx holds already: hand that on, for the
+		// handler's own spans.
 		if trace.SpanContextFromContext(ctx).IsValid() {
 			r = r.WithContext(ctx)
 		}

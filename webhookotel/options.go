@@ -1,6 +1,8 @@
 package webhookotel
 
 import (
+	"reflect"
+
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
@@ -37,11 +39,30 @@ type Options struct {
 
 // noopTracing reports whether tp is OpenTelemetry's no-op tracer
 // provider, whose spans never record and carry only their parent's
-// context: the instrumentation then starts none. (The global provider
-// before an SDK is set is not one: it forwards to the SDK once set.)
+// context: the instrumentation then starts none.
 func noopTracing(tp trace.TracerProvider) bool {
 	_, ok := tp.(tracenoop.TracerProvider)
 	return ok
+}
+
+// idleTracing returns a function that reports whether tp's spans record
+// nothing and carry only their parent's context, so that starting one can
+// be skipped; or nil when they may record. That is so for the no-op
+// provider, and for the global provider as long as no SDK is set: until
+// then otel.GetTracerProvider returns the very provider it returned when
+// the instrumentation was built, and after, the SDK. (The global
+// provider's type is internal to OpenTelemetry and checked by name: should
+// it change, this returns nil and spans are started as for any provider.)
+func idleTracing(tp trace.TracerProvider, fromGlobal bool) func() bool {
+	if noopTracing(tp) {
+		return func() bool { return true }
+	}
+	t := reflect.TypeOf(tp)
+	if !fromGlobal || t.Kind() != reflect.Pointer || t.Elem().PkgPath() != "go.opentelemetry.io/otel/internal/global" ||
+		t.Elem().Name() != "tracerProvider" {
+		return nil
+	}
+	return func() bool { return otel.GetTracerProvider() == tp }
 }
 
 // noopMetrics reports whether mp is OpenTelemetry's no-op meter provider.
