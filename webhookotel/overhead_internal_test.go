@@ -15,8 +15,9 @@ import (
 )
 
 // BenchmarkOverhead measures only what the consumer's instrumentation adds
-// on no-op providers, around a handler that does nothing: the span and
-// OnOutcome per request. On a loaded machine this small absolute cost is
+// on no-op providers, around a handler that does nothing: the trace
+// extraction (no span is started for them) and one outcome recorded, as
+// the hook would if a provider were not the no-op one. On a loaded machine this small absolute cost is
 // steadier than the difference of two whole-path benchmarks; compare it
 // with BenchmarkMiddleware/impl=off. (A Sender's attempt carries its
 // AttemptInfo only when a Sender makes it: BenchmarkSender measures that
