@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"net/http"
 	"net/netip"
 	"time"
 
@@ -61,6 +62,12 @@ type EndpointsOptions struct {
 	// failing, so the provider can tell its customer. It runs on the
 	// delivery worker and must be quick.
 	OnDisable func(ctx context.Context, e Endpoint)
+
+	// WrapTransport, if set, wraps the transport of every endpoint's
+	// Sender, as [webhook.SenderOptions.WrapTransport] does: for tracing
+	// (each delivery is a [webhook.Sender.Attempt], whose context holds
+	// the job run's). The network guard stays in force below it.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 
 	// InsecureAllowPrivateNetworks turns off the guard against
 	// server-side request forgery: endpoint URLs may then name loopback
