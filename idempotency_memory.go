@@ -168,7 +168,6 @@ func (s *MemoryStore) Claim(ctx context.Context, req ClaimRequest) (ClaimResult,
 		if rsh != nil { // undo, so that nothing was recorded
 			rsh.mu.Lock()
 			if i := rsh.replays.findTag(tagOf(rh)); i >= 0 {
-				rsh.removed++
 				rsh.replays.del(i)
 			}
 			rsh.mu.Unlock()

@@ -36,7 +36,6 @@ type memShard struct {
 	doneQ   []doneItem // completed keys, oldest first; may hold stale items
 	doneAt  int        // index of the first item of doneQ still to look at
 	next    uint64     // claims so far, for tokens
-	removed uint64     // entries removed or moved so far: a memRef found before is stale if it changed
 	minExp  int64      // no entry expires before this
 	limit   int        // most entries held
 	sweepAt int        // size at which to sweep expired entries
@@ -300,7 +299,6 @@ func (sh *memShard) add(key string, h uint64, st memState, fp string, now int64)
 		}
 	}
 	if i < 0 {
-		sh.removed++ // entries move
 		t.grow(sh.maxSlots())
 		i = t.home(tag)
 		for t.slots[i].tag != 0 {
@@ -309,8 +307,6 @@ func (sh *memShard) add(key string, h uint64, st memState, fp string, now int64)
 	}
 	if t.slots[i].tag == 0 {
 		t.n++
-	} else {
-		sh.removed++
 	}
 	t.slots[i] = memSlot{tag: tag, exp: st.exp}
 	e := &t.ents[i]
@@ -340,7 +336,6 @@ func (sh *memShard) addReplay(rh uint64, exp, now int64) {
 		}
 	}
 	if i < 0 {
-		sh.removed++
 		t.grow(sh.maxSlots())
 		i = t.home(tag)
 		for t.slots[i].tag != 0 {
@@ -360,7 +355,6 @@ func (sh *memShard) maxSlots() int { return sh.limit + (sh.limit+2)/3 + 1 }
 // remove deletes the entry r found.
 func (sh *memShard) remove(r memRef) {
 	if r.where == inIDs {
-		sh.removed++
 		sh.ids.del(r.i)
 		return
 	}
@@ -368,7 +362,6 @@ func (sh *memShard) remove(r memRef) {
 }
 
 func (sh *memShard) removeLong(h uint64, i int) {
-	sh.removed++
 	c := sh.long[h]
 	last := len(c) - 1
 	c[i] = c[last]
@@ -455,7 +448,6 @@ func (sh *memShard) dropDone(it doneItem) bool {
 		tag := tagOf(it.h)
 		for i := t.home(tag); t.slots[i].tag != 0; i = t.next(i) {
 			if sl := t.slots[i]; sl.tag == tag && sl.exp == it.exp && t.ents[i].done {
-				sh.removed++
 				t.del(i)
 				return true
 			}
@@ -485,7 +477,6 @@ func (sh *memShard) compactDone() {
 // entries remain.
 func (sh *memShard) sweep(now int64) int {
 	sh.minExp = math.MaxInt64
-	sh.removed++
 	sh.ids.sweep(now, sh.noteExp)
 	sh.replays.sweep(now, sh.noteExp)
 	for h, c := range sh.long {
