@@ -27,9 +27,14 @@ type EndpointsOptions struct {
 	// Retry decides whether and when a failed delivery is retried, with
 	// the meaning it has in [webhook.Sender.Send] (a Retry-After honoured up
 	// to the policy's longest wait); when it gives up, the delivery is kept
-	// as a dead letter. Default: 8 attempts with waits of up to 5 s, 10 s,
-	// ... an hour, webhook.Backoff{InitialDelay: 5 * time.Second, MaxDelay:
-	// time.Hour}.
+	// as a dead letter. The waits of an open circuit breaker (see
+	// BreakerThreshold) spend no attempt. Default: 8 attempts over
+	// 27 h 35 min, the first at once and the others after
+	//
+	//	webhook.Schedule{5 * time.Second, 5 * time.Minute, 30 * time.Minute,
+	//		2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+	//
+	// with a Retry-After honoured up to 10 hours.
 	Retry webhook.RetryPolicy
 
 	// AttemptTimeout bounds one request. Default: 30 s.
@@ -129,7 +134,7 @@ func NewEndpoints[TTx any](rt *Runtime[TTx], opts *EndpointsOptions) (*Endpoints
 	}
 	o.MaxWorkers = cmp.Or(o.MaxWorkers, 100)
 	if o.Retry == nil {
-		o.Retry = defaultDeliveryRetry
+		o.Retry = defaultEndpointRetry
 	}
 	o.AttemptTimeout = cmp.Or(o.AttemptTimeout, 30*time.Second)
 	o.MaxPayloadBytes = cmp.Or(o.MaxPayloadBytes, 1<<20)
