@@ -2,8 +2,10 @@ package durable_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -133,6 +135,14 @@ func TestBreakerPausesWithoutSpendingAttempts(t *testing.T) {
 		require.NotNil(t, b.OpenedAt)
 		require.NotNil(t, b.NextProbeAt)
 		assert.Equal(t, time.Minute, b.NextProbeAt.Sub(*b.OpenedAt))
+		// The API shows it.
+		w := httptest.NewRecorder()
+		env.e.Handler(nil).ServeHTTP(w, httptest.NewRequest("GET", "/applications/"+app+"/endpoints/"+ep.ID, nil))
+		require.Equal(t, http.StatusOK, w.Code)
+		var shown struct{ Breaker map[string]any }
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &shown))
+		assert.Equal(t, "open", shown.Breaker["state"])
+		assert.Equal(t, b.NextProbeAt.Format(time.RFC3339Nano), shown.Breaker["next_probe_at"])
 
 		// Down: one probe per cooldown, each failing and doubling it.
 		for i, cooldown := range []time.Duration{2 * time.Minute, 4 * time.Minute, 4 * time.Minute} {
