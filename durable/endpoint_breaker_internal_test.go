@@ -67,3 +67,51 @@ func TestBreakerCooldown(t *testing.T) {
 	assert.Equal(t, 14*time.Second, odd.cooldown(1))
 	assert.Equal(t, 20*time.Second, odd.cooldown(2), "capped, not doubled past the cap")
 }
+
+// BenchmarkLoadEndpoint measures the cost of folding the breaker into the
+// endpoint's row, the read of every delivery: "row" is the endpoint's
+// columns alone, as before the breaker, "with_breaker" the same joined
+// with the breaker's (a healthy endpoint has no breaker row), as
+// [loadEndpoint] reads them.
+func BenchmarkLoadEndpoint(b *testing.B) {
+	ctx := b.Context()
+	db, err := OpenSQLite(filepath.Join(b.TempDir(), "load.db"))
+	require.NoError(b, err)
+	b.Cleanup(func() { db.Close() })
+	backend := SQLite(db)
+	require.NoError(b, MigrateEndpoints(ctx, backend))
+	rt, err := NewRuntime(backend, nil)
+	require.NoError(b, err)
+	e, err := NewEndpoints(rt, &EndpointsOptions{InsecureAllowPrivateNetworks: true})
+	require.NoError(b, err)
+	_, err = e.CreateApplication(ctx, "acme", "")
+	require.NoError(b, err)
+	ep, _, err := e.CreateEndpoint(ctx, "acme", EndpointInput{URL: "https://example.com/hook"})
+	require.NoError(b, err)
+
+	const row = `endpoint_id, app_id, url, description, enabled, filter, rate, burst, headers,
+	version, failing_since_us, disabled_reason, created_us, updated_us`
+	for _, bc := range []struct{ name, query string }{
+		{"row", `SELECT ` + row + ` FROM webhook_endpoint WHERE endpoint_id = ?`},
+		{"with_breaker", `SELECT ` + row + `, ` + breakerColumns + ` FROM ` + endpointFrom + ` WHERE endpoint_id = ?`},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var s [7]string
+				var n [6]int64
+				var f float64
+				var br breakerRow
+				dest := []any{&s[0], &s[1], &s[2], &s[3], &n[0], &s[4], &f, &n[1], &s[5], &n[2], &n[3], &s[6], &n[4], &n[5]}
+				if bc.name == "with_breaker" {
+					dest = append(dest, br.dest()...)
+				}
+				found := false
+				err := queryEach(ctx, e.db, bc.query, []any{ep.ID}, func(r rows) error { found = true; return r.Scan(dest...) })
+				if err != nil || !found {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
