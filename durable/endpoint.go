@@ -76,9 +76,9 @@ type EndpointsOptions struct {
 	// BreakerThreshold is how many consecutive failed attempts to an
 	// endpoint, of the kind that is retried ([webhook.ClassRetry]), open
 	// its circuit breaker ([Breaker]): its deliveries then wait without
-	// spending attempts, one probe goes after each cooldown, and a
-	// delivered probe lets the rest through. Default: 5. A negative value
-	// turns the breaker off.
+	// spending attempts, one probe goes after each cooldown, and a probe
+	// that the endpoint answers lets the rest through. Default: 5. A
+	// negative value turns the breaker off.
 	BreakerThreshold int
 
 	// BreakerCooldown is the wait before the first probe after the

@@ -29,17 +29,19 @@ const (
 // Breaker is an endpoint's circuit breaker, as the API shows it. After
 // [EndpointsOptions.BreakerThreshold] consecutive failed attempts of the
 // kind that is retried ([webhook.ClassRetry]: network errors, timeouts,
-// 5xx, 429, ...) it opens:
-// the endpoint's queued deliveries wait without spending any of their
-// attempts, and after [EndpointsOptions.BreakerCooldown] one of them is let
-// through as a probe. A delivered probe closes the breaker and wakes the
-// waiting deliveries; a failed one opens it again for twice the cooldown,
-// up to [EndpointsOptions.BreakerMaxCooldown]. The state is in the
-// database, so every delivering process follows it.
+// 5xx, 429, ...) it opens: the endpoint's queued deliveries wait without
+// spending any of their attempts, and after
+// [EndpointsOptions.BreakerCooldown] one of them is let through as a
+// probe. A probe the endpoint answers (delivered, or refused with a 4xx
+// that is not retried) closes the breaker and wakes the waiting
+// deliveries; a failed one opens it again for twice the cooldown, up to
+// [EndpointsOptions.BreakerMaxCooldown]. The state is in the database, so
+// every delivering process follows it.
 type Breaker struct {
+	// State is closed, open or half open.
 	State BreakerState `json:"state"`
 	// Failures counts the consecutive failed attempts since the endpoint
-	// last delivered.
+	// last answered.
 	Failures int `json:"failures"`
 	// OpenedAt is when the breaker opened, while it is not closed.
 	OpenedAt *time.Time `json:"opened_at,omitempty"`
@@ -137,10 +139,10 @@ func (e *Endpoints[TTx]) admitBreaker(ctx context.Context, ep *Endpoint) (wait t
 	return 0, nil
 }
 
-// judgeBreaker counts the outcome of an attempt: a delivery closes the
-// breaker (and forgets the failures), a retryable failure counts and may
-// open it, a failed probe opens it again. Other outcomes (a 4xx: the
-// endpoint answers) leave it alone. A healthy endpoint's delivery makes no
+// judgeBreaker counts the outcome of an attempt: an answer that is not
+// retried (delivered, or a 4xx: the endpoint is up) closes the breaker and
+// forgets the failures, a retryable failure counts and may open it, and a
+// failed probe opens it again. A healthy endpoint's delivery makes no
 // query.
 func (e *Endpoints[TTx]) judgeBreaker(ctx context.Context, ep *Endpoint, class webhook.Class) error {
 	b := &ep.Breaker
@@ -148,10 +150,11 @@ func (e *Endpoints[TTx]) judgeBreaker(ctx context.Context, ep *Endpoint, class w
 		return nil
 	}
 	now := e.opts.Now()
+	up := class != webhook.ClassRetry
 	switch {
-	case class == webhook.ClassDelivered && b.State == BreakerClosed && b.Failures == 0:
+	case up && b.State == BreakerClosed && b.Failures == 0:
 		return nil
-	case class == webhook.ClassDelivered:
+	case up:
 		n, err := e.db.exec(ctx, `UPDATE webhook_endpoint_breaker SET breaker_state = 'closed', breaker_failures = 0,
 	breaker_opens = 0, breaker_opened_us = 0, breaker_probe_us = 0 WHERE endpoint_id = ? AND breaker_state <> 'closed'`, ep.ID)
 		if err != nil || n == 0 {
@@ -162,8 +165,6 @@ func (e *Endpoints[TTx]) judgeBreaker(ctx context.Context, ep *Endpoint, class w
 		}
 		e.breakerChanged(ctx, ep, Breaker{State: BreakerClosed})
 		e.wakeParked(ctx, ep.ID)
-		return nil
-	case class != webhook.ClassRetry:
 		return nil
 	case b.probing:
 		b.Failures++

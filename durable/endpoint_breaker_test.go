@@ -256,6 +256,44 @@ func TestBreakerWakesWaitingDeliveries(t *testing.T) {
 	})
 }
 
+// A probe the endpoint refuses with a 4xx closes the breaker: the endpoint
+// is up, and the waiting deliveries get their answer (cancelled, as any
+// delivery refused for good) instead of waiting for the next probe.
+func TestBreakerClosesOnAnswer(t *testing.T) {
+	t.Parallel()
+	opts := &durable.EndpointsOptions{BreakerThreshold: 2, BreakerCooldown: time.Minute}
+	eachEndpointsDB(t, opts, func(t *testing.T, env *epEnv) {
+		ctx := context.Background()
+		rc := newReceivers(t, env.clock)
+		_, err := env.e.CreateApplication(ctx, "acme", "")
+		require.NoError(t, err)
+		ep := addEndpoint(t, env, rc, "acme", "/picky", nil)
+		rc.setStatus("/picky", http.StatusServiceUnavailable)
+		msgs := []string{"msg_1", "msg_2", "msg_3"}
+		for _, id := range msgs {
+			_, err := env.e.Publish(ctx, "acme", "a.b", []byte(`{}`), id)
+			require.NoError(t, err)
+		}
+		env.start(t)
+		var b durable.Breaker
+		require.Eventually(t, func() bool {
+			got, err := env.e.GetEndpoint(ctx, "acme", ep.ID)
+			b = got.Breaker
+			return err == nil && b.State == durable.BreakerOpen
+		}, 20*time.Second, 10*time.Millisecond)
+
+		rc.setStatus("/picky", http.StatusUnprocessableEntity)
+		env.clock.Advance(b.NextProbeAt.Sub(env.clock.Now()))
+		for _, id := range msgs {
+			env.waitDelivery(t, "acme", ep.ID, id, durable.StateCancelled)
+		}
+		got, err := env.e.GetEndpoint(ctx, "acme", ep.ID)
+		require.NoError(t, err)
+		assert.Equal(t, durable.Breaker{State: durable.BreakerClosed}, got.Breaker)
+		assert.True(t, got.Enabled)
+	})
+}
+
 // A 410 disables the endpoint at once, with reason "gone", tells the
 // OnDisable hook, and cancels the delivery; the breaker is not involved.
 func TestGoneDisablesEndpoint(t *testing.T) {
