@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"net/http"
 	"net/netip"
 	"time"
 
@@ -93,6 +94,12 @@ type EndpointsOptions struct {
 	// closes an endpoint's breaker, with the endpoint and its new state in
 	// Breaker. It runs on the delivery worker and must be quick.
 	OnBreaker func(ctx context.Context, e Endpoint)
+
+	// WrapTransport, if set, wraps the transport of every endpoint's
+	// Sender, as [webhook.SenderOptions.WrapTransport] does: for tracing
+	// (each delivery is a [webhook.Sender.Attempt], whose context holds
+	// the job run's). The network guard stays in force below it.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 
 	// InsecureAllowPrivateNetworks turns off the guard against
 	// server-side request forgery: endpoint URLs may then name loopback

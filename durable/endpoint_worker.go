@@ -100,6 +100,9 @@ func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointA
 	if err := e.recordAttempt(rctx, args.AppID, job.ID, &rec); err != nil {
 		e.rt.opts.Logger.Error("durable: recording attempt", "message_id", msg.ID, "endpoint_id", ep.ID, "error", err)
 	}
+	e.rt.opts.Hooks.attempted(ctx, AttemptInfo{Queue: QueueEndpoints, JobID: job.ID, MessageID: msg.ID, EventType: msg.EventType,
+		EndpointID: ep.ID, AppID: args.AppID, Number: a.Number, StatusCode: a.StatusCode, Latency: a.Latency, Class: a.Class,
+		Outcome: rec.Outcome, Err: a.Err})
 	if aborted {
 		return ctx.Err()
 	}
