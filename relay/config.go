@@ -150,6 +150,12 @@ type Delivery struct {
 	// PollInterval is the longest time between two fetches of new work
 	// when nothing signals it (SQLite polls). Default: 50 ms.
 	PollInterval time.Duration
+	// BreakerThreshold failed attempts in a row to a destination open its
+	// circuit breaker: its deliveries then wait without spending attempts,
+	// with one probe after BreakerCooldown, doubling up to
+	// BreakerMaxCooldown. Defaults: durable's (5, 1 minute, 1 hour).
+	BreakerThreshold                    int
+	BreakerCooldown, BreakerMaxCooldown time.Duration
 }
 
 // ConfigOptions configures [ParseConfig]. The zero value gives the
@@ -422,18 +428,23 @@ func (p *parser) config(n *yaml.Node, cfg *Config) error {
 
 func (p *parser) delivery(n *yaml.Node, d *Delivery) error {
 	const path = "delivery"
-	m, err := p.mapping(n, path, "attempts", "initial_delay", "max_delay", "attempt_timeout", "job_timeout", "rescue_after", "poll_interval")
+	m, err := p.mapping(n, path, "attempts", "initial_delay", "max_delay", "attempt_timeout", "job_timeout", "rescue_after", "poll_interval",
+		"breaker_threshold", "breaker_cooldown", "breaker_max_cooldown")
 	if err != nil {
 		return err
 	}
 	if err := p.integer(m, path, "attempts", 1, 100, &d.Attempts); err != nil {
 		return err
 	}
+	if err := p.integer(m, path, "breaker_threshold", 1, 1000, &d.BreakerThreshold); err != nil {
+		return err
+	}
 	for _, k := range []struct {
 		key string
 		dst *time.Duration
 	}{{"initial_delay", &d.InitialDelay}, {"max_delay", &d.MaxDelay}, {"attempt_timeout", &d.AttemptTimeout},
-		{"job_timeout", &d.JobTimeout}, {"rescue_after", &d.RescueAfter}, {"poll_interval", &d.PollInterval}} {
+		{"job_timeout", &d.JobTimeout}, {"rescue_after", &d.RescueAfter}, {"poll_interval", &d.PollInterval},
+		{"breaker_cooldown", &d.BreakerCooldown}, {"breaker_max_cooldown", &d.BreakerMaxCooldown}} {
 		if err := p.duration(m, path, k.key, k.dst); err != nil {
 			return err
 		}

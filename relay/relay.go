@@ -181,9 +181,12 @@ func (r *Relay) endpointsOptions(allow []netip.Prefix) *durable.EndpointsOptions
 		}
 	}
 	o := &durable.EndpointsOptions{
-		AttemptTimeout:  d.AttemptTimeout,
-		MaxPayloadBytes: 1 << 20,
-		AllowNetworks:   allow,
+		AttemptTimeout:     d.AttemptTimeout,
+		BreakerThreshold:   d.BreakerThreshold,
+		BreakerCooldown:    d.BreakerCooldown,
+		BreakerMaxCooldown: d.BreakerMaxCooldown,
+		MaxPayloadBytes:    1 << 20,
+		AllowNetworks:      allow,
 		// Each endpoint's stored secret is durable's own; the relay signs
 		// with the destination's configured secret instead, found by the
 		// destination header the endpoint adds before signing.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"strconv"
@@ -44,7 +45,7 @@ sources:
 %s
 routes:
   - {source: n, to: [a, b]}
-delivery: {attempts: 50, initial_delay: 100ms, max_delay: 1s, attempt_timeout: 2s, job_timeout: 3s, rescue_after: 4s, poll_interval: 20ms}
+delivery: {attempts: 50, initial_delay: 100ms, max_delay: 1s, attempt_timeout: 2s, job_timeout: 3s, rescue_after: 4s, poll_interval: 20ms, breaker_cooldown: 200ms, breaker_max_cooldown: 1s}
 `
 
 // sendAll sends events 0..n-1 from 4 goroutines, each to the base URL
@@ -67,6 +68,7 @@ func sendAll(ids []string, base func() string) []string {
 				status, err := post(base(), delivery{path: "/in", signer: signer, id: ids[i],
 					body: `{"event":"crash.test","data":{"n":` + strconv.Itoa(i) + `}}`})
 				if err != nil || status != http.StatusAccepted {
+					fmt.Fprintf(os.Stderr, "sendAll: %s: status %d, error %v\n", ids[i], status, err)
 					mu.Lock()
 					failed = append(failed, ids[i])
 					mu.Unlock()

@@ -43,7 +43,7 @@ routes:
     to: [c]
   - source: any
     to: [a]
-delivery: {initial_delay: 100ms, max_delay: 1s, attempt_timeout: 5s, poll_interval: 20ms}
+delivery: {initial_delay: 100ms, max_delay: 1s, attempt_timeout: 5s, poll_interval: 20ms, breaker_cooldown: 200ms, breaker_max_cooldown: 1s}
 `
 
 func TestEndToEnd(t *testing.T) {
