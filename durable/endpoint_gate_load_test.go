@@ -229,14 +229,15 @@ func TestNeighbourIsolation(t *testing.T) {
 		},
 	}, {
 		name: "failing",
-		// The library's retry policy: the tests' 20 ms retries would make
-		// A's backlog a busy healthy one, which the cap does not slow.
+		// Retries seconds apart, as the library's are: the tests' 20 ms
+		// retries would make A's backlog a busy healthy one, which the
+		// cap does not slow. A's breaker opens after 5 failures.
 		opts:  &durable.EndpointsOptions{Retry: webhook.Backoff{InitialDelay: 5 * time.Second, MaxDelay: time.Hour}},
 		state: http.StatusInternalServerError,
 		check: func(t *testing.T, env *epEnv, sink *loadSink, _ durable.Endpoint) {
 			arr, peak := sink.stats("/a")
 			assert.LessOrEqual(t, peak, 8, "A's requests in flight (the default cap)")
-			assert.GreaterOrEqual(t, len(arr), 20, "A is attempted meanwhile")
+			assert.Positive(t, len(arr), "A is attempted (until its breaker opens)")
 		},
 	}, {
 		name:  "rate-limited",
