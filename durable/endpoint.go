@@ -41,6 +41,13 @@ type EndpointsOptions struct {
 	// AttemptTimeout bounds one request. Default: 30 s.
 	AttemptTimeout time.Duration
 
+	// MaxConcurrency is how many attempts to one endpoint may run at once
+	// over every process sharing the database, for endpoints that do not
+	// set [EndpointInput.MaxConcurrency]: a slow, hanging or failing
+	// endpoint then holds at most that many workers of the fleet, and the
+	// others go on delivering. Default: 8.
+	MaxConcurrency int
+
 	// MaxPayloadBytes bounds the body a published message is sent as, the
 	// envelope around its payload; larger ones are refused with
 	// [ErrPayloadTooLarge]. Default: 1 MiB, the default body limit of the
@@ -139,7 +146,8 @@ type EndpointsOptions struct {
 // the JSON management API. Build it with [NewEndpoints] over a backend
 // migrated with [MigrateEndpoints]. It is safe for concurrent use and by
 // several processes sharing one database: all state is in the database,
-// except rate limits, which each delivering process applies on its own.
+// the endpoints' concurrency caps and rate limits included, so that they
+// hold for the fleet.
 //
 // Deliveries run in a River queue of their own ("webhook_endpoints"),
 // beside the [Outbox]'s: each job names an endpoint and a message, and each
@@ -151,6 +159,7 @@ type Endpoints[TTx any] struct {
 	waits   retryAfters
 	db      runner
 	senders *senderCache
+	gate    *gate
 	opts    EndpointsOptions
 	// parkHook, set by tests before Start, sees every wait of an open
 	// breaker and returns the real one: tests move Now, not River's clock.
@@ -174,6 +183,7 @@ func NewEndpoints[TTx any](rt *Runtime[TTx], opts *EndpointsOptions) (*Endpoints
 		o.Retry = defaultEndpointRetry
 	}
 	o.AttemptTimeout = cmp.Or(o.AttemptTimeout, 30*time.Second)
+	o.MaxConcurrency = cmp.Or(o.MaxConcurrency, 8)
 	o.MaxPayloadBytes = cmp.Or(o.MaxPayloadBytes, 1<<20)
 	o.MaxEndpointsPerApplication = cmp.Or(o.MaxEndpointsPerApplication, 1000)
 	o.RotationGrace = cmp.Or(o.RotationGrace, 24*time.Hour)
@@ -193,6 +203,9 @@ func NewEndpoints[TTx any](rt *Runtime[TTx], opts *EndpointsOptions) (*Endpoints
 		return nil, err
 	}
 	e := &Endpoints[TTx]{rt: rt, db: db, opts: o, senders: newSenderCache(o)}
+	// A slot outlives the longest run of its job, after which River
+	// cancels the job; a crashed worker's slot comes back then.
+	e.gate = newGate(db, rt.backend.dialect(), o.MaxConcurrency, e.jobTimeout()+5*time.Second)
 	err = rt.attach(func() error {
 		if rt.endpoints != nil {
 			return errors.New("durable: the runtime has endpoints already")

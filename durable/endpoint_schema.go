@@ -18,6 +18,10 @@ func MigrateEndpoints[TTx any](ctx context.Context, b Backend[TTx]) error {
 			return fmt.Errorf("durable: migrate endpoints: %w", err)
 		}
 	}
+	// The gate: concurrency slots and rate buckets (endpoint_gate.go).
+	if err := migrateGate(ctx, b); err != nil {
+		return fmt.Errorf("durable: migrate endpoints: %w", err)
+	}
 	return nil
 }
 

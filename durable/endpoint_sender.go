@@ -9,14 +9,14 @@ import (
 	"time"
 
 	webhook "github.com/signedhooks/webhook"
-	"golang.org/x/time/rate"
 )
 
 // maxCachedSenders bounds the per-endpoint Senders kept by one process.
 const maxCachedSenders = 4096
 
 // senderCache keeps one [webhook.Sender] per endpoint, so each endpoint
-// has its own rate limiter, signer and kept-alive connections, and the
+// has its own signer and kept-alive connections (its rate limit and
+// concurrency cap are the gate's, in the database), and the
 // Sender's guard against server-side request forgery checks every dial.
 // An entry is rebuilt when the endpoint changes (its version) or a secret
 // leaves its grace period (the set of live secrets).
@@ -67,7 +67,6 @@ func (c *senderCache) get(ep *Endpoint, secrets []storedSecret) (*webhook.Sender
 	s, err := webhook.NewSender(&webhook.SenderOptions{
 		Signer:               headerSigner{signer: signer, extra: h},
 		AttemptTimeout:       c.opts.AttemptTimeout,
-		RateLimit:            webhook.RateLimit{Rate: rate.Limit(ep.RateLimit), Burst: ep.Burst},
 		BlockPrivateNetworks: !c.opts.InsecureAllowPrivateNetworks,
 		AllowNetworks:        c.opts.AllowNetworks,
 		MaxResponseBytes:     512,

@@ -37,9 +37,10 @@ func (e *Endpoints[TTx]) CreateEndpoint(ctx context.Context, appID string, in En
 			return orErr(err, ErrTooManyEndpoints)
 		}
 		if _, err := r.exec(ctx, `INSERT INTO webhook_endpoint (endpoint_id, app_id, url, description, enabled, filter, rate, burst,
-	headers, version, failing_since_us, disabled_reason, created_us, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, ?, ?, ?)`,
+	headers, version, failing_since_us, disabled_reason, created_us, updated_us, max_concurrency)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, ?, ?, ?, ?)`,
 			id, appID, in.URL, in.Description, boolInt(!in.Disabled), string(flt), in.RateLimit, in.Burst, string(hdr),
-			reasonFor(in.Disabled), now, now); err != nil {
+			reasonFor(in.Disabled), now, now, in.MaxConcurrency); err != nil {
 			return err
 		}
 		if err := insertPatterns(ctx, r, appID, id, patterns); err != nil {
@@ -66,7 +67,7 @@ func insertPatterns(ctx context.Context, r runner, appID, id string, patterns []
 }
 
 const endpointColumns = `endpoint_id, app_id, url, description, enabled, filter, rate, burst, headers, version,
-	failing_since_us, disabled_reason, created_us, updated_us, ` + breakerColumns
+	failing_since_us, disabled_reason, created_us, updated_us, max_concurrency, ` + breakerColumns
 
 func scanEndpoint(r rows, ep *Endpoint) error {
 	var enabled int
@@ -74,7 +75,7 @@ func scanEndpoint(r rows, ep *Endpoint) error {
 	var failing, created, updated int64
 	var br breakerRow
 	if err := r.Scan(append([]any{&ep.ID, &ep.ApplicationID, &ep.URL, &ep.Description, &enabled, &flt, &ep.RateLimit, &ep.Burst,
-		&hdr, &ep.version, &failing, &ep.DisabledReason, &created, &updated}, br.dest()...)...); err != nil {
+		&hdr, &ep.version, &failing, &ep.DisabledReason, &created, &updated, &ep.MaxConcurrency}, br.dest()...)...); err != nil {
 		return err
 	}
 	ep.Breaker = br.breaker()
@@ -160,6 +161,8 @@ func (e *Endpoints[TTx]) UpdateEndpoint(ctx context.Context, appID, endpointID s
 	apply(&in.RateLimit, upd.RateLimit)
 	apply(&in.Burst, upd.Burst)
 	apply(&in.Headers, upd.Headers)
+	in.MaxConcurrency = cur.MaxConcurrency // the gate's (gate14)
+	apply(&in.MaxConcurrency, upd.MaxConcurrency)
 	patterns, headers, err := checkInput(&in, &e.opts)
 	if err != nil {
 		return Endpoint{}, err
@@ -168,8 +171,9 @@ func (e *Endpoints[TTx]) UpdateEndpoint(ctx context.Context, appID, endpointID s
 	flt, _ := json.Marshal(patterns)
 	err = inTx(ctx, e.rt.backend, func(_ TTx, r runner) error {
 		n, err := r.exec(ctx, `UPDATE webhook_endpoint SET url = ?, description = ?, filter = ?, rate = ?, burst = ?, headers = ?,
-	version = version + 1, updated_us = ? WHERE endpoint_id = ? AND app_id = ?`,
-			in.URL, in.Description, string(flt), in.RateLimit, in.Burst, string(hdr), e.opts.Now().UnixMicro(), endpointID, appID)
+	max_concurrency = ?, version = version + 1, updated_us = ? WHERE endpoint_id = ? AND app_id = ?`,
+			in.URL, in.Description, string(flt), in.RateLimit, in.Burst, string(hdr), in.MaxConcurrency,
+			e.opts.Now().UnixMicro(), endpointID, appID)
 		if err != nil || n == 0 {
 			return orErr(err, ErrUnknownEndpoint)
 		}
@@ -208,8 +212,10 @@ func (e *Endpoints[TTx]) DeleteEndpoint(ctx context.Context, appID, endpointID s
 		if _, err := r.exec(ctx, `DELETE FROM webhook_endpoint_breaker WHERE endpoint_id = ?`, endpointID); err != nil {
 			return err
 		}
-		_, err = r.exec(ctx, `DELETE FROM webhook_endpoint_secret WHERE endpoint_id = ?`, endpointID)
-		return err
+		if _, err = r.exec(ctx, `DELETE FROM webhook_endpoint_secret WHERE endpoint_id = ?`, endpointID); err != nil {
+			return err
+		}
+		return dropGate(ctx, r, endpointID) // gate14
 	})
 	return wrapStore("delete endpoint", err)
 }

@@ -40,6 +40,10 @@ type Endpoint struct {
 	UpdatedAt time.Time    `json:"updated_at"`
 	// Breaker is the state of its circuit breaker; see [Breaker].
 	Breaker Breaker `json:"breaker"`
+	// MaxConcurrency is how many attempts to this endpoint may run at
+	// once, over every process sharing the database; 0 means
+	// [EndpointsOptions.MaxConcurrency].
+	MaxConcurrency int `json:"max_concurrency"`
 
 	version int64
 }
@@ -60,8 +64,10 @@ type EndpointInput struct {
 	// Filter lists event types ("invoice.paid") and prefixes
 	// ("invoice.*"); empty means every event type. At most 64 entries.
 	Filter []string `json:"filter"`
-	// RateLimit caps attempts per second to this endpoint (per delivering
-	// process), in bursts of up to Burst. 0 means no limit.
+	// RateLimit caps attempts per second to this endpoint, in bursts of up
+	// to Burst (0 counts as 1), over every process sharing the database. A
+	// delivery waits for its turn in the queue, holding no worker and
+	// spending no attempt. 0 means no limit.
 	RateLimit float64 `json:"rate_limit"`
 	Burst     int     `json:"burst"`
 	// Headers are sent with every delivery. At most 16; the signature,
@@ -69,6 +75,13 @@ type EndpointInput struct {
 	Headers map[string]string `json:"headers"`
 	// Disabled creates the endpoint disabled.
 	Disabled bool `json:"disabled"`
+	// MaxConcurrency is how many attempts to this endpoint may run at
+	// once, over every process sharing the database, so that a slow or
+	// hanging endpoint holds at most that many workers of the fleet; a
+	// delivery that finds them all busy waits in the queue, holding no
+	// worker and spending no attempt. 0 means
+	// [EndpointsOptions.MaxConcurrency]; at most 1000.
+	MaxConcurrency int `json:"max_concurrency"`
 }
 
 // EndpointUpdate changes the fields that are not nil.
@@ -79,6 +92,8 @@ type EndpointUpdate struct {
 	RateLimit   *float64           `json:"rate_limit"`
 	Burst       *int               `json:"burst"`
 	Headers     *map[string]string `json:"headers"`
+	// MaxConcurrency: see [EndpointInput.MaxConcurrency].
+	MaxConcurrency *int `json:"max_concurrency"`
 }
 
 // PublishResult is what [Endpoints.Publish] stored.

@@ -16,6 +16,7 @@ const (
 	maxHeaderValueLen = 1024
 	maxRateLimit      = 10_000
 	maxIDLen          = 64
+	maxConcurrency    = 1000 // EndpointInput.MaxConcurrency (gate14)
 )
 
 // checkID accepts an application id: 1 to 64 letters, digits, '_', '-',
@@ -118,6 +119,9 @@ func checkInput(in *EndpointInput, o *EndpointsOptions) (patterns []string, head
 	}
 	if !(in.RateLimit >= 0 && in.RateLimit <= maxRateLimit) || in.Burst < 0 || in.Burst > maxRateLimit {
 		return nil, nil, fmt.Errorf("%w: rate_limit and burst must be between 0 and %d", ErrInvalidField, maxRateLimit)
+	}
+	if in.MaxConcurrency < 0 || in.MaxConcurrency > maxConcurrency {
+		return nil, nil, fmt.Errorf("%w: max_concurrency must be between 0 and %d", ErrInvalidField, maxConcurrency)
 	}
 	if patterns, err = normalizeFilter(in.Filter); err != nil {
 		return nil, nil, err

@@ -50,6 +50,13 @@ func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointA
 	if !ep.Enabled {
 		return river.JobCancel(errors.New("durable: endpoint disabled"))
 	}
+	// A snooze when the endpoint's slots are busy or its rate is booked;
+	// before the breaker, so that a probe it admits is sent at once.
+	pass, err := e.gate.enter(ctx, &ep, job)
+	if err != nil {
+		return err
+	}
+	defer pass.Leave(ctx)
 	wait, err := e.admitBreaker(ctx, &ep)
 	if err != nil {
 		return err
@@ -74,8 +81,8 @@ func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointA
 	}
 	// Versions before one retry policy snoozed on Retry-After, which River
 	// counts apart: a run's number counts those runs too, but not the runs
-	// an open breaker parked.
-	run := job.Attempt + int(gjson.GetBytes(job.Metadata, "snoozes").Int()) - parkedRuns(job.Metadata)
+	// an open breaker parked or the gate snoozed, which sent nothing.
+	run := job.Attempt + int(gjson.GetBytes(job.Metadata, "snoozes").Int()) - parkedRuns(job.Metadata) - gateSnoozes(job.Metadata)
 	// The stored payload is the event's data: the Sender wraps it in the
 	// envelope with the id and the type, so the receiver gets all three in
 	// the signed bytes. Publish checked that the payload is JSON.

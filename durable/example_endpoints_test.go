@@ -124,7 +124,10 @@ func Example_endpoints() {
 		w.WriteHeader(http.StatusInternalServerError)
 	}))
 	defer broken.Close()
-	if _, _, err := svc.CreateEndpoint(ctx, "globex", durable.EndpointInput{URL: broken.URL, Description: "legacy"}); err != nil {
+	// However it fails or hangs, it holds at most 2 workers of the fleet
+	// at once, and it is sent at most 10 attempts a second.
+	legacy := durable.EndpointInput{URL: broken.URL, Description: "legacy", MaxConcurrency: 2, RateLimit: 10}
+	if _, _, err := svc.CreateEndpoint(ctx, "globex", legacy); err != nil {
 		panic(err)
 	}
 
