@@ -5,7 +5,7 @@
 // [github.com/signedhooks/webhook/webhookotel]'s tracing transport and
 // traceparent header, into the consumer's spans; counters and histograms
 // of delivery attempts and inbox runs; gauges of each queue's depth and
-// lag; and the disabling of failing endpoints.
+// lag; and endpoints' circuit breakers and disabling.
 //
 // It is a module of its own, apart from webhookotel, so that a consumer
 // who wants only the instrumented middleware does not pull in River, the
@@ -53,8 +53,11 @@
 //	webhook.outcome               processed, retry, unprocessable or aborted (process of an inbox event)
 //	error.type                    the class or outcome, when the run failed
 //
-// A run that disables its endpoint for failing gets an event
-// "webhook.endpoint.disabled" with webhook.endpoint.id. No span or metric
+// A run that disables its endpoint gets an event "webhook.endpoint.disabled"
+// with webhook.endpoint.id and webhook.endpoint.disabled_reason ("failing"
+// or "gone"); a run that opens, reopens or closes its endpoint's circuit
+// breaker gets an event "webhook.endpoint.breaker" with webhook.endpoint.id
+// and webhook.breaker.state (the state entered: open, half_open, closed). No span or metric
 // carries a secret, a payload, a URL, a response or an error's text.
 //
 // # Metrics
@@ -64,7 +67,10 @@
 //	webhook.durable.attempt.duration   histogram, s: each attempt's latency, by messaging.destination.name
 //	webhook.inbox.runs                 counter, {run}: inbox handler runs by webhook.outcome
 //	webhook.inbox.run.duration         histogram, s: the handler's latency, by webhook.outcome
-//	webhook.endpoint.disabled          counter, {endpoint}: endpoints disabled for failing
+//	webhook.endpoint.disabled          counter, {endpoint}: endpoints disabled by their deliveries,
+//	                                   by webhook.endpoint.disabled_reason (failing, gone)
+//	webhook.endpoint.breaker           counter, {transition}: circuit breaker changes, by
+//	                                   webhook.breaker.state (the state entered)
 //	webhook.queue.jobs                 gauge, {job}: unfinished jobs by messaging.destination.name
 //	                                   and webhook.job.state (available, scheduled, running, retryable)
 //	webhook.queue.lag                  gauge, s: how long the oldest available job has waited, by

@@ -35,6 +35,9 @@ const (
 	keyJobState    = attribute.Key("webhook.job.state")
 	systemRiver    = "river"
 	eventDisabled  = "webhook.endpoint.disabled"
+	eventBreaker   = "webhook.endpoint.breaker"
+	keyReason      = attribute.Key("webhook.endpoint.disabled_reason")
+	keyBreaker     = attribute.Key("webhook.breaker.state")
 	operationSend  = "send"
 	operationProcs = "process"
 )
@@ -54,6 +57,7 @@ type Telemetry struct {
 	sender     *webhookotel.SenderTelemetry
 
 	attempts        metric.Int64Counter
+	breaker         metric.Int64Counter
 	attemptDuration metric.Float64Histogram
 	runs            metric.Int64Counter
 	runDuration     metric.Float64Histogram
@@ -99,7 +103,9 @@ func New(o *webhookotel.Options) *Telemetry {
 		metric.WithExplicitBucketBoundaries(durationBuckets...),
 		metric.WithDescription("Latency of the inbox's handler, by outcome."))
 	t.disabled, _ = t.meter.Int64Counter("webhook.endpoint.disabled", metric.WithUnit("{endpoint}"),
-		metric.WithDescription("Endpoints disabled for failing."))
+		metric.WithDescription("Endpoints disabled by their deliveries, by reason: failing, or gone (410)."))
+	t.breaker, _ = t.meter.Int64Counter("webhook.endpoint.breaker", metric.WithUnit("{transition}"),
+		metric.WithDescription("Changes of endpoints' circuit breakers, by the state entered."))
 	return t
 }
 
@@ -171,11 +177,13 @@ func (t *Telemetry) InstrumentSender(opts *webhook.SenderOptions) { t.sender.Ins
 
 // InstrumentEndpoints instruments the options of Endpoints: the tracing
 // transport of [Telemetry.InstrumentSender] on every endpoint's Sender
-// (wrapping the WrapTransport already set), and an OnDisable, chained
-// with the one already set, that counts the endpoints disabled for
-// failing and marks the run's span.
+// (wrapping the WrapTransport already set); an OnDisable that counts the
+// endpoints its deliveries disable, by reason, and marks the run's span;
+// and an OnBreaker that counts breaker changes by the state entered and
+// marks the run's span. The hooks already set are still called, after
+// these.
 func (t *Telemetry) InstrumentEndpoints(opts *durable.EndpointsOptions) {
-	wrap, onDisable := opts.WrapTransport, opts.OnDisable
+	wrap, onDisable, onBreaker := opts.WrapTransport, opts.OnDisable, opts.OnBreaker
 	opts.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
 		if wrap != nil {
 			rt = wrap(rt)
@@ -183,10 +191,20 @@ func (t *Telemetry) InstrumentEndpoints(opts *durable.EndpointsOptions) {
 		return t.sender.WrapTransport(rt)
 	}
 	opts.OnDisable = func(ctx context.Context, e durable.Endpoint) {
-		t.disabled.Add(ctx, 1)
-		trace.SpanFromContext(ctx).AddEvent(eventDisabled, trace.WithAttributes(keyEndpointID.String(e.ID)))
+		t.disabled.Add(ctx, 1, metric.WithAttributes(keyReason.String(e.DisabledReason)))
+		trace.SpanFromContext(ctx).AddEvent(eventDisabled,
+			trace.WithAttributes(keyEndpointID.String(e.ID), keyReason.String(e.DisabledReason)))
 		if onDisable != nil {
 			onDisable(ctx, e)
+		}
+	}
+	opts.OnBreaker = func(ctx context.Context, e durable.Endpoint) {
+		state := string(e.Breaker.State)
+		t.breaker.Add(ctx, 1, metric.WithAttributes(keyBreaker.String(state)))
+		trace.SpanFromContext(ctx).AddEvent(eventBreaker,
+			trace.WithAttributes(keyEndpointID.String(e.ID), keyBreaker.String(state)))
+		if onBreaker != nil {
+			onBreaker(ctx, e)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -334,14 +335,62 @@ func TestEndpointDisabled(t *testing.T) {
 	}, 20*time.Second, 10*time.Millisecond)
 
 	assert.Equal(t, int32(1), called.Load())
-	assert.Equal(t, map[string]int64{"": 1}, counts(t, tel.metrics(t)["webhook.endpoint.disabled"]))
+	assert.Equal(t, map[string]int64{"webhook.endpoint.disabled_reason=failing": 1}, counts(t, tel.metrics(t)["webhook.endpoint.disabled"]))
 	runs := tel.tree().named("process webhook_endpoints")
 	require.Len(t, runs, 2)
 	assert.Empty(t, runs[0].Events(), "the first failure starts the run of failures")
 	require.Len(t, runs[1].Events(), 1, "the second disables the endpoint")
 	e := runs[1].Events()[0]
 	assert.Equal(t, "webhook.endpoint.disabled", e.Name)
-	assert.Equal(t, ep.ID, e.Attributes[0].Value.AsString())
+	assert.Equal(t, "webhook.endpoint.disabled_reason=failing,webhook.endpoint.id="+ep.ID, setString(attribute.NewSet(e.Attributes...)))
+}
+
+// TestEndpointBreaker counts a breaker that opens and marks the run that
+// opened it, with the existing OnBreaker still called.
+func TestEndpointBreaker(t *testing.T) {
+	t.Parallel()
+	tel := newTelemetry(t)
+	_, b := sqliteDB(t, "provider")
+	rt := tel.runtime(t, b)
+	var states []durable.BreakerState
+	var mu sync.Mutex
+	eo := &durable.EndpointsOptions{InsecureAllowPrivateNetworks: true, Retry: fastRetry, BreakerThreshold: 2,
+		OnBreaker: func(_ context.Context, e durable.Endpoint) {
+			mu.Lock()
+			defer mu.Unlock()
+			states = append(states, e.Breaker.State)
+		}}
+	tel.durable.InstrumentEndpoints(eo)
+	eps, err := durable.NewEndpoints(rt, eo)
+	require.NoError(t, err)
+	ctx := context.Background()
+	_, err = eps.CreateApplication(ctx, "app_1", "Shop")
+	require.NoError(t, err)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadGateway) }))
+	t.Cleanup(srv.Close)
+	ep, _, err := eps.CreateEndpoint(ctx, "app_1", durable.EndpointInput{URL: srv.URL + "/in"})
+	require.NoError(t, err)
+	_, err = eps.Publish(ctx, "app_1", "order.placed", []byte(`{}`), "msg_1")
+	require.NoError(t, err)
+	require.NoError(t, rt.Start(ctx))
+	stopAtEnd(t, rt)
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(states) > 0
+	}, 20*time.Second, 10*time.Millisecond, "the second failure opens the breaker")
+
+	mu.Lock()
+	assert.Equal(t, []durable.BreakerState{durable.BreakerOpen}, states)
+	mu.Unlock()
+	assert.Equal(t, map[string]int64{"webhook.breaker.state=open": 1}, counts(t, tel.metrics(t)["webhook.endpoint.breaker"]))
+	var marked []string
+	for _, run := range tel.tree().named("process webhook_endpoints") {
+		for _, e := range run.Events() {
+			marked = append(marked, e.Name+" "+setString(attribute.NewSet(e.Attributes...)))
+		}
+	}
+	assert.Equal(t, []string{"webhook.endpoint.breaker webhook.breaker.state=open,webhook.endpoint.id=" + ep.ID}, marked)
 }
 
 // TestObserveQueues reads the queues' figures at each collection.
