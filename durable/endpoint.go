@@ -89,6 +89,20 @@ type EndpointsOptions struct {
 	// Now returns the current time: for signatures, secret expiry and
 	// endpoint health. Default: time.Now.
 	Now func() time.Time
+
+	// SecretKeys encrypts the endpoints' signing secrets at rest: every
+	// secret written is sealed under its newest key, and every key
+	// decrypts; [Endpoints.ReencryptSecrets] seals the older rows,
+	// plaintext ones included, under the newest key. [NewEndpoints]
+	// refuses to start, with [ErrSecretKeys], when these keys cannot
+	// decrypt what the database holds, and when they are nil while the
+	// database holds encrypted secrets: once set, they must stay set.
+	//
+	// Default: nil, and secrets are stored in plaintext, readable by
+	// anyone who can read the database or its backups; NewEndpoints logs
+	// a warning. Set it in production, for example from an environment
+	// variable with [KeyRingFromEnv].
+	SecretKeys *KeyRing
 }
 
 // Endpoints is a provider's webhook service: applications (the provider's
@@ -113,12 +127,19 @@ type Endpoints[TTx any] struct {
 	db      runner
 	senders *senderCache
 	opts    EndpointsOptions
+
+	keyCheck string // the newest secret key's check value
 }
 
 // NewEndpoints returns an Endpoints on rt, whose backend must have been
 // migrated with [MigrateEndpoints]. A Runtime holds at most one Endpoints,
 // attached before the Runtime is first used ([ErrRuntimeInUse]). It
 // publishes at once; it delivers only while rt runs ([Runtime.Start]).
+//
+// It checks that [EndpointsOptions.SecretKeys] can decrypt the stored
+// secrets (a few rows, within 30 seconds), and returns an error wrapping
+// [ErrSecretKeys] when they cannot, rather than deliver webhooks that
+// receivers would refuse.
 func NewEndpoints[TTx any](rt *Runtime[TTx], opts *EndpointsOptions) (*Endpoints[TTx], error) {
 	if rt == nil {
 		return nil, errors.New("durable: NewEndpoints needs a runtime")
@@ -148,6 +169,16 @@ func NewEndpoints[TTx any](rt *Runtime[TTx], opts *EndpointsOptions) (*Endpoints
 		return nil, err
 	}
 	e := &Endpoints[TTx]{rt: rt, db: db, opts: o, senders: newSenderCache(o)}
+	if o.SecretKeys != nil {
+		if e.keyCheck, err = o.SecretKeys.seal(keyCheckText, keyCheckAAD(o.SecretKeys.newest())); err != nil {
+			return nil, err
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := e.checkSecretKeys(ctx); err != nil {
+		return nil, err
+	}
 	err = rt.attach(func() error {
 		if rt.endpoints != nil {
 			return errors.New("durable: the runtime has endpoints already")

@@ -65,6 +65,13 @@ type EndpointInput struct {
 	Headers map[string]string `json:"headers"`
 	// Disabled creates the endpoint disabled.
 	Disabled bool `json:"disabled"`
+	// Secret, if set, is the endpoint's first signing secret, imported
+	// from elsewhere so that its receiver keeps verifying with the secret
+	// it has: "whsec_<base64>" (or a raw string, as [webhook.ParseSecret]
+	// reads it) of 16 to 64 bytes. Empty: a new random secret. It is
+	// stored like every secret (encrypted under
+	// [EndpointsOptions.SecretKeys]) and never shown again.
+	Secret string `json:"secret,omitempty"`
 }
 
 // EndpointUpdate changes the fields that are not nil.
