@@ -119,6 +119,33 @@ func (e *Endpoints[TTx]) openSecret(endpointID string, id int64, text string) ([
 	return e.opts.SecretKeys.open(text, secretAAD(endpointID, id))
 }
 
+// secretInfos describes the secrets of an endpoint that sign at now,
+// newest first, without reading them: showing an endpoint never needs
+// its keys.
+func secretInfos(ctx context.Context, r runner, endpointID string, now time.Time) ([]SecretInfo, error) {
+	var out []SecretInfo
+	err := queryEach(ctx, r, `SELECT id, created_us, expires_us FROM webhook_endpoint_secret
+	WHERE endpoint_id = ? AND (expires_us = 0 OR expires_us > ?) ORDER BY id DESC`,
+		[]any{endpointID, now.UnixMicro()}, func(r rows) error {
+			var s SecretInfo
+			var created, expires int64
+			if err := r.Scan(&s.ID, &created, &expires); err != nil {
+				return err
+			}
+			s.CreatedAt = time.UnixMicro(created)
+			if expires != 0 {
+				t := time.UnixMicro(expires)
+				s.ExpiresAt = &t
+			}
+			out = append(out, s)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("durable: reading secrets: %w", err)
+	}
+	return out, nil
+}
+
 // liveSecrets returns the secrets of an endpoint that sign at now, newest
 // first: the current one and those still in their grace period. A secret
 // that does not decrypt is an error wrapping [ErrSecretKeys]: the

@@ -99,12 +99,9 @@ func (e *Endpoints[TTx]) GetEndpoint(ctx context.Context, appID, endpointID stri
 	if err != nil {
 		return Endpoint{}, err
 	}
-	secrets, err := e.liveSecrets(ctx, e.db, endpointID, e.opts.Now())
+	ep.Secrets, err = secretInfos(ctx, e.db, endpointID, e.opts.Now())
 	if err != nil {
 		return Endpoint{}, err
-	}
-	for _, s := range secrets {
-		ep.Secrets = append(ep.Secrets, s.info)
 	}
 	return ep, nil
 }
