@@ -136,10 +136,10 @@ type Endpoints[TTx any] struct {
 // attached before the Runtime is first used ([ErrRuntimeInUse]). It
 // publishes at once; it delivers only while rt runs ([Runtime.Start]).
 //
-// It checks that [EndpointsOptions.SecretKeys] can decrypt the stored
-// secrets (a few rows, within 30 seconds), and returns an error wrapping
-// [ErrSecretKeys] when they cannot, rather than deliver webhooks that
-// receivers would refuse.
+// It checks, within 30 seconds, that [EndpointsOptions.SecretKeys] can
+// decrypt the stored secrets (one check value per key that sealed any),
+// and returns an error wrapping [ErrSecretKeys] when they cannot, rather
+// than deliver webhooks that receivers would refuse.
 func NewEndpoints[TTx any](rt *Runtime[TTx], opts *EndpointsOptions) (*Endpoints[TTx], error) {
 	if rt == nil {
 		return nil, errors.New("durable: NewEndpoints needs a runtime")
