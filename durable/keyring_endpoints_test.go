@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -28,6 +29,7 @@ import (
 // tests need.
 type sealedAPI interface {
 	endpointsAPI
+	ListEndpoints(ctx context.Context, appID string) ([]durable.Endpoint, error)
 	ReencryptSecrets(ctx context.Context) (int, error)
 }
 
@@ -41,6 +43,8 @@ type secretsDB struct {
 	cells func(t *testing.T) [][]byte
 	// exec runs q ("?" placeholders) on the database.
 	exec func(t *testing.T, q string, args ...any) int64
+	// column returns the first column of the one row q selects.
+	column func(t *testing.T, q string) []byte
 }
 
 // eachSecretsDB runs fn on SQLite and PostgreSQL (skipped without
@@ -118,6 +122,11 @@ func sqliteSecretsDB(t *testing.T, db *sql.DB) *secretsDB {
 			}
 			return out
 		},
+		column: func(t *testing.T, q string) []byte {
+			var v []byte
+			require.NoError(t, db.QueryRowContext(context.Background(), q).Scan(&v))
+			return v
+		},
 		exec: func(t *testing.T, q string, args ...any) int64 {
 			res, err := db.ExecContext(context.Background(), q, args...)
 			require.NoError(t, err)
@@ -129,7 +138,10 @@ func sqliteSecretsDB(t *testing.T, db *sql.DB) *secretsDB {
 }
 
 func newPostgresSecretsDB(t *testing.T) *secretsDB {
-	pool := epPostgresPool(t)
+	return postgresSecretsDB(t, epPostgresPool(t))
+}
+
+func postgresSecretsDB(t *testing.T, pool *pgxpool.Pool) *secretsDB {
 	b := durable.Postgres(pool)
 	require.NoError(t, durable.MigrateEndpoints(context.Background(), b))
 	return &secretsDB{
@@ -162,6 +174,11 @@ func newPostgresSecretsDB(t *testing.T) *secretsDB {
 				require.NoError(t, rs.Err())
 			}
 			return out
+		},
+		column: func(t *testing.T, q string) []byte {
+			var v []byte
+			require.NoError(t, pool.QueryRow(context.Background(), q).Scan(&v))
+			return v
 		},
 		exec: func(t *testing.T, q string, args ...any) int64 {
 			n := 0
@@ -610,46 +627,69 @@ func TestSecretsTamperedRefused(t *testing.T) {
 	})
 }
 
-// A database of the previous release, whose secrets are plaintext, keeps
+// A database of an earlier release, whose secrets are plaintext, keeps
 // delivering once keys are configured; ReencryptSecrets seals its secrets
 // while deliveries run, after which the dump holds none, and starting
-// without keys is refused.
+// without keys is refused. Every fixture of TestCompatPreviousRelease.
 func TestSecretsCompatPreviousRelease(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	dump, err := os.ReadFile(compatFixture)
-	require.NoError(t, err)
-	sqlDB, err := durable.OpenSQLite(filepath.Join(t.TempDir(), "old.db"))
-	require.NoError(t, err)
-	defer sqlDB.Close()
-	_, err = sqlDB.ExecContext(ctx, string(dump))
-	require.NoError(t, err)
-	var endpointSecret, endpointID string
-	require.NoError(t, sqlDB.QueryRowContext(ctx, `SELECT secret, endpoint_id FROM webhook_endpoint_secret`).Scan(&endpointSecret, &endpointID))
-	require.True(t, strings.HasPrefix(endpointSecret, "whsec_"), "the fixture's secret is plaintext")
-	rc := newCompatReceiver(t, endpointSecret)
-	moveTo(t, sqlDB, rc.URL)
-	db := sqliteSecretsDB(t, sqlDB) // migrates: the upgrade step
+	for _, f := range compatFixtures {
+		t.Run(filepath.Base(f.file), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			dump, err := os.ReadFile(f.file)
+			require.NoError(t, err)
+			var db *secretsDB
+			moveJobs := `UPDATE river_job SET args = CAST(replace(CAST(args AS TEXT), ?, ?) AS BLOB)`
+			if f.backend == "postgres" {
+				db = postgresSecretsDB(t, loadPostgresDump(t, string(dump)).pg)
+				moveJobs = `UPDATE river_job SET args = replace(args::text, ?, ?)::jsonb`
+			} else {
+				sqlDB, err := durable.OpenSQLite(filepath.Join(t.TempDir(), "old.db"))
+				require.NoError(t, err)
+				t.Cleanup(func() { sqlDB.Close() })
+				_, err = sqlDB.ExecContext(ctx, string(dump))
+				require.NoError(t, err)
+				db = sqliteSecretsDB(t, sqlDB) // migrates: the upgrade step
+			}
+			e, err := db.open(sealedOptions(nil))
+			require.NoError(t, err)
+			endpoints, err := e.ListEndpoints(ctx, "acme")
+			require.NoError(t, err)
+			require.Len(t, endpoints, 1)
+			ep := endpoints[0]
+			secret := string(db.column(t, `SELECT secret FROM webhook_endpoint_secret`))
+			require.True(t, strings.HasPrefix(secret, "whsec_"), "the fixture's secret is plaintext")
+			rc := newCompatReceiver(t, secret)
+			oldURL := f.oldURL
+			if oldURL == "" {
+				oldURL = strings.TrimSuffix(ep.URL, "/acme")
+			}
+			db.exec(t, moveJobs, oldURL, rc.URL)
+			db.exec(t, `UPDATE webhook_endpoint SET url = replace(url, ?, ?)`, oldURL, rc.URL)
 
-	keys := ring(t, newKeys(t, 1)...)
-	e, err := db.open(sealedOptions(keys))
-	require.NoError(t, err)
-	require.NoError(t, e.Start(ctx))
-	n, err := e.ReencryptSecrets(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, 1, n)
-	n, err = e.ReencryptSecrets(ctx)
-	require.NoError(t, err)
-	assert.Zero(t, n, "idempotent")
-	for _, id := range []string{"msg_pub_1", "msg_pub_2"} {
-		waitState(t, func(ctx context.Context, id string) (durable.Item, error) {
-			return e.Delivery(ctx, "acme", endpointID, id)
-		}, id, durable.StateDone)
+			keys := ring(t, newKeys(t, 1)...)
+			e, err = db.open(sealedOptions(keys))
+			require.NoError(t, err)
+			require.NoError(t, e.Start(ctx))
+			n, err := e.ReencryptSecrets(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, 1, n)
+			n, err = e.ReencryptSecrets(ctx)
+			require.NoError(t, err)
+			assert.Zero(t, n, "idempotent")
+			for _, id := range []string{"msg_pub_1", "msg_pub_2"} {
+				waitState(t, func(ctx context.Context, id string) (durable.Item, error) {
+					return e.Delivery(ctx, "acme", ep.ID, id)
+				}, id, durable.StateDone)
+			}
+			rc.mu.Lock()
+			assert.Zero(t, rc.bad, "every request verifies with the customer's old secret")
+			rc.mu.Unlock()
+			assert.True(t, strings.HasPrefix(string(db.column(t, `SELECT secret FROM webhook_endpoint_secret`)), "enc:v1:"))
+			assert.False(t, holds(t, db.cells(t), secret))
+			_, err = db.open(sealedOptions(nil))
+			require.ErrorIs(t, err, durable.ErrSecretKeys, "once sealed, keys are required")
+		})
 	}
-	rc.mu.Lock()
-	assert.Zero(t, rc.bad, "every request verifies with the customer's old secret")
-	rc.mu.Unlock()
-	assert.False(t, holds(t, db.cells(t), endpointSecret))
-	_, err = db.open(sealedOptions(nil))
-	require.ErrorIs(t, err, durable.ErrSecretKeys, "once sealed, keys are required")
 }
