@@ -13,7 +13,8 @@ import (
 // CreateEndpoint registers an endpoint for application appID and returns it
 // with its first signing secret in "whsec_" form: the only time the secret
 // is shown. The secret is new and random, or in.Secret when set (an
-// existing secret, imported so the receiver need not change it). Errors: [ErrUnknownApplication], [ErrTooManyEndpoints], [ErrInvalidURL],
+// existing secret, imported so the receiver need not change it). Errors:
+// [ErrUnknownApplication], [ErrTooManyEndpoints], [ErrInvalidURL],
 // [ErrBlockedURL], [ErrInvalidFilter], [ErrInvalidField].
 func (e *Endpoints[TTx]) CreateEndpoint(ctx context.Context, appID string, in EndpointInput) (Endpoint, string, error) {
 	patterns, headers, err := checkInput(&in, &e.opts)

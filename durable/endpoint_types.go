@@ -70,7 +70,8 @@ type EndpointInput struct {
 	// it has: "whsec_<base64>" (or a raw string, as [webhook.ParseSecret]
 	// reads it) of 16 to 64 bytes. Empty: a new random secret. It is
 	// stored like every secret (encrypted under
-	// [EndpointsOptions.SecretKeys]) and never shown again.
+	// [EndpointsOptions.SecretKeys]), and shown only in the answer of
+	// [Endpoints.CreateEndpoint].
 	Secret string `json:"secret,omitempty"`
 }
 
