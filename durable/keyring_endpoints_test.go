@@ -30,6 +30,7 @@ import (
 type sealedAPI interface {
 	endpointsAPI
 	ListEndpoints(ctx context.Context, appID string) ([]durable.Endpoint, error)
+	RevealSecret(ctx context.Context, appID, endpointID string) (string, error)
 	ReencryptSecrets(ctx context.Context) (int, error)
 }
 
@@ -539,11 +540,14 @@ func TestSecretsImport(t *testing.T) {
 			c := newMiddlewareConsumer(t)
 			c.useSecrets(t, secret)
 			consumers[name] = c
-			_, got, err := e.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: c.URL + "/hooks", Secret: secret})
+			ep, got, err := e.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: c.URL + "/hooks", Secret: secret})
 			require.NoError(t, err, name)
 			key, err := webhook.ParseSecret(secret)
 			require.NoError(t, err)
 			assert.Equal(t, webhook.FormatSecret(key), got, "%s: the answer is the secret in whsec_ form", name)
+			revealed, err := e.RevealSecret(ctx, "acme", ep.ID)
+			require.NoError(t, err)
+			assert.Equal(t, got, revealed, "%s: the portal reveals the sealed secret", name)
 		}
 		// Through the API.
 		api := newMiddlewareConsumer(t)
@@ -606,6 +610,8 @@ func TestSecretsTamperedRefused(t *testing.T) {
 			got, err := e.GetEndpoint(ctx, "acme", ep.ID)
 			require.NoError(t, err, "showing an endpoint does not open its secrets")
 			assert.Len(t, got.Secrets, 1)
+			_, err = e.RevealSecret(ctx, "acme", ep.ID)
+			require.ErrorIs(t, err, durable.ErrSecretKeys, "revealing one does")
 		}
 		require.NoError(t, e.Start(ctx))
 		_, err = e.Publish(ctx, "acme", "invoice.paid", []byte(`{}`), "msg_1")
