@@ -393,10 +393,19 @@ func TestSecretsKeyRotationInFlight(t *testing.T) {
 	t.Parallel()
 	keys := newKeys(t, 2)
 	oldRing, newRing, both := ring(t, keys[0]), ring(t, keys[1]), ring(t, keys[1], keys[0])
+	// Every message fails once, so an endpoint may fail several times in
+	// a row: keep its circuit breaker closed, which would park deliveries
+	// for a minute, as it should for a dead endpoint; breakers are not
+	// what this test is about.
+	options := func(kr *durable.KeyRing) *durable.EndpointsOptions {
+		o := sealedOptions(kr)
+		o.BreakerThreshold = 1000
+		return o
+	}
 	eachSecretsDB(t, func(t *testing.T, db *secretsDB) {
 		ctx := context.Background()
 		c := newMiddlewareConsumer(t)
-		a, err := db.open(sealedOptions(oldRing))
+		a, err := db.open(options(oldRing))
 		require.NoError(t, err)
 		_, err = a.CreateApplication(ctx, "acme", "Acme")
 		require.NoError(t, err)
@@ -424,7 +433,7 @@ func TestSecretsKeyRotationInFlight(t *testing.T) {
 		phase("published with the old key")
 
 		// The deploy: a process with the new key first, beside the old one.
-		b, err := db.open(sealedOptions(both))
+		b, err := db.open(options(both))
 		require.NoError(t, err)
 		require.NoError(t, b.Start(ctx))
 		stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -447,7 +456,7 @@ func TestSecretsKeyRotationInFlight(t *testing.T) {
 		assert.Zero(t, k, "idempotent: everything is under the new key")
 
 		// The old key leaves the ring.
-		cNew, err := db.open(sealedOptions(newRing))
+		cNew, err := db.open(options(newRing))
 		require.NoError(t, err, "nothing is sealed under the old key any more")
 		require.NoError(t, cNew.Start(ctx))
 		stopCtx, cancel = context.WithTimeout(ctx, 10*time.Second)
@@ -466,7 +475,7 @@ func TestSecretsKeyRotationInFlight(t *testing.T) {
 		}
 		assert.Zero(t, c.rejections(), "no request was unsigned or signed with a wrong secret")
 		assert.False(t, holds(t, db.cells(t), append(secrets, rotated)...))
-		_, err = db.open(sealedOptions(oldRing))
+		_, err = db.open(options(oldRing))
 		require.ErrorIs(t, err, durable.ErrSecretKeys, "the old key alone cannot read the database any more")
 	})
 }
