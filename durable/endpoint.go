@@ -135,6 +135,20 @@ type EndpointsOptions struct {
 	// Now returns the current time: for signatures, secret expiry and
 	// endpoint health. Default: time.Now.
 	Now func() time.Time
+
+	// SecretKeys encrypts the endpoints' signing secrets at rest: every
+	// secret written is sealed under its newest key, and every key
+	// decrypts; [Endpoints.ReencryptSecrets] seals the older rows,
+	// plaintext ones included, under the newest key. [NewEndpoints]
+	// refuses to start, with [ErrSecretKeys], when these keys cannot
+	// decrypt what the database holds, and when they are nil while the
+	// database holds encrypted secrets: once set, they must stay set.
+	//
+	// Default: nil, and secrets are stored in plaintext, readable by
+	// anyone who can read the database or its backups; NewEndpoints logs
+	// a warning. Set it in production, for example from an environment
+	// variable with [KeyRingFromEnv].
+	SecretKeys *KeyRing
 }
 
 // Endpoints is a provider's webhook service: applications (the provider's
@@ -164,12 +178,19 @@ type Endpoints[TTx any] struct {
 	// parkHook, set by tests before Start, sees every wait of an open
 	// breaker and returns the real one: tests move Now, not River's clock.
 	parkHook func(jobID int64, d time.Duration) time.Duration
+
+	keyCheck string // the newest secret key's check value
 }
 
 // NewEndpoints returns an Endpoints on rt, whose backend must have been
 // migrated with [MigrateEndpoints]. A Runtime holds at most one Endpoints,
 // attached before the Runtime is first used ([ErrRuntimeInUse]). It
 // publishes at once; it delivers only while rt runs ([Runtime.Start]).
+//
+// It checks, within 30 seconds, that [EndpointsOptions.SecretKeys] can
+// decrypt the stored secrets (one check value per key that sealed any),
+// and returns an error wrapping [ErrSecretKeys] when they cannot, rather
+// than deliver webhooks that receivers would refuse.
 func NewEndpoints[TTx any](rt *Runtime[TTx], opts *EndpointsOptions) (*Endpoints[TTx], error) {
 	if rt == nil {
 		return nil, errors.New("durable: NewEndpoints needs a runtime")
@@ -206,6 +227,16 @@ func NewEndpoints[TTx any](rt *Runtime[TTx], opts *EndpointsOptions) (*Endpoints
 	// A slot outlives the longest run of its job, after which River
 	// cancels the job; a crashed worker's slot comes back then.
 	e.gate = newGate(db, rt.backend.dialect(), o.MaxConcurrency, e.jobTimeout()+5*time.Second)
+	if o.SecretKeys != nil {
+		if e.keyCheck, err = o.SecretKeys.seal(keyCheckText, keyCheckAAD(o.SecretKeys.newest())); err != nil {
+			return nil, err
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := e.checkSecretKeys(ctx); err != nil {
+		return nil, err
+	}
 	err = rt.attach(func() error {
 		if rt.endpoints != nil {
 			return errors.New("durable: the runtime has endpoints already")

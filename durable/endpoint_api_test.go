@@ -2,6 +2,7 @@ package durable_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -163,7 +164,10 @@ func TestAPIRejectsBadInput(t *testing.T) {
 		{"header with newline", "", "", `{"url":"https://example.com","headers":{"X-A":"a\r\nb: c"}}`, 422, "invalid_field"},
 		{"negative rate", "", "", `{"url":"https://example.com","rate_limit":-1}`, 422, "invalid_field"},
 		{"not JSON", "", "", `url=x`, 400, "invalid_json"},
-		{"unknown field", "", "", `{"url":"https://example.com","secret":"x"}`, 400, "invalid_json"},
+		{"unknown field", "", "", `{"url":"https://example.com","sekret":"x"}`, 400, "invalid_json"},
+		{"imported secret too short", "", "", `{"url":"https://example.com","secret":"whsec_c2hvcnQ="}`, 422, "invalid_field"},
+		{"imported secret not base64", "", "", `{"url":"https://example.com","secret":"whsec_!!!!!!!!!!!!!!!!!!!!!!!!"}`, 422, "invalid_field"},
+		{"imported secret too long", "", "", `{"url":"https://example.com","secret":"whsec_` + base64.StdEncoding.EncodeToString(make([]byte, 65)) + `"}`, 422, "invalid_field"},
 		{"empty body", "", "", ``, 400, "invalid_json"},
 		{"body too large", "", "", `{"description":"` + strings.Repeat("d", 70<<10) + `"}`, 413, "body_too_large"},
 		{"patch bad URL", "PATCH", base, `{"url":"gopher://x"}`, 422, "invalid_url"},

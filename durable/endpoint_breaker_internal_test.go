@@ -1,6 +1,7 @@
 package durable
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ func TestDefaultEndpointRetryHorizon(t *testing.T) {
 	db, err := OpenSQLite(filepath.Join(t.TempDir(), "horizon.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
+	require.NoError(t, MigrateEndpoints(context.Background(), SQLite(db))) // NewEndpoints checks the secret keys
 	rt, err := NewRuntime(SQLite(db), nil)
 	require.NoError(t, err)
 	e, err := NewEndpoints(rt, nil)

@@ -42,3 +42,19 @@ var (
 	// ("duplicate_application", 409).
 	ErrDuplicateApplication = errors.New("durable: application exists")
 )
+
+// Errors about the keys that encrypt endpoint secrets at rest (see
+// [KeyRing]). Their messages name keys by id, never by value.
+var (
+	// ErrSecretKeys means the configured [EndpointsOptions.SecretKeys]
+	// cannot decrypt what the database holds: a key is missing or wrong,
+	// the database holds encrypted secrets but no keys are configured, or
+	// a stored value was tampered with. [NewEndpoints] refuses to start
+	// with it; a delivery whose secret cannot be decrypted is retried,
+	// never sent unsigned.
+	ErrSecretKeys = errors.New("durable: endpoint secrets cannot be decrypted with the configured keys")
+
+	// ErrInvalidSecretKeys means a key ring is malformed: no key, a key
+	// that is not [SecretKeyLen] bytes of "whkey_" base64, or a duplicate.
+	ErrInvalidSecretKeys = errors.New("durable: invalid secret keys")
+)

@@ -19,7 +19,7 @@ func (e *Endpoints[TTx]) RevealSecret(ctx context.Context, appID, endpointID str
 	if _, err := e.GetEndpoint(ctx, appID, endpointID); err != nil {
 		return "", err
 	}
-	secrets, err := liveSecrets(ctx, e.db, endpointID, e.opts.Now())
+	secrets, err := e.liveSecrets(ctx, e.db, endpointID, e.opts.Now())
 	if err != nil {
 		return "", err
 	}

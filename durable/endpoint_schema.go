@@ -13,7 +13,7 @@ func MigrateEndpoints[TTx any](ctx context.Context, b Backend[TTx]) error {
 	if err := Migrate(ctx, b); err != nil {
 		return err
 	}
-	for _, q := range endpointSchema(b.dialect()) {
+	for _, q := range append(endpointSchema(b.dialect()), secretKeySchema()...) {
 		if err := b.exec(ctx, q); err != nil {
 			return fmt.Errorf("durable: migrate endpoints: %w", err)
 		}

@@ -12,14 +12,16 @@ import (
 
 // CreateEndpoint registers an endpoint for application appID and returns it
 // with its first signing secret in "whsec_" form: the only time the secret
-// is shown. Errors: [ErrUnknownApplication], [ErrTooManyEndpoints], [ErrInvalidURL],
+// is shown. The secret is new and random, or in.Secret when set (an
+// existing secret, imported so the receiver need not change it). Errors:
+// [ErrUnknownApplication], [ErrTooManyEndpoints], [ErrInvalidURL],
 // [ErrBlockedURL], [ErrInvalidFilter], [ErrInvalidField].
 func (e *Endpoints[TTx]) CreateEndpoint(ctx context.Context, appID string, in EndpointInput) (Endpoint, string, error) {
 	patterns, headers, err := checkInput(&in, &e.opts)
 	if err != nil {
 		return Endpoint{}, "", err
 	}
-	secret, err := webhook.NewSecret()
+	secret, err := newEndpointSecret(in.Secret)
 	if err != nil {
 		return Endpoint{}, "", err
 	}
@@ -46,9 +48,7 @@ func (e *Endpoints[TTx]) CreateEndpoint(ctx context.Context, appID string, in En
 		if err := insertPatterns(ctx, r, appID, id, patterns); err != nil {
 			return err
 		}
-		_, err := r.exec(ctx, `INSERT INTO webhook_endpoint_secret (endpoint_id, secret, created_us, expires_us) VALUES (?, ?, ?, 0)`,
-			id, webhook.FormatSecret(secret), now)
-		return err
+		return e.insertSecret(ctx, r, id, secret, now)
 	})
 	if err != nil {
 		return Endpoint{}, "", wrapStore("create endpoint", err)
@@ -103,12 +103,9 @@ func (e *Endpoints[TTx]) GetEndpoint(ctx context.Context, appID, endpointID stri
 	if err != nil {
 		return Endpoint{}, err
 	}
-	secrets, err := liveSecrets(ctx, e.db, endpointID, e.opts.Now())
+	ep.Secrets, err = secretInfos(ctx, e.db, endpointID, e.opts.Now())
 	if err != nil {
 		return Endpoint{}, err
-	}
-	for _, s := range secrets {
-		ep.Secrets = append(ep.Secrets, s.info)
 	}
 	return ep, nil
 }

@@ -82,6 +82,14 @@ type EndpointInput struct {
 	// worker and spending no attempt. 0 means
 	// [EndpointsOptions.MaxConcurrency]; at most 1000.
 	MaxConcurrency int `json:"max_concurrency"`
+	// Secret, if set, is the endpoint's first signing secret, imported
+	// from elsewhere so that its receiver keeps verifying with the secret
+	// it has: "whsec_<base64>" (or a raw string, as [webhook.ParseSecret]
+	// reads it) of 16 to 64 bytes. Empty: a new random secret. It is
+	// stored like every secret (encrypted under
+	// [EndpointsOptions.SecretKeys]), and shown only in the answer of
+	// [Endpoints.CreateEndpoint].
+	Secret string `json:"secret,omitempty"`
 }
 
 // EndpointUpdate changes the fields that are not nil.

@@ -71,7 +71,7 @@ func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointA
 	if err != nil {
 		return err
 	}
-	secrets, err := liveSecrets(ctx, e.db, ep.ID, e.opts.Now())
+	secrets, err := e.liveSecrets(ctx, e.db, ep.ID, e.opts.Now())
 	if err != nil {
 		return err
 	}
