@@ -219,6 +219,25 @@ type gatePass struct {
 	g     *gate
 	ep    string
 	jobID int64
+	// sendBy, for a rate-limited endpoint, is when the attempt's booking
+	// runs out: sent later, it could bunch with the next booked attempts,
+	// so it books again instead (see [gatePass.late]).
+	sendBy time.Time
+	meta   gateMeta // the job's gate metadata as enter left it
+}
+
+// late reports whether the attempt can no longer be sent under its
+// booking: the work between the gate and the request (the breaker, the
+// message, the secrets) took too long.
+func (p gatePass) late() bool { return !p.sendBy.IsZero() && time.Now().After(p.sendBy) }
+
+// rebook reschedules a late attempt at once, to book a new time: a snooze,
+// which sends nothing and spends no attempt. The caller still calls Leave.
+func (p gatePass) rebook(ctx context.Context) error {
+	m := p.meta
+	m.Snoozes++
+	m.Booked = 0
+	return m.snooze(ctx, 0)
 }
 
 // enter lets the job's attempt to ep through, or returns the snooze that
@@ -229,11 +248,16 @@ func (g *gate) enter(ctx context.Context, ep *Endpoint, job *river.Job[endpointA
 	m := orig
 	booked := m.Booked != 0 && m.Booked == m.Snoozes && time.Since(job.ScheduledAt) <= lateness(ep)
 	m.Booked = 0
+	var sendBy time.Time
+	if booked && ep.RateLimit > 0 {
+		sendBy = job.ScheduledAt.Add(lateness(ep))
+	}
 	if ep.RateLimit > 0 && !booked {
 		wait, ok, err := g.bookTime(ctx, ep, m.Waits)
 		if err != nil {
 			return gatePass{}, err
 		}
+		sendBy = time.Now().Add(wait + lateness(ep))
 		if !ok || wait > 0 {
 			m.Snoozes++
 			if ok {
@@ -276,7 +300,7 @@ func (g *gate) enter(ctx context.Context, ep *Endpoint, job *river.Job[endpointA
 	if m.Waits = 0; m != orig { // a booking is used once
 		_ = river.MetadataSet(ctx, metaGate, m) // fails only outside a worker
 	}
-	return gatePass{g: g, ep: ep.ID, jobID: job.ID}, nil
+	return gatePass{g: g, ep: ep.ID, jobID: job.ID, sendBy: sendBy, meta: m}, nil
 }
 
 func (m gateMeta) snooze(ctx context.Context, d time.Duration) error {

@@ -79,6 +79,9 @@ func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointA
 	if err != nil {
 		return river.JobCancel(err)
 	}
+	if pass.late() {
+		return pass.rebook(ctx) // its rate booking ran out: book again
+	}
 	// Versions before one retry policy snoozed on Retry-After, which River
 	// counts apart: a run's number counts those runs too, but not the runs
 	// an open breaker parked or the gate snoozed, which sent nothing.
