@@ -5,10 +5,13 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+
+	webhook "github.com/signedhooks/webhook"
 )
 
 // APIOptions configures the management API of [Endpoints.Handler]. The
@@ -28,13 +31,6 @@ type APIOptions struct {
 	// Logger receives unexpected (5xx) errors. Default: the Runtime's
 	// logger.
 	Logger *slog.Logger
-}
-
-// apiError is the body of every error answer: a human message and a
-// machine-readable code.
-type apiError struct {
-	Error string `json:"error"`
-	Code  string `json:"code"`
 }
 
 // Handler returns the JSON management API. Routes, relative to where it is
@@ -79,7 +75,79 @@ func (e *Endpoints[TTx]) Handler(opts *APIOptions) http.Handler {
 	}
 	mux := http.NewServeMux()
 	a.routes(mux)
-	return a.authenticate(mux)
+	return a.authenticate(a.checkRequestText(jsonFallback(mux)))
+}
+
+// jsonFallback answers, in the one JSON error shape, the requests that no
+// route takes, which [http.ServeMux] would answer in plain text: 404
+// unknown_route, and 405 method_not_allowed with the Allow header. Other
+// answers of the mux itself (a redirect to a cleaned path) pass through.
+func jsonFallback(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		cw := &captureWriter{header: http.Header{}}
+		h.ServeHTTP(cw, r)
+		switch cw.status {
+		case http.StatusNotFound:
+			writeAPIError(w, http.StatusNotFound, "unknown_route", "no route for "+r.Method+" of this path")
+		case http.StatusMethodNotAllowed:
+			w.Header().Set("Allow", cw.header.Get("Allow"))
+			writeAPIError(w, http.StatusMethodNotAllowed, "method_not_allowed", "this path does not take "+r.Method+"; see Allow")
+		default:
+			for k, v := range cw.header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(cw.status)
+			_, _ = w.Write(cw.body)
+		}
+	})
+}
+
+// captureWriter keeps what the mux's own handlers answer, to translate it.
+type captureWriter struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (c *captureWriter) Header() http.Header { return c.header }
+
+func (c *captureWriter) WriteHeader(status int) {
+	if c.status == 0 {
+		c.status = status
+	}
+}
+
+func (c *captureWriter) Write(b []byte) (int, error) {
+	c.WriteHeader(http.StatusOK)
+	if len(c.body) < 4<<10 {
+		c.body = append(c.body, b[:min(len(b), 4<<10-len(c.body))]...)
+	}
+	return len(b), nil
+}
+
+// checkRequestText answers 400 invalid_text to a request whose path or
+// query holds a NUL byte or invalid UTF-8, before any route reads it: no
+// id or cursor of that kind exists, and PostgreSQL refuses such text.
+func (a *api[TTx]) checkRequestText(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ok := validText(r.URL.Path)
+		for k, vs := range r.URL.Query() {
+			ok = ok && validText(k)
+			for _, v := range vs {
+				ok = ok && validText(v)
+			}
+		}
+		if !ok {
+			a.fail(w, r, fmt.Errorf("%w: the path or query holds a NUL byte or invalid UTF-8", ErrInvalidText))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 type api[TTx any] struct {
@@ -93,15 +161,26 @@ func (a *api[TTx]) authenticate(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		got, ok := bearerToken(r.Header.Get("Authorization"))
 		sum := sha256.Sum256([]byte(got)) // equal lengths: the compare leaks nothing
 		if !ok || subtle.ConstantTimeCompare(sum[:], a.token) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="webhooks"`)
-			writeAPI(w, http.StatusUnauthorized, apiError{Error: "missing or wrong bearer token", Code: "unauthorized"})
+			writeAPIError(w, http.StatusUnauthorized, "unauthorized", "missing or wrong bearer token")
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bearerToken returns the credentials of an Authorization header in the
+// Bearer scheme, whose name is matched case-insensitively, as HTTP
+// authentication schemes are (RFC 9110, section 11.1).
+func bearerToken(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimLeft(token, " "), true
 }
 
 // decode reads a JSON body into v, refusing unknown fields and trailing
@@ -118,11 +197,11 @@ func (a *api[TTx]) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	case err == nil:
 		return true
 	case errors.As(err, &tooBig):
-		writeAPI(w, http.StatusRequestEntityTooLarge, apiError{Error: "request body too large", Code: "body_too_large"})
+		writeAPIError(w, http.StatusRequestEntityTooLarge, "body_too_large", "")
 	case errors.Is(err, io.EOF):
-		writeAPI(w, http.StatusBadRequest, apiError{Error: "empty body; want a JSON object", Code: "invalid_json"})
+		writeAPIError(w, http.StatusBadRequest, "invalid_json", "empty body; want a JSON object")
 	default:
-		writeAPI(w, http.StatusBadRequest, apiError{Error: "malformed JSON: " + err.Error(), Code: "invalid_json"})
+		writeAPIError(w, http.StatusBadRequest, "invalid_json", "malformed JSON: "+err.Error())
 	}
 	return false
 }
@@ -132,12 +211,12 @@ func (a *api[TTx]) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 func (a *api[TTx]) fail(w http.ResponseWriter, r *http.Request, err error) {
 	for _, m := range errorCodes {
 		if errors.Is(err, m.err) {
-			writeAPI(w, m.status, apiError{Error: err.Error(), Code: m.code})
+			writeAPIError(w, m.status, m.code, err.Error())
 			return
 		}
 	}
 	a.opts.Logger.Error("durable: management API", "method", r.Method, "path", r.URL.Path, "error", err)
-	writeAPI(w, http.StatusInternalServerError, apiError{Error: "internal error", Code: "internal"})
+	writeAPIError(w, http.StatusInternalServerError, "internal", "internal error")
 }
 
 var errorCodes = []struct {
@@ -150,8 +229,10 @@ var errorCodes = []struct {
 	{ErrUnknownMessage, http.StatusNotFound, "unknown_message"},
 	{ErrDuplicateApplication, http.StatusConflict, "duplicate_application"},
 	{ErrTooManyEndpoints, http.StatusConflict, "too_many_endpoints"},
+	{ErrEndpointDisabled, http.StatusConflict, "endpoint_disabled"},
+	{ErrInvalidText, http.StatusBadRequest, "invalid_text"},
 	{ErrInvalidURL, http.StatusUnprocessableEntity, "invalid_url"},
-	{ErrBlockedURL, http.StatusUnprocessableEntity, "blocked_url"},
+	{ErrBlockedURL, http.StatusUnprocessableEntity, "invalid_url"},
 	{ErrInvalidFilter, http.StatusUnprocessableEntity, "invalid_filter"},
 	{ErrInvalidField, http.StatusUnprocessableEntity, "invalid_field"},
 	{ErrInvalidID, http.StatusUnprocessableEntity, "invalid_field"},
@@ -163,4 +244,11 @@ func writeAPI(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store") // answers may carry a secret
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeAPIError answers the core's one error shape, [webhook.ErrorResponse]:
+// {"error": code, "message": message}.
+func writeAPIError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Cache-Control", "no-store")
+	webhook.WriteError(w, status, webhook.ErrorResponse{Code: code, Message: message})
 }

@@ -113,7 +113,7 @@ func TestAPIRoutes(t *testing.T) {
 		require.Equal(t, http.StatusNoContent, code)
 		code, out, _ = call(t, h, "GET", base, "")
 		require.Equal(t, http.StatusNotFound, code)
-		assert.Equal(t, "unknown_endpoint", out["code"])
+		assert.Equal(t, "unknown_endpoint", out["error"])
 	})
 }
 
@@ -150,10 +150,10 @@ func TestAPIRejectsBadInput(t *testing.T) {
 		{"ftp URL", "", "", `{"url":"ftp://example.com/x"}`, 422, "invalid_url"},
 		{"relative URL", "", "", `{"url":"/hook"}`, 422, "invalid_url"},
 		{"URL too long", "", "", `{"url":"https://example.com/` + strings.Repeat("a", 2048) + `"}`, 422, "invalid_url"},
-		{"private address", "", "", `{"url":"http://10.0.0.1/hook"}`, 422, "blocked_url"},
-		{"metadata address", "", "", `{"url":"http://169.254.169.254/latest"}`, 422, "blocked_url"},
-		{"localhost", "", "", `{"url":"http://localhost:8080/"}`, 422, "blocked_url"},
-		{"loopback IPv6", "", "", `{"url":"http://[::1]/"}`, 422, "blocked_url"},
+		{"private address", "", "", `{"url":"http://10.0.0.1/hook"}`, 422, "invalid_url"},
+		{"metadata address", "", "", `{"url":"http://169.254.169.254/latest"}`, 422, "invalid_url"},
+		{"localhost", "", "", `{"url":"http://localhost:8080/"}`, 422, "invalid_url"},
+		{"loopback IPv6", "", "", `{"url":"http://[::1]/"}`, 422, "invalid_url"},
 		{"filter empty segment", "", "", `{"url":"https://example.com","filter":["invoice..paid"]}`, 422, "invalid_filter"},
 		{"filter bare star", "", "", `{"url":"https://example.com","filter":["*"]}`, 422, "invalid_filter"},
 		{"filter inner star", "", "", `{"url":"https://example.com","filter":["inv*"]}`, 422, "invalid_filter"},
@@ -183,8 +183,9 @@ func TestAPIRejectsBadInput(t *testing.T) {
 			}
 			code, out, raw := call(t, h, method, path, tc.body)
 			assert.Equal(t, tc.wantStatus, code, raw)
-			assert.Equal(t, tc.wantCode, out["code"], raw)
-			assert.NotEmpty(t, out["error"])
+			assert.Equal(t, tc.wantCode, out["error"], raw)
+			assert.NotEmpty(t, out["message"])
+			assert.Len(t, out, 2, "the one error shape, webhook.ErrorResponse: %s", raw)
 		})
 	}
 }
@@ -211,7 +212,7 @@ func TestAPIBearerToken(t *testing.T) {
 			code, out, _ := call(t, h, "GET", "/applications/acme", "", "Authorization", tc.header)
 			assert.Equal(t, tc.want, code)
 			if tc.want == http.StatusUnauthorized {
-				assert.Equal(t, "unauthorized", out["code"])
+				assert.Equal(t, "unauthorized", out["error"])
 			}
 		})
 	}

@@ -61,10 +61,13 @@ type AttemptFilter struct {
 // ListAttempts returns a page of application appID's delivery attempts
 // selected by f, newest first; cursor and limit work as in
 // [Endpoints.ListMessages]. Errors: [ErrUnknownEndpoint] (when
-// f.EndpointID is not the application's), [ErrInvalidField].
+// f.EndpointID is not the application's), [ErrInvalidField], [ErrInvalidText].
 func (e *Endpoints[TTx]) ListAttempts(ctx context.Context, appID string, f AttemptFilter, cursor string, limit int) (Page[EndpointAttempt], error) {
 	before, limit, err := pageArgs(cursor, limit)
 	if err != nil {
+		return Page[EndpointAttempt]{}, err
+	}
+	if err := checkText("the message id", f.MessageID); err != nil {
 		return Page[EndpointAttempt]{}, err
 	}
 	q := `SELECT id, endpoint_id, message_id, attempt, attempted_at_us, latency_us, status_code, outcome, error, response
@@ -131,6 +134,9 @@ func pageArgs(cursor string, limit int) (before int64, n int, err error) {
 func (e *Endpoints[TTx]) Resend(ctx context.Context, appID, endpointID, messageID string) error {
 	if _, err := e.GetEndpoint(ctx, appID, endpointID); err != nil {
 		return err
+	}
+	if !validText(messageID) { // no such id can be stored
+		return ErrUnknownMessage
 	}
 	if _, err := loadMessage(ctx, e.db, appID, messageID); err != nil {
 		return wrapStore("resend", err)

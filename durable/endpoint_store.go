@@ -12,8 +12,9 @@ import (
 
 // CreateEndpoint registers an endpoint for application appID and returns it
 // with its first signing secret in "whsec_" form: the only time the secret
-// is shown. Errors: [ErrUnknownApplication], [ErrTooManyEndpoints], [ErrInvalidURL],
-// [ErrBlockedURL], [ErrInvalidFilter], [ErrInvalidField].
+// is shown. Errors: [ErrUnknownApplication], [ErrTooManyEndpoints], [ErrInvalidURL]
+// (and [ErrBlockedURL] for a URL the Sender's guard refuses), [ErrInvalidFilter],
+// [ErrInvalidField], [ErrInvalidText].
 func (e *Endpoints[TTx]) CreateEndpoint(ctx context.Context, appID string, in EndpointInput) (Endpoint, string, error) {
 	patterns, headers, err := checkInput(&in, &e.opts)
 	if err != nil {
@@ -111,6 +112,9 @@ func (e *Endpoints[TTx]) GetEndpoint(ctx context.Context, appID, endpointID stri
 }
 
 func loadEndpoint(ctx context.Context, r runner, endpointID string) (Endpoint, error) {
+	if !validText(endpointID) { // no such id can be stored
+		return Endpoint{}, ErrUnknownEndpoint
+	}
 	var ep Endpoint
 	found := false
 	err := queryEach(ctx, r, `SELECT `+endpointColumns+` FROM webhook_endpoint WHERE endpoint_id = ?`, []any{endpointID},
