@@ -18,8 +18,8 @@ import (
 // zero value gives the defaults; a nil *APIOptions is the same.
 type APIOptions struct {
 	// BearerToken, when set, is required of every request as
-	// "Authorization: Bearer <token>" (compared in constant time); others
-	// get 401. Default: none; mount the handler behind your own
+	// "Authorization: Bearer <token>" (the scheme name in any case, the
+	// token compared in constant time); others get 401. Default: none; mount the handler behind your own
 	// authentication and authorization (a customer must reach only its own
 	// application's routes).
 	BearerToken string
@@ -36,27 +36,37 @@ type APIOptions struct {
 // Handler returns the JSON management API. Routes, relative to where it is
 // mounted (strip any prefix with [http.StripPrefix]):
 //
+//	GET    /applications                                   list applications, by id ?cursor=&limit=
 //	POST   /applications                                   create an application {"id","name"}
 //	GET    /applications/{app}
+//	DELETE /applications/{app}                             with its endpoints, messages and attempts
 //	GET    /applications/{app}/endpoints                   list endpoints
 //	POST   /applications/{app}/endpoints                   create; the answer shows the secret once
 //	GET    /applications/{app}/endpoints/{ep}
-//	PATCH  /applications/{app}/endpoints/{ep}              change the fields given
+//	PATCH  /applications/{app}/endpoints/{ep}              change the fields given, atomically
 //	DELETE /applications/{app}/endpoints/{ep}
 //	POST   /applications/{app}/endpoints/{ep}/enable
 //	POST   /applications/{app}/endpoints/{ep}/disable
 //	POST   /applications/{app}/endpoints/{ep}/secret/rotate {"grace_seconds"}; shows the new secret once
 //	GET    /applications/{app}/endpoints/{ep}/attempts     ?cursor=&limit=&message_id=
+//	GET    /applications/{app}/endpoints/{ep}/stats        health figures ?window_seconds= (default a day)
 //	POST   /applications/{app}/endpoints/{ep}/messages/{msg}/resend
 //	POST   /applications/{app}/endpoints/{ep}/recover      {"since": RFC 3339 time}
 //	GET    /applications/{app}/messages                    ?cursor=&limit=
+//	POST   /applications/{app}/messages                    publish {"event_type","payload","id"}; 202, or 200 for a known id
+//	GET    /applications/{app}/messages/{msg}
 //	GET    /applications/{app}/messages/{msg}/attempts     ?cursor=&limit=
+//	GET    /applications/{app}/dead-letters                ?endpoint_id=&cursor=&limit=
 //
-// Errors answer {"error": "...", "code": "..."}: 400 invalid_json, 401
-// unauthorized, 404 unknown_application / unknown_endpoint /
-// unknown_message, 409 duplicate_application / too_many_endpoints, 413 body_too_large, 422
-// invalid_url / blocked_url / invalid_filter / invalid_field, and 500
-// internal (details only in the log).
+// Every error answers the core's one JSON shape, [webhook.ErrorResponse]:
+// {"error": "<code>", "message": "<text>"}. Codes: 400 invalid_json /
+// invalid_text (a NUL byte or invalid UTF-8 in a field, path or query),
+// 401 unauthorized, 404 unknown_application / unknown_endpoint /
+// unknown_message / unknown_route, 405 method_not_allowed (with Allow), 409
+// duplicate_application / too_many_endpoints / endpoint_disabled (a resend
+// to a disabled endpoint), 413 body_too_large, 422 invalid_url (a URL that
+// is malformed or that the Sender's guard refuses) / invalid_filter /
+// invalid_field, and 500 internal (details only in the log).
 func (e *Endpoints[TTx]) Handler(opts *APIOptions) http.Handler {
 	var o APIOptions
 	if opts != nil {
@@ -186,7 +196,12 @@ func bearerToken(h string) (string, bool) {
 // decode reads a JSON body into v, refusing unknown fields and trailing
 // data. It answers the error itself and reports false on failure.
 func (a *api[TTx]) decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, a.opts.MaxBodyBytes))
+	return a.decodeLimit(w, r, v, a.opts.MaxBodyBytes)
+}
+
+// decodeLimit is decode with a body limit of its own.
+func (a *api[TTx]) decodeLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil && dec.Decode(&struct{}{}) != io.EOF {

@@ -128,7 +128,9 @@ func TestAPIRejectsBadInput(t *testing.T) {
 	require.NoError(t, err)
 	ep, _, err := env.e.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: "https://example.com/hook"})
 	require.NoError(t, err)
-	_, _, err = env.e.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: "https://example.com/hook2"})
+	ep2, _, err := env.e.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: "https://example.com/hook2"})
+	require.NoError(t, err)
+	_, err = env.e.DisableEndpoint(ctx, "acme", ep2.ID)
 	require.NoError(t, err)
 	_, err = env.e.Publish(ctx, "acme", "a.b", []byte(`{}`), "msg_1")
 	require.NoError(t, err)
@@ -173,6 +175,31 @@ func TestAPIRejectsBadInput(t *testing.T) {
 		{"recover without since", "POST", base + "/recover", `{}`, 422, "invalid_field"},
 		{"rotate with negative grace", "POST", base + "/secret/rotate", `{"grace_seconds":-5}`, 422, "invalid_field"},
 		{"attempts of unknown endpoint", "GET", "/applications/acme/endpoints/ep_nope/attempts", ``, 404, "unknown_endpoint"},
+		{"resend to a disabled endpoint", "POST", "/applications/acme/endpoints/" + ep2.ID + "/messages/msg_1/resend", ``, 409, "endpoint_disabled"},
+		{"applications: malformed cursor", "GET", "/applications?cursor=a%20b", ``, 422, "invalid_field"},
+		{"applications: limit out of range", "GET", "/applications?limit=0", ``, 422, "invalid_field"},
+		{"delete unknown application", "DELETE", "/applications/nope", ``, 404, "unknown_application"},
+		{"publish to unknown application", "POST", "/applications/nope/messages", `{"event_type":"a.b","payload":{}}`, 404, "unknown_application"},
+		{"publish bad event type", "POST", "/applications/acme/messages", `{"event_type":"a..b","payload":{}}`, 422, "invalid_field"},
+		{"publish without payload", "POST", "/applications/acme/messages", `{"event_type":"a.b"}`, 422, "invalid_field"},
+		{"publish payload not JSON", "POST", "/applications/acme/messages", `{"event_type":"a.b","payload":x}`, 400, "invalid_json"},
+		{"publish unknown field", "POST", "/applications/acme/messages", `{"event_type":"a.b","payload":{},"type":"x"}`, 400, "invalid_json"},
+		{"publish NUL in id", "POST", "/applications/acme/messages", `{"event_type":"a.b","payload":{},"id":"m\u0000"}`, 400, "invalid_text"},
+		{"publish id too long", "POST", "/applications/acme/messages", `{"event_type":"a.b","payload":{},"id":"` + strings.Repeat("m", 256) + `"}`, 422, "invalid_field"},
+		{"publish payload too large", "POST", "/applications/acme/messages", `{"event_type":"a.b","payload":"` + strings.Repeat("p", 1<<20) + `"}`, 413, "body_too_large"},
+		{"unknown message", "GET", "/applications/acme/messages/msg_nope", ``, 404, "unknown_message"},
+		{"message of unknown application", "GET", "/applications/nope/messages/msg_1", ``, 404, "unknown_message"},
+		{"dead letters of unknown application", "GET", "/applications/nope/dead-letters", ``, 404, "unknown_application"},
+		{"dead letters of unknown endpoint", "GET", "/applications/acme/dead-letters?endpoint_id=ep_nope", ``, 404, "unknown_endpoint"},
+		{"dead letters: malformed cursor", "GET", "/applications/acme/dead-letters?cursor=x", ``, 422, "invalid_field"},
+		{"stats of unknown endpoint", "GET", "/applications/acme/endpoints/ep_nope/stats", ``, 404, "unknown_endpoint"},
+		{"stats: zero window", "GET", base + "/stats?window_seconds=0", ``, 422, "invalid_field"},
+		{"stats: window not a number", "GET", base + "/stats?window_seconds=1h", ``, 422, "invalid_field"},
+		{"stats: window over 30 days", "GET", base + "/stats?window_seconds=2592001", ``, 422, "invalid_field"},
+		{"unknown route", "GET", "/nope", ``, 404, "unknown_route"},
+		{"unknown route below an application", "GET", "/applications/acme/nope", ``, 404, "unknown_route"},
+		{"wrong method", "PUT", "/applications", ``, 405, "method_not_allowed"},
+		{"wrong method on an endpoint", "POST", base, ``, 405, "method_not_allowed"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -204,7 +231,10 @@ func TestAPIBearerToken(t *testing.T) {
 		{"wrong", "Bearer s3cret-tokeN", http.StatusUnauthorized},
 		{"prefix of the token", "Bearer s3cret", http.StatusUnauthorized},
 		{"not bearer", "Basic s3cret-token", http.StatusUnauthorized},
+		{"no space after the scheme", "Bearers3cret-token", http.StatusUnauthorized},
 		{"right", "Bearer s3cret-token", http.StatusOK},
+		{"scheme in lower case", "bearer s3cret-token", http.StatusOK},
+		{"scheme in upper case", "BEARER s3cret-token", http.StatusOK},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
