@@ -3,6 +3,7 @@ package durable
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,7 +35,8 @@ type APIOptions struct {
 }
 
 // Handler returns the JSON management API. Routes, relative to where it is
-// mounted (strip any prefix with [http.StripPrefix]):
+// mounted (strip any prefix with [http.StripPrefix]), described by the
+// OpenAPI 3.1 document it serves at GET /openapi.json:
 //
 //	GET    /applications                                   list applications, by id ?cursor=&limit=
 //	POST   /applications                                   create an application {"id","name"}
@@ -159,6 +161,12 @@ func (a *api[TTx]) checkRequestText(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// openAPIDocument is the OpenAPI 3.1 document of the management API,
+// served at GET /openapi.json; the tests check real answers against it.
+//
+//go:embed endpoint_api_openapi.json
+var openAPIDocument []byte
 
 type api[TTx any] struct {
 	e     *Endpoints[TTx]

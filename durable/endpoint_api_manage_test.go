@@ -35,7 +35,7 @@ func TestAPIManagementRoutes(t *testing.T) {
 	t.Parallel()
 	eachEndpointsDB(t, guardedOptions(), func(t *testing.T, env *epEnv) {
 		ctx := context.Background()
-		h := env.e.Handler(nil)
+		h := specChecked(t, env.e.Handler(nil))
 		rc := newReceivers(t, env.clock)
 		for _, id := range []string{"a2", "a1", "a3"} {
 			code, _, raw := call(t, h, "POST", "/applications", `{"id":"`+id+`","name":"App `+id+`"}`)

@@ -10,6 +10,10 @@ import (
 
 func (a *api[TTx]) routes(mux *http.ServeMux) {
 	e := a.e
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openAPIDocument)
+	})
 	mux.HandleFunc("POST /applications", func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
 			ID   string `json:"id"`

@@ -41,7 +41,7 @@ func guardedOptions() *durable.EndpointsOptions {
 func TestAPIRoutes(t *testing.T) {
 	t.Parallel()
 	eachEndpointsDB(t, guardedOptions(), func(t *testing.T, env *epEnv) {
-		h := env.e.Handler(nil)
+		h := specChecked(t, env.e.Handler(nil))
 		rc := newReceivers(t, env.clock)
 
 		code, app, _ := call(t, h, "POST", "/applications", `{"id":"acme","name":"Acme"}`)
@@ -122,7 +122,7 @@ func TestAPIRejectsBadInput(t *testing.T) {
 	opts := guardedOptions()
 	opts.MaxEndpointsPerApplication = 2
 	env := newSQLiteEndpoints(t, opts)
-	h := env.e.Handler(nil)
+	h := specChecked(t, env.e.Handler(nil))
 	ctx := context.Background()
 	_, err := env.e.CreateApplication(ctx, "acme", "")
 	require.NoError(t, err)
@@ -222,7 +222,7 @@ func TestAPIBearerToken(t *testing.T) {
 	env := newSQLiteEndpoints(t, nil)
 	_, err := env.e.CreateApplication(context.Background(), "acme", "")
 	require.NoError(t, err)
-	h := env.e.Handler(&durable.APIOptions{BearerToken: "s3cret-token"})
+	h := specChecked(t, env.e.Handler(&durable.APIOptions{BearerToken: "s3cret-token"}), "Authorization", "Bearer s3cret-token")
 	tests := []struct {
 		name, header string
 		want         int
@@ -254,7 +254,7 @@ func TestAPIPaginationIsStable(t *testing.T) {
 	t.Parallel()
 	eachEndpointsDB(t, nil, func(t *testing.T, env *epEnv) {
 		ctx := context.Background()
-		h := env.e.Handler(nil)
+		h := specChecked(t, env.e.Handler(nil))
 		_, err := env.e.CreateApplication(ctx, "acme", "")
 		require.NoError(t, err)
 		publish := func(from, to int) {

@@ -81,7 +81,7 @@ func TestEndpointURLsFollowTheGuard(t *testing.T) {
 	// Guard on, nothing allowed: a non-nil empty AllowNetworks.
 	eachEndpointsDB(t, &durable.EndpointsOptions{AllowNetworks: []netip.Prefix{}}, func(t *testing.T, env *epEnv) {
 		ctx := context.Background()
-		h := env.e.Handler(nil)
+		h := specChecked(t, env.e.Handler(nil))
 		_, err := env.e.CreateApplication(ctx, "acme", "")
 		require.NoError(t, err)
 		ep, _, err := env.e.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: "https://example.com/hook"})

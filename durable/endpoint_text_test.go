@@ -18,7 +18,7 @@ func TestBadTextIsRefused(t *testing.T) {
 	t.Parallel()
 	eachEndpointsDB(t, nil, func(t *testing.T, env *epEnv) {
 		ctx := context.Background()
-		h := env.e.Handler(nil)
+		h := specChecked(t, env.e.Handler(nil))
 		_, err := env.e.CreateApplication(ctx, "acme", "")
 		require.NoError(t, err)
 		ep, _, err := env.e.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: "https://example.com/hook"})
