@@ -55,9 +55,10 @@ type MemoryStoreOptions struct {
 //
 // It is sharded for concurrency and bounded in entries (see
 // [MemoryStoreOptions.MaxEntries]). Entries expire lazily: an expired entry is
-// dropped when its key is used again, or by a sweep of its shard when the
-// shard has doubled in size or is full, so a MemoryStore holds about twice its
-// live entries at most, starts no goroutine and needs no Close.
+// dropped when its key is used again, when a new entry takes its place, or by
+// a sweep of its shard when the shard has doubled in size or is full, so a
+// MemoryStore holds about twice its live entries at most, starts no goroutine
+// and needs no Close.
 //
 // Build one with [NewMemoryStore]; the zero value is not usable. A
 // MemoryStore is safe for concurrent use.
@@ -67,6 +68,7 @@ type MemoryStore struct {
 	seed    maphash.Seed
 	prefix  string              // random, so tokens of another store never match
 	idHash  func(string) uint64 // nil: maphash; tests set it to force collisions
+	rkHash  func(string) uint64 // the same for replay keys
 	now     func() time.Time    // nil: the real clock, read monotonic only
 	start   time.Time
 	evicted atomic.Uint64
@@ -105,9 +107,8 @@ func NewMemoryStore(opts *MemoryStoreOptions) (*MemoryStore, error) {
 		s.start = o.Now()
 	}
 	for i := range s.shards {
-		s.shards[i].idx = make(map[uint64]uint32)
+		s.shards[i].ids.withEnts = true
 		s.shards[i].long = make(map[uint64][]longEntry)
-		s.shards[i].replays = make(map[uint64]int64)
 		s.shards[i].minExp = math.MaxInt64
 		s.shards[i].limit = (o.MaxEntries + n - 1) / n
 		s.shards[i].sweepAt = min(minSweep, s.shards[i].limit)
@@ -130,17 +131,20 @@ func (s *MemoryStore) Claim(ctx context.Context, req ClaimRequest) (ClaimResult,
 		// 2^64 per pair, only answers Replayed to a genuine request, which
 		// its sender retries with a new signature.
 		rh = maphash.String(s.seed, req.ReplayKey)
+		if s.rkHash != nil {
+			rh = s.rkHash(req.ReplayKey)
+		}
 		rsh = &s.shards[rh&s.mask]
 		rsh.mu.Lock()
-		if exp, ok := rsh.replays[rh]; ok && exp > now {
+		if i := rsh.replays.findTag(tagOf(rh)); i >= 0 && rsh.replays.slots[i].exp > now {
 			rsh.mu.Unlock()
 			return ClaimResult{Status: Replayed}, nil
-		} else if !ok && !rsh.room(now, &s.evicted) {
+		} else if i < 0 && !rsh.room(now, &s.evicted) {
 			rsh.mu.Unlock()
 			return ClaimResult{}, ErrStoreFull
 		}
 		exp := expiry(now, req.ReplayTTL)
-		rsh.replays[rh] = exp
+		rsh.addReplay(rh, exp, now)
 		rsh.noteExp(exp)
 		rsh.mu.Unlock()
 	}
@@ -151,7 +155,7 @@ func (s *MemoryStore) Claim(ctx context.Context, req ClaimRequest) (ClaimResult,
 	sh := &s.shards[h&s.mask]
 	sh.mu.Lock()
 	r := sh.find(req.Key, h)
-	if r.i != absent && r.st.exp > now {
+	if r.where != absent && r.st.exp > now {
 		fp := sh.fingerprint(r)
 		sh.mu.Unlock()
 		if r.st.done {
@@ -159,28 +163,24 @@ func (s *MemoryStore) Claim(ctx context.Context, req ClaimRequest) (ClaimResult,
 		}
 		return ClaimResult{Status: InFlight, Fingerprint: fp, RetryAfter: time.Duration(r.st.exp - now)}, nil
 	}
-	removed := sh.removed
-	if r.i == absent && !sh.room(now, &s.evicted) {
+	if r.where == absent && !sh.room(now, &s.evicted) {
 		sh.mu.Unlock()
 		if rsh != nil { // undo, so that nothing was recorded
 			rsh.mu.Lock()
-			delete(rsh.replays, rh)
+			if i := rsh.replays.findTag(tagOf(rh)); i >= 0 {
+				rsh.replays.del(i)
+			}
 			rsh.mu.Unlock()
 		}
 		return ClaimResult{}, ErrStoreFull
 	}
-	if sh.removed != removed { // room swept or evicted: r may be stale
-		r = sh.find(req.Key, h)
+	if r.where != absent { // expired: claimed anew, with this claim's fingerprint
+		sh.remove(r)
 	}
 	sh.next++
 	tok := sh.next<<6 | h&s.mask // unique in the store: shards are at most 64
 	st := memState{exp: expiry(now, req.TTL), tok: tok}
-	if r.i != absent { // expired: claimed anew, with this claim's fingerprint
-		sh.remove(r)
-		r.taken = r.taken && r.i != inIDs // idx lost h only if it held this key
-		r.i = absent
-	}
-	sh.add(r, st, req.Fingerprint, now)
+	sh.add(req.Key, h, st, req.Fingerprint, now)
 	sh.noteExp(st.exp)
 	sh.mu.Unlock()
 	return ClaimResult{Status: Claimed, Token: s.token(tok)}, nil
@@ -203,7 +203,7 @@ func (s *MemoryStore) Complete(ctx context.Context, key, token string, ttl time.
 	st := memState{done: true, exp: expiry(now, ttl)}
 	sh.set(r, st)
 	sh.noteExp(st.exp)
-	sh.noteDone(h, st.exp)
+	sh.noteDone(h, st.exp, now)
 	return nil
 }
 

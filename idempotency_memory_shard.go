@@ -9,12 +9,8 @@ import (
 
 // Ids and fingerprints up to these lengths are held inside their entry,
 // which then holds no pointer: the usual ids (a "msg_" id, a UUID, Stripe's
-// "evt_" ids) and the middleware's fingerprints fit. Such entries live in a
-// slab that the garbage collector never scans, found through a map from the
-// id's hash to the entry's index: at 16 bytes a slot, the map of a million
-// ids fits in a server's last-level cache, where a map holding the entries
-// themselves (or string keys) would not, so that a store of a million ids
-// stays about as fast as one of ten thousand.
+// "evt_" ids) and the middleware's fingerprints fit. Longer ones go to a
+// map of chains, memShard.long.
 const (
 	inlineKey = 40
 	inlineFP  = 24
@@ -22,27 +18,29 @@ const (
 
 // memShard is one lock's worth of a [MemoryStore]'s entries. Its methods
 // are called with mu held.
+//
+// Ids and replay keys are kept in open-addressing tables (linear probing
+// over 64-bit hashes, see memTable) rather than Go maps: a lookup reads one
+// or two cache lines of 16-byte slots, and an id's entry only when the hash
+// matches, so that a store of a million ids stays about as fast as one of
+// ten thousand, and no table holds a pointer for the garbage collector to
+// scan.
 type memShard struct {
-	mu sync.Mutex
-	// idx holds, by the hash of its id, the index in slab of each entry
-	// that fits inline and whose hash no other live id held when it was
-	// claimed. free lists the unused indices of slab.
-	idx  map[uint64]uint32
-	slab []memEntry
-	free []uint32
-	// long holds the other entries (a longer id or fingerprint, or a hash
-	// taken), chained by hash; nlong counts them.
+	mu      sync.Mutex
+	ids     memTable // entries that fit inline
+	replays memTable // replay keys, by hash alone
+	// long holds the entries of longer ids or fingerprints, chained by
+	// hash; nlong counts them.
 	long    map[uint64][]longEntry
 	nlong   int
-	replays map[uint64]int64 // hash of replay key -> expiry
-	doneQ   []doneItem       // completed keys, oldest first; may hold stale items
-	doneAt  int              // index of the first item of doneQ still to look at
-	next    uint64           // claims so far, for tokens
-	removed uint64           // entries removed so far: a memRef found before is stale if it changed
-	minExp  int64            // no entry expires before this
-	limit   int              // most entries held
-	sweepAt int              // size at which to sweep expired entries
-	_       [64]byte         // keep neighbouring shards' locks apart
+	doneQ   []doneItem // completed keys, oldest first; may hold stale items
+	doneAt  int        // index of the first item of doneQ still to look at
+	next    uint64     // claims so far, for tokens
+	minExp  int64      // no entry expires before this
+	limit   int        // most entries held
+	sweepAt int        // size at which to sweep expired entries
+	touched uint8      // written by find, so that its prefetching read is kept
+	_       [64]byte   // keep neighbouring shards' locks apart
 }
 
 // memState is the state of one idempotency key. Times are nanoseconds since
@@ -53,11 +51,23 @@ type memState struct {
 	done bool
 }
 
-// memEntry is a key held inline, in memShard.slab.
+// memSlot is one slot of a memTable: the tag of the hash it holds (0 for
+// an empty slot) and its entry's expiry.
+type memSlot struct {
+	tag uint64
+	exp int64
+}
+
+// tagOf returns the tag a table stores for hash h: h with its top bit set,
+// so that no tag is 0. Tags of different hashes may be equal; the ids
+// table tells them apart by the id itself.
+func tagOf(h uint64) uint64 { return h | 1<<63 }
+
+// memEntry is the rest of an id's entry, in memTable.ents at its slot's
+// index.
 type memEntry struct {
-	memState
-	h          uint64 // the id's hash
-	used       bool
+	tok        uint64
+	done       bool
 	klen, flen uint8
 	key        [inlineKey]byte
 	fp         [inlineFP]byte
@@ -67,42 +77,175 @@ func (e *memEntry) is(key string) bool {
 	return int(e.klen) == len(key) && string(e.key[:e.klen]) == key
 }
 
+// memTable is an open-addressing hash table with linear probing and no
+// tombstones: a removed slot is refilled by moving back the entries after
+// it that probed past it (backward-shift deletion), so probe sequences stay
+// as short as the table's load, at most 3/4. Slots are 16 bytes, four to a
+// cache line; ents, when not nil, holds each slot's entry at the same
+// index, read only to compare ids whose tags match. A table grows by
+// doubling, up to room for the shard's limit, and never shrinks.
+type memTable struct {
+	slots    []memSlot
+	ents     []memEntry // nil for the replay table
+	withEnts bool       // ents is kept (the ids table)
+	n        int        // slots in use, expired or not
+}
+
+// home returns the first slot that tag probes.
+func (t *memTable) home(tag uint64) int {
+	// Fibonacci hashing, then a multiply-shift to any size: the high bits
+	// are spread even for a weak hash (tests force equal or small ones).
+	x := (tag * 0x9E3779B97F4A7C15) >> 32
+	return int(x * uint64(len(t.slots)) >> 32)
+}
+
+// next returns the slot after i.
+func (t *memTable) next(i int) int {
+	if i++; i == len(t.slots) {
+		return 0
+	}
+	return i
+}
+
+// fits reports whether one more slot can be used without growing.
+func (t *memTable) fits() bool { return 4*(t.n+1) <= 3*len(t.slots) }
+
+// grow rehashes t into about twice as many slots, at most maxSlots.
+func (t *memTable) grow(maxSlots int) {
+	n := min(max(2*len(t.slots), 16), maxSlots)
+	old, oldEnts := t.slots, t.ents
+	t.slots = make([]memSlot, n)
+	if t.withEnts {
+		t.ents = make([]memEntry, n)
+	}
+	for i, sl := range old {
+		if sl.tag == 0 {
+			continue
+		}
+		j := t.home(sl.tag)
+		for t.slots[j].tag != 0 {
+			j = t.next(j)
+		}
+		t.slots[j] = sl
+		if oldEnts != nil {
+			t.ents[j] = oldEnts[i]
+		}
+	}
+}
+
+// del empties slot i by backward shift: each later entry of the run whose
+// home is not between i and itself moves back into the gap.
+func (t *memTable) del(i int) {
+	c := len(t.slots)
+	for j := t.next(i); ; j = t.next(j) {
+		sl := t.slots[j]
+		if sl.tag == 0 {
+			break
+		}
+		// j may fill the gap at i if its probe from home passed i: the
+		// distance from home to j is at least that from i to j.
+		if (j-t.home(sl.tag)+c)%c >= (j-i+c)%c {
+			t.slots[i] = sl
+			if t.ents != nil {
+				t.ents[i] = t.ents[j]
+			}
+			i = j
+		}
+	}
+	t.slots[i] = memSlot{}
+	if t.ents != nil {
+		t.ents[i] = memEntry{}
+	}
+	t.n--
+}
+
+// sweep empties the slots expired at now, in one pass from an empty slot
+// (one exists: the load is at most 3/4), and reports each remaining
+// expiry to note. Entries only move back into gaps at or after the slot
+// being looked at, so every one is looked at once.
+func (t *memTable) sweep(now int64, note func(int64)) (dropped int) {
+	if t.n == 0 {
+		return 0
+	}
+	start := 0
+	for t.slots[start].tag != 0 {
+		start++
+	}
+	i := start
+	for k := 1; k < len(t.slots); k++ {
+		i = t.next(i)
+		for t.slots[i].tag != 0 && t.slots[i].exp <= now {
+			t.del(i)
+			dropped++
+		}
+		if t.slots[i].tag != 0 {
+			note(t.slots[i].exp)
+		}
+	}
+	return dropped
+}
+
+// findTag returns the slot holding tag, or -1, for the replay table.
+func (t *memTable) findTag(tag uint64) int {
+	if t.n == 0 {
+		return -1
+	}
+	for i := t.home(tag); t.slots[i].tag != 0; i = t.next(i) {
+		if t.slots[i].tag == tag {
+			return i
+		}
+	}
+	return -1
+}
+
 // longEntry is a key held in memShard.long.
 type longEntry struct {
 	memState
 	key, fp string
 }
 
-// memRef says where a key's entry is: at slab[at], at long[h][i], or
+// memRef says where a key's entry is: at ids slot i, at long[h][i], or
 // nowhere.
 type memRef struct {
 	h     uint64
-	i     int // index in long[h], or inIDs, or absent
-	at    uint32
-	taken bool // idx holds h, at at (for this key or another)
+	where int8 // inIDs, inLong or absent
+	i     int
 	st    memState
 	key   string
 }
 
 const (
-	inIDs  = -1
-	absent = -2
+	absent int8 = iota
+	inIDs
+	inLong
 )
 
 // find locates key, of hash h.
 func (sh *memShard) find(key string, h uint64) memRef {
-	r := memRef{h: h, i: absent, key: key}
-	if at, ok := sh.idx[h]; ok {
-		r.at, r.taken = at, true
-		if e := &sh.slab[at]; e.is(key) {
-			r.i, r.at, r.st = inIDs, at, e.memState
-			return r
+	r := memRef{h: h, where: absent, key: key}
+	if t := &sh.ids; t.n > 0 {
+		tag := tagOf(h)
+		i := t.home(tag)
+		// Read the entry at home along with its slot: in a large table
+		// both miss the cache, and a new id's entry is mostly written at
+		// or near its home, so that the two misses overlap rather than
+		// come one after the other (a prefetch).
+		sh.touched = t.ents[i].klen
+		for ; t.slots[i].tag != 0; i = t.next(i) {
+			if t.slots[i].tag != tag {
+				continue
+			}
+			if e := &t.ents[i]; e.is(key) {
+				r.where, r.i = inIDs, i
+				r.st = memState{exp: t.slots[i].exp, tok: e.tok, done: e.done}
+				return r
+			}
 		}
 	}
 	if sh.nlong > 0 {
 		for i, le := range sh.long[h] {
 			if le.key == key {
-				r.i, r.st = i, le.memState
+				r.where, r.i, r.st = inLong, i, le.memState
 				return r
 			}
 		}
@@ -112,8 +255,8 @@ func (sh *memShard) find(key string, h uint64) memRef {
 
 // fingerprint returns the fingerprint of the entry r found.
 func (sh *memShard) fingerprint(r memRef) string {
-	if r.i == inIDs {
-		e := &sh.slab[r.at]
+	if r.where == inIDs {
+		e := &sh.ids.ents[r.i]
 		return string(e.fp[:e.flen])
 	}
 	return sh.long[r.h][r.i].fp
@@ -121,60 +264,104 @@ func (sh *memShard) fingerprint(r memRef) string {
 
 // set stores st for the entry r found.
 func (sh *memShard) set(r memRef, st memState) {
-	if r.i == inIDs {
-		sh.slab[r.at].memState = st
+	if r.where == inIDs {
+		sh.ids.slots[r.i].exp = st.exp
+		e := &sh.ids.ents[r.i]
+		e.tok, e.done = st.tok, st.done
 		return
 	}
 	sh.long[r.h][r.i].memState = st
 }
 
-// add stores a new entry for r's key, which find found nowhere (or which
-// was removed since); an expired entry of another key in its place in idx
-// is dropped.
-func (sh *memShard) add(r memRef, st memState, fp string, now int64) {
-	if len(r.key) <= inlineKey && len(fp) <= inlineFP {
-		at, ok := r.at, r.taken
-		if !ok {
-			if n := len(sh.free); n > 0 {
-				at = sh.free[n-1]
-				sh.free = sh.free[:n-1]
-			} else {
-				at = uint32(len(sh.slab))
-				sh.slab = append(sh.slab, memEntry{})
+// add stores a new entry for key, of hash h, which find found nowhere. On
+// its way it may take the slot of an expired entry of another key, or
+// grow the table.
+func (sh *memShard) add(key string, h uint64, st memState, fp string, now int64) {
+	if len(key) > inlineKey || len(fp) > inlineFP {
+		// Copy the key: the caller's string may share memory with a
+		// request body, which would otherwise stay alive with the entry.
+		sh.long[h] = append(sh.long[h], longEntry{memState: st, key: string([]byte(key)), fp: fp})
+		sh.nlong++
+		return
+	}
+	t := &sh.ids
+	tag := tagOf(h)
+	i := -1
+	if len(t.slots) > 0 {
+		j := t.home(tag)
+		for ; t.slots[j].tag != 0; j = t.next(j) {
+			if i < 0 && t.slots[j].exp <= now {
+				i = j // expired: taken over, which drops its entry
 			}
-			sh.idx[r.h] = at
 		}
-		if e := &sh.slab[at]; !ok || e.exp <= now {
-			*e = memEntry{memState: st, h: r.h, used: true, klen: uint8(len(r.key)), flen: uint8(len(fp))}
-			copy(e.key[:], r.key)
-			copy(e.fp[:], fp)
-			return
+		if i < 0 && t.fits() {
+			i = j
 		}
 	}
-	// Copy the key: the caller's string may share memory with a request
-	// body, which would otherwise stay alive with the entry.
-	sh.long[r.h] = append(sh.long[r.h], longEntry{memState: st, key: string([]byte(r.key)), fp: fp})
-	sh.nlong++
+	if i < 0 {
+		t.grow(sh.maxSlots())
+		i = t.home(tag)
+		for t.slots[i].tag != 0 {
+			i = t.next(i)
+		}
+	}
+	if t.slots[i].tag == 0 {
+		t.n++
+	}
+	t.slots[i] = memSlot{tag: tag, exp: st.exp}
+	e := &t.ents[i]
+	*e = memEntry{tok: st.tok, done: st.done, klen: uint8(len(key)), flen: uint8(len(fp))}
+	copy(e.key[:], key)
+	copy(e.fp[:], fp)
 }
+
+// addReplay records replay key hash rh until exp, in a slot of its own or
+// that of an expired one.
+func (sh *memShard) addReplay(rh uint64, exp, now int64) {
+	t := &sh.replays
+	tag := tagOf(rh)
+	i := -1
+	if len(t.slots) > 0 {
+		j := t.home(tag)
+		for ; t.slots[j].tag != 0; j = t.next(j) {
+			if t.slots[j].tag == tag || i < 0 && t.slots[j].exp <= now {
+				i = j
+				if t.slots[j].tag == tag {
+					break
+				}
+			}
+		}
+		if i < 0 && t.fits() {
+			i = j
+		}
+	}
+	if i < 0 {
+		t.grow(sh.maxSlots())
+		i = t.home(tag)
+		for t.slots[i].tag != 0 {
+			i = t.next(i)
+		}
+	}
+	if t.slots[i].tag == 0 {
+		t.n++
+	}
+	t.slots[i] = memSlot{tag: tag, exp: exp}
+}
+
+// maxSlots is the most slots a table of the shard grows to: room for
+// limit entries at a load of 3/4.
+func (sh *memShard) maxSlots() int { return sh.limit + (sh.limit+2)/3 + 1 }
 
 // remove deletes the entry r found.
 func (sh *memShard) remove(r memRef) {
-	if r.i == inIDs {
-		sh.removeAt(r.h, r.at)
+	if r.where == inIDs {
+		sh.ids.del(r.i)
 		return
 	}
 	sh.removeLong(r.h, r.i)
 }
 
-func (sh *memShard) removeAt(h uint64, at uint32) {
-	sh.removed++
-	delete(sh.idx, h)
-	sh.slab[at] = memEntry{}
-	sh.free = append(sh.free, at)
-}
-
 func (sh *memShard) removeLong(h uint64, i int) {
-	sh.removed++
 	c := sh.long[h]
 	last := len(c) - 1
 	c[i] = c[last]
@@ -188,11 +375,12 @@ func (sh *memShard) removeLong(h uint64, i int) {
 }
 
 // size returns the number of entries held.
-func (sh *memShard) size() int { return len(sh.idx) + sh.nlong + len(sh.replays) }
+func (sh *memShard) size() int { return sh.ids.n + sh.nlong + sh.replays.n }
 
 // doneItem records one completion, in completion order, for eviction. It
-// is stale when its key has since expired, been evicted or been claimed
-// again: the entry at its hash is then not done or has another expiry.
+// is stale when its key has since expired or been evicted: no done entry of
+// its hash has its expiry then. (A completed key is neither released nor
+// completed again, and is claimed again only once expired.)
 type doneItem struct {
 	h   uint64
 	exp int64
@@ -205,7 +393,7 @@ const minSweep = 256
 // on it. An expired entry is dropped on the way.
 func (sh *memShard) owned(key string, h, tok uint64, now int64) (memRef, bool) {
 	r := sh.find(key, h)
-	if r.i == absent {
+	if r.where == absent {
 		return r, false
 	}
 	if r.st.exp <= now {
@@ -219,7 +407,7 @@ func (sh *memShard) owned(key string, h, tok uint64, now int64) (memRef, bool) {
 // needed. It drops expired entries when the shard is full, or has doubled
 // since the last sweep, and some entry may have expired: sweeps cost time
 // linear in the shard's size but come at most once per doubling, and keep
-// the maps near the size of their live contents. When the shard is still
+// the tables near the size of their live contents. When the shard is still
 // full it evicts the oldest completed key, counting it in evicted.
 func (sh *memShard) room(now int64, evicted *atomic.Uint64) bool {
 	n := sh.size()
@@ -237,30 +425,6 @@ func (sh *memShard) room(now int64, evicted *atomic.Uint64) bool {
 	return false
 }
 
-// live reports whether it still stands for a completed entry, and deletes
-// that entry if del is set.
-func (sh *memShard) live(it doneItem, del bool) bool {
-	if at, ok := sh.idx[it.h]; ok {
-		if e := &sh.slab[at]; e.done && e.exp == it.exp {
-			if del {
-				sh.removeAt(it.h, at)
-			}
-			return true
-		}
-	}
-	if sh.nlong > 0 {
-		for i, le := range sh.long[it.h] {
-			if le.done && le.exp == it.exp {
-				if del {
-					sh.removeLong(it.h, i)
-				}
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // evictDone deletes the earliest completed key still held, and reports
 // whether there was one.
 func (sh *memShard) evictDone() bool {
@@ -268,12 +432,35 @@ func (sh *memShard) evictDone() bool {
 		it := sh.doneQ[sh.doneAt]
 		sh.doneQ[sh.doneAt] = doneItem{}
 		sh.doneAt++
-		if sh.live(it, true) {
+		if sh.dropDone(it) {
 			sh.compactDone()
 			return true
 		}
 	}
 	sh.doneQ, sh.doneAt = sh.doneQ[:0], 0
+	return false
+}
+
+// dropDone deletes the completed entry it stands for, and reports whether
+// there was one.
+func (sh *memShard) dropDone(it doneItem) bool {
+	if t := &sh.ids; t.n > 0 {
+		tag := tagOf(it.h)
+		for i := t.home(tag); t.slots[i].tag != 0; i = t.next(i) {
+			if sl := t.slots[i]; sl.tag == tag && sl.exp == it.exp && t.ents[i].done {
+				t.del(i)
+				return true
+			}
+		}
+	}
+	if sh.nlong > 0 {
+		for i, le := range sh.long[it.h] {
+			if le.done && le.exp == it.exp {
+				sh.removeLong(it.h, i)
+				return true
+			}
+		}
+	}
 	return false
 }
 
@@ -286,19 +473,12 @@ func (sh *memShard) compactDone() {
 	}
 }
 
-// sweep drops expired entries and stale queue items, and returns how many
+// sweep drops expired entries and queue items, and returns how many
 // entries remain.
 func (sh *memShard) sweep(now int64) int {
 	sh.minExp = math.MaxInt64
-	for i := range sh.slab {
-		if e := &sh.slab[i]; e.used {
-			if e.exp <= now {
-				sh.removeAt(e.h, uint32(i))
-			} else {
-				sh.noteExp(e.exp)
-			}
-		}
-	}
+	sh.ids.sweep(now, sh.noteExp)
+	sh.replays.sweep(now, sh.noteExp)
 	for h, c := range sh.long {
 		for i := len(c) - 1; i >= 0; i-- {
 			if c[i].exp <= now {
@@ -309,35 +489,31 @@ func (sh *memShard) sweep(now int64) int {
 			}
 		}
 	}
-	for k, exp := range sh.replays {
-		if exp <= now {
-			delete(sh.replays, k)
-		} else {
-			sh.noteExp(exp)
-		}
-	}
-	sh.pruneDone()
+	sh.pruneDone(now)
 	return sh.size()
 }
 
-// noteDone queues a completed key for eviction. When stale items make up
-// most of the queue (keys completed again after expiring, without a sweep),
-// it drops them, so the queue stays proportional to the keys held.
-func (sh *memShard) noteDone(h uint64, exp int64) {
+// noteDone queues a completed key for eviction. When expired items make up
+// most of the queue (keys completed again after expiring, without a
+// sweep), it drops them, so the queue stays proportional to the keys held.
+func (sh *memShard) noteDone(h uint64, exp, now int64) {
 	sh.doneQ = append(sh.doneQ, doneItem{h: h, exp: exp})
-	if len(sh.doneQ)-sh.doneAt > 2*(len(sh.idx)+sh.nlong)+minSweep {
-		sh.pruneDone()
+	if len(sh.doneQ)-sh.doneAt > 2*(sh.ids.n+sh.nlong)+minSweep {
+		sh.pruneDone(now)
 	}
 }
 
-// pruneDone drops the stale items of the queue, keeping the order.
-func (sh *memShard) pruneDone() {
+// pruneDone drops the queue items expired at now, keeping the order,
+// without looking their entries up: an item that has not expired stands
+// for an entry still held, since eviction removes its item as it goes.
+func (sh *memShard) pruneDone(now int64) {
 	live := sh.doneQ[:0]
 	for _, it := range sh.doneQ[sh.doneAt:] {
-		if sh.live(it, false) {
+		if it.exp > now {
 			live = append(live, it)
 		}
 	}
+	clear(sh.doneQ[len(live):])
 	sh.doneQ, sh.doneAt = live, 0
 }
 

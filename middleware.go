@@ -74,7 +74,10 @@ type MiddlewareOptions struct {
 
 	// TypeFields name the top-level fields of the JSON body that hold the
 	// event type, in order of preference, when the authenticator gives no
-	// type. Default: "event" (the reference format), then "type".
+	// type. The body is scanned for it once, when the type is first read:
+	// by [EventFromContext] (a [Mux]'s included), OnOutcome or Logger; a
+	// handler that never reads it does not pay for the scan.
+	// Default: "event" (the reference format), then "type".
 	TypeFields []string
 
 	// RejectFingerprintMismatch answers 422 {"error":"fingerprint_mismatch"}

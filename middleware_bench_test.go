@@ -155,7 +155,9 @@ func benchPayload(b *testing.B, shape string, size int) []byte {
 // receiver can do) and the same no-op handler behind the full Middleware:
 // MemoryStore, replay guard and dedupe by id. Each request is built with
 // httptest.NewRequest and answered into an httptest.ResponseRecorder, as a
-// user would measure it; compare with
+// user would measure it. A third handler, middleware-type, reads the event
+// type as a Mux does, which makes the middleware scan the body for it;
+// compare with
 //
 //	benchstat -col /handler
 //
@@ -185,17 +187,29 @@ func BenchmarkMiddlewareVsHandwritten(b *testing.B) {
 		}
 		ok(w, r)
 	})
+	// The middleware finds the event type in the body only when asked;
+	// middleware-type is a handler that asks, as a Mux does.
+	readsType := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ev, _ := webhook.EventFromContext(r.Context()); ev.Type == "" {
+			b.Fatal("no event type")
+		}
+		ok(w, r)
+	})
 	for _, shape := range []string{"stripe", "envelope"} {
 		for _, size := range []int{256, 4 << 10} {
 			body := benchPayload(b, shape, size)
-			for _, handler := range []string{"handwritten", "middleware"} {
+			for _, handler := range []string{"handwritten", "middleware", "middleware-type"} {
 				name := "payload=" + shape + "/size=" + strconv.Itoa(size) + "/handler=" + handler
 				b.Run(name, func(b *testing.B) {
 					var h http.Handler = handwritten
-					if handler == "middleware" {
+					if handler != "handwritten" {
+						next := http.HandlerFunc(ok)
+						if handler == "middleware-type" {
+							next = readsType
+						}
 						h = webhook.Middleware(verifier, &webhook.MiddlewareOptions{
 							DoneTTL: 10 * time.Millisecond, ReplayWindow: 10 * time.Millisecond,
-						})(http.HandlerFunc(ok))
+						})(next)
 					}
 					// A ring of signatures and ids, far longer than the
 					// TTLs, keeps every request new without a b.N-sized

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/signedhooks/webhook/internal/jsonfield"
@@ -50,8 +51,12 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if m.idField != nil {
 		ev.ID, _ = jsonfield.Find(body, m.idField)
 	}
+	st.ctx = servedContext{eventContext: eventContext{Context: ctx, ev: ev}}
 	if ev.Type == "" {
-		ev.Type, _ = jsonfield.Find(body, m.typeFields)
+		// Found in the body when first asked for: scanning a body whose
+		// type comes last costs more than its HMAC, and a handler that
+		// never looks (nor a Mux, logger or hook) need not pay for it.
+		st.ctx.typeFields = m.typeFields
 	}
 	var fp string
 	if ev.ID != "" { // without a key there is no claim to store it with
@@ -66,19 +71,18 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ReplayKey: a.Fingerprint, ReplayTTL: window,
 	})
 	if err == nil && res.Status != Claimed {
-		m.duplicate(ctx, w, r, &o, res, fp, ev, start)
+		m.duplicate(ctx, w, r, &o, res, fp, st, start)
 		return
 	}
 	if err != nil {
 		o.Kind, o.Status, o.Err = OutcomeStoreError, http.StatusServiceUnavailable, err
 		m.failRetry(w, r, o.Status, errStoreUnavailable, storeRetryAfter)
-		m.emit(ctx, &o, ev, start)
+		m.emitServed(ctx, &o, st, start)
 		return
 	}
 
 	sw := &st.sw
 	sw.ResponseWriter = w
-	st.ctx = eventContext{Context: ctx, ev: ev}
 	st.detached = detachedContext{parent: ctx}
 	dctx := &st.detached
 	if res.Token != "" {
@@ -98,7 +102,7 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				o.Err = errors.Join(ErrHandlerPanic, err)
 			}
 		}
-		m.emit(ctx, &o, ev, start)
+		m.emitServed(ctx, &o, st, start)
 	}()
 	g.next.ServeHTTP(sw, r.WithContext(&st.ctx))
 	done = true
@@ -131,7 +135,16 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			o.Err = m.store.Release(dctx, ev.ID, res.Token)
 		}
 	}
-	m.emit(ctx, &o, ev, start)
+	m.emitServed(ctx, &o, st, start)
+}
+
+// emitServed reports o for a verified request, with its event's type found
+// first when the hook or the logger will read it.
+func (m *middleware) emitServed(ctx context.Context, o *Outcome, st *served, start time.Time) {
+	if m.onOutcome != nil || m.logger != nil {
+		st.ctx.findType()
+	}
+	m.emit(ctx, o, &st.ev, start)
 }
 
 // reject answers a request whose body could not be read or whose signature
@@ -145,7 +158,7 @@ func (m *middleware) reject(ctx context.Context, w http.ResponseWriter, r *http.
 
 // duplicate answers a request whose claim found the signature replayed or
 // the id in flight or done.
-func (m *middleware) duplicate(ctx context.Context, w http.ResponseWriter, r *http.Request, o *Outcome, res ClaimResult, fp string, ev *Event, start time.Time) {
+func (m *middleware) duplicate(ctx context.Context, w http.ResponseWriter, r *http.Request, o *Outcome, res ClaimResult, fp string, st *served, start time.Time) {
 	o.FingerprintMismatch = res.Status != Replayed && res.Fingerprint != "" && res.Fingerprint != fp
 	switch {
 	case res.Status == Replayed:
@@ -164,7 +177,7 @@ func (m *middleware) duplicate(ctx context.Context, w http.ResponseWriter, r *ht
 		o.Kind, o.Status = OutcomeStoreError, http.StatusServiceUnavailable
 		m.failRetry(w, r, o.Status, errStoreUnavailable, storeRetryAfter)
 	}
-	m.emit(ctx, o, ev, start)
+	m.emitServed(ctx, o, st, start)
 }
 
 // served is the per-request state of a claimed delivery, in one allocation.
@@ -172,9 +185,40 @@ type served struct {
 	body     replayBody // r.Body for the next handler
 	ev       Event
 	sw       statusWriter
-	ctx      eventContext    // the next handler's context
+	ctx      servedContext   // the next handler's context
 	detached detachedContext // for marking done or releasing
 	lease    lease           // keeps the claim alive while next runs
+}
+
+// servedContext is the next handler's context: an [eventContext] whose
+// event type, when it comes from the body, is found on first use, by
+// [EventFromContext] (a [Mux]'s included) or for the outcome, at most once
+// and safely from any goroutine. The type found is the same as if it were
+// found at once: the payload does not change.
+type servedContext struct {
+	eventContext
+	once       sync.Once
+	typeFields []string // nil: ev.Type is final
+}
+
+// Value returns the event, its type found, for eventKey, and otherwise
+// what the eventContext returns.
+func (c *servedContext) Value(key any) any {
+	if key == (eventKey{}) {
+		c.findType()
+	}
+	return c.eventContext.Value(key)
+}
+
+// findType sets the event's type from the body, once.
+func (c *servedContext) findType() {
+	if c.typeFields != nil {
+		c.once.Do(c.findTypeNow)
+	}
+}
+
+func (c *servedContext) findTypeNow() {
+	c.ev.Type, _ = jsonfield.Find(c.ev.Payload, c.typeFields)
 }
 
 // statusWriter records the status the next handler sends.

@@ -115,6 +115,8 @@ func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[deliveryA
 	if err != nil {
 		o.rt.opts.Logger.Error("durable: recording attempt", "message_id", job.Args.ID, "error", err)
 	}
+	o.rt.opts.Hooks.attempted(ctx, AttemptInfo{Queue: QueueOutbox, JobID: job.ID, MessageID: a.MessageID, EventType: job.Args.Type,
+		Number: run, StatusCode: rep.StatusCode, Latency: rep.Latency, Class: rep.Class, Outcome: a.Outcome, Err: rep.Err})
 	switch {
 	case stopping:
 		return ctx.Err()

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"net/http"
 	"net/netip"
 	"time"
 
@@ -27,9 +28,14 @@ type EndpointsOptions struct {
 	// Retry decides whether and when a failed delivery is retried, with
 	// the meaning it has in [webhook.Sender.Send] (a Retry-After honoured up
 	// to the policy's longest wait); when it gives up, the delivery is kept
-	// as a dead letter. Default: 8 attempts with waits of up to 5 s, 10 s,
-	// ... an hour, webhook.Backoff{InitialDelay: 5 * time.Second, MaxDelay:
-	// time.Hour}.
+	// as a dead letter. The waits of an open circuit breaker (see
+	// BreakerThreshold) spend no attempt. Default: 8 attempts over
+	// 27 h 35 min, the first at once and the others after
+	//
+	//	webhook.Schedule{5 * time.Second, 5 * time.Minute, 30 * time.Minute,
+	//		2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+	//
+	// with a Retry-After honoured up to 10 hours.
 	Retry webhook.RetryPolicy
 
 	// AttemptTimeout bounds one request. Default: 30 s.
@@ -53,14 +59,47 @@ type EndpointsOptions struct {
 	RotationGrace time.Duration
 
 	// DisableAfter is how long an endpoint may fail continuously (every
-	// attempt since the first failure failed) before it is disabled.
+	// attempt since the first failure failed) before it is disabled. Keep
+	// it above the horizon of Retry, so that a message to an endpoint that
+	// fails now and then is given up before its endpoint is; an endpoint
+	// whose breaker stays open keeps its deliveries waiting until then,
+	// and [Endpoints.Recover] re-enqueues them once it is enabled again.
 	// Default: 5 days.
 	DisableAfter time.Duration
 
-	// OnDisable, if set, is called once when an endpoint is disabled for
-	// failing, so the provider can tell its customer. It runs on the
+	// OnDisable, if set, is called once when a delivery disables an
+	// endpoint, so the provider can tell its customer why: its
+	// DisabledReason is "failing" (failing for DisableAfter) or "gone"
+	// (it answered 410 Gone, which disables it at once). It runs on the
 	// delivery worker and must be quick.
 	OnDisable func(ctx context.Context, e Endpoint)
+
+	// BreakerThreshold is how many consecutive failed attempts to an
+	// endpoint, of the kind that is retried ([webhook.ClassRetry]), open
+	// its circuit breaker ([Breaker]): its deliveries then wait without
+	// spending attempts, one probe goes after each cooldown, and a probe
+	// that the endpoint answers lets the rest through. Default: 5. A
+	// negative value turns the breaker off.
+	BreakerThreshold int
+
+	// BreakerCooldown is the wait before the first probe after the
+	// breaker opens; it doubles after each failed probe, up to
+	// BreakerMaxCooldown. Default: 1 minute.
+	BreakerCooldown time.Duration
+
+	// BreakerMaxCooldown caps the wait between probes. Default: 1 hour.
+	BreakerMaxCooldown time.Duration
+
+	// OnBreaker, if set, is called when a delivery opens, reopens or
+	// closes an endpoint's breaker, with the endpoint and its new state in
+	// Breaker. It runs on the delivery worker and must be quick.
+	OnBreaker func(ctx context.Context, e Endpoint)
+
+	// WrapTransport, if set, wraps the transport of every endpoint's
+	// Sender, as [webhook.SenderOptions.WrapTransport] does: for tracing
+	// (each delivery is a [webhook.Sender.Attempt], whose context holds
+	// the job run's). The network guard stays in force below it.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 
 	// InsecureAllowPrivateNetworks turns off the guard against
 	// server-side request forgery: endpoint URLs may then name loopback
@@ -113,6 +152,9 @@ type Endpoints[TTx any] struct {
 	db      runner
 	senders *senderCache
 	opts    EndpointsOptions
+	// parkHook, set by tests before Start, sees every wait of an open
+	// breaker and returns the real one: tests move Now, not River's clock.
+	parkHook func(jobID int64, d time.Duration) time.Duration
 }
 
 // NewEndpoints returns an Endpoints on rt, whose backend must have been
@@ -129,13 +171,16 @@ func NewEndpoints[TTx any](rt *Runtime[TTx], opts *EndpointsOptions) (*Endpoints
 	}
 	o.MaxWorkers = cmp.Or(o.MaxWorkers, 100)
 	if o.Retry == nil {
-		o.Retry = defaultDeliveryRetry
+		o.Retry = defaultEndpointRetry
 	}
 	o.AttemptTimeout = cmp.Or(o.AttemptTimeout, 30*time.Second)
 	o.MaxPayloadBytes = cmp.Or(o.MaxPayloadBytes, 1<<20)
 	o.MaxEndpointsPerApplication = cmp.Or(o.MaxEndpointsPerApplication, 1000)
 	o.RotationGrace = cmp.Or(o.RotationGrace, 24*time.Hour)
 	o.DisableAfter = cmp.Or(o.DisableAfter, 5*24*time.Hour)
+	o.BreakerThreshold = cmp.Or(o.BreakerThreshold, 5)
+	o.BreakerCooldown = cmp.Or(o.BreakerCooldown, time.Minute)
+	o.BreakerMaxCooldown = max(cmp.Or(o.BreakerMaxCooldown, time.Hour), o.BreakerCooldown)
 	o.AllowNetworks = append([]netip.Prefix(nil), o.AllowNetworks...)
 	if o.Now == nil {
 		o.Now = time.Now

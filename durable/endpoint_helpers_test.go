@@ -47,6 +47,7 @@ type endpointsAPI interface {
 	Recover(ctx context.Context, appID, endpointID string, since time.Time) (int, error)
 	PurgeMessages(ctx context.Context, before time.Time) (int64, error)
 	Handler(opts *durable.APIOptions) http.Handler
+	setParkHook(hook func(jobID int64, d time.Duration) time.Duration)
 }
 
 // epEnv is one freshly migrated database with an Endpoints over it.

@@ -97,5 +97,19 @@ func endpointSchema(d dialect) []string {
 		`CREATE INDEX IF NOT EXISTS webhook_endpoint_attempt_endpoint ON webhook_endpoint_attempt (endpoint_id, id)`,
 		`CREATE INDEX IF NOT EXISTS webhook_endpoint_attempt_message ON webhook_endpoint_attempt (app_id, message_id, id)`,
 		`CREATE INDEX IF NOT EXISTS webhook_endpoint_attempt_at ON webhook_endpoint_attempt (attempted_at_us)`,
+
+		// The circuit breakers (endpoint_breaker.go): one row per endpoint
+		// that has failed since it last delivered, none for a healthy one.
+		// A table of its own, so a database of an earlier release gains it
+		// with CREATE TABLE IF NOT EXISTS and no ALTER; the columns are
+		// prefixed because [loadEndpoint] joins it USING (endpoint_id).
+		`CREATE TABLE IF NOT EXISTS webhook_endpoint_breaker (
+	endpoint_id TEXT PRIMARY KEY,
+	breaker_state TEXT NOT NULL,
+	breaker_failures INTEGER NOT NULL,
+	breaker_opens INTEGER NOT NULL,
+	breaker_opened_us BIGINT NOT NULL,
+	breaker_probe_us BIGINT NOT NULL
+)`,
 	}
 }

@@ -72,6 +72,7 @@ func (c *senderCache) get(ep *Endpoint, secrets []storedSecret) (*webhook.Sender
 		AllowNetworks:        c.opts.AllowNetworks,
 		MaxResponseBytes:     512,
 		Now:                  c.opts.Now,
+		WrapTransport:        c.opts.WrapTransport,
 	})
 	if err != nil {
 		return nil, err

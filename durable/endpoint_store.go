@@ -68,16 +68,18 @@ func insertPatterns(ctx context.Context, r runner, appID, id string, patterns []
 }
 
 const endpointColumns = `endpoint_id, app_id, url, description, enabled, filter, rate, burst, headers, version,
-	failing_since_us, disabled_reason, created_us, updated_us`
+	failing_since_us, disabled_reason, created_us, updated_us, ` + breakerColumns
 
 func scanEndpoint(r rows, ep *Endpoint) error {
 	var enabled int
 	var flt, hdr string
 	var failing, created, updated int64
-	if err := r.Scan(&ep.ID, &ep.ApplicationID, &ep.URL, &ep.Description, &enabled, &flt, &ep.RateLimit, &ep.Burst,
-		&hdr, &ep.version, &failing, &ep.DisabledReason, &created, &updated); err != nil {
+	var br breakerRow
+	if err := r.Scan(append([]any{&ep.ID, &ep.ApplicationID, &ep.URL, &ep.Description, &enabled, &flt, &ep.RateLimit, &ep.Burst,
+		&hdr, &ep.version, &failing, &ep.DisabledReason, &created, &updated}, br.dest()...)...); err != nil {
 		return err
 	}
+	ep.Breaker = br.breaker()
 	ep.Enabled = enabled == 1
 	var ps []string
 	_ = json.Unmarshal([]byte(flt), &ps)
@@ -123,7 +125,7 @@ func loadEndpoint(ctx context.Context, r runner, endpointID string) (Endpoint, e
 	}
 	var ep Endpoint
 	found := false
-	err := queryEach(ctx, r, `SELECT `+endpointColumns+` FROM webhook_endpoint WHERE endpoint_id = ?`, []any{endpointID},
+	err := queryEach(ctx, r, `SELECT `+endpointColumns+` FROM `+endpointFrom+` WHERE endpoint_id = ?`, []any{endpointID},
 		func(r rows) error { found = true; return scanEndpoint(r, &ep) })
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("durable: get endpoint: %w", err)
@@ -141,7 +143,7 @@ func (e *Endpoints[TTx]) ListEndpoints(ctx context.Context, appID string) ([]End
 		return nil, err
 	}
 	out := []Endpoint{}
-	err := queryEach(ctx, e.db, `SELECT `+endpointColumns+` FROM webhook_endpoint WHERE app_id = ? ORDER BY created_us, endpoint_id`,
+	err := queryEach(ctx, e.db, `SELECT `+endpointColumns+` FROM `+endpointFrom+` WHERE app_id = ? ORDER BY created_us, endpoint_id`,
 		[]any{appID}, func(r rows) error {
 			var ep Endpoint
 			err := scanEndpoint(r, &ep)
@@ -211,9 +213,9 @@ func (e *Endpoints[TTx]) lockEndpoint(ctx context.Context, r runner, appID, endp
 	if !validText(endpointID) {
 		return Endpoint{}, ErrUnknownEndpoint
 	}
-	q := `SELECT ` + endpointColumns + ` FROM webhook_endpoint WHERE endpoint_id = ? AND app_id = ?`
+	q := `SELECT ` + endpointColumns + ` FROM ` + endpointFrom + ` WHERE endpoint_id = ? AND app_id = ?`
 	if e.rt.backend.dialect() == dialectPostgres {
-		q += ` FOR UPDATE`
+		q += ` FOR UPDATE OF webhook_endpoint` // the breaker's row, outer-joined, is not the update's
 	}
 	var ep Endpoint
 	found := false
@@ -267,6 +269,9 @@ func (e *Endpoints[TTx]) DeleteEndpoint(ctx context.Context, appID, endpointID s
 		if _, err := r.exec(ctx, `DELETE FROM webhook_subscription WHERE endpoint_id = ?`, endpointID); err != nil {
 			return err
 		}
+		if _, err := r.exec(ctx, `DELETE FROM webhook_endpoint_breaker WHERE endpoint_id = ?`, endpointID); err != nil {
+			return err
+		}
 		_, err = r.exec(ctx, `DELETE FROM webhook_endpoint_secret WHERE endpoint_id = ?`, endpointID)
 		return err
 	})
@@ -274,10 +279,10 @@ func (e *Endpoints[TTx]) DeleteEndpoint(ctx context.Context, appID, endpointID s
 }
 
 // EnableEndpoint enables an endpoint (after a manual or automatic
-// disable) and forgets its failures. DisableEndpoint disables it: its
-// deliveries are cancelled when their turn comes, and [Endpoints.Recover]
-// re-enqueues them once it is enabled again. Both return
-// [ErrUnknownEndpoint] for an unknown endpoint.
+// disable) and forgets its failures, closing its circuit breaker.
+// DisableEndpoint disables it: its deliveries are cancelled when their
+// turn comes, and [Endpoints.Recover] re-enqueues them once it is enabled
+// again. Both return [ErrUnknownEndpoint] for an unknown endpoint.
 func (e *Endpoints[TTx]) EnableEndpoint(ctx context.Context, appID, endpointID string) (Endpoint, error) {
 	return e.setEnabled(ctx, appID, endpointID, true)
 }
@@ -293,6 +298,11 @@ func (e *Endpoints[TTx]) setEnabled(ctx context.Context, appID, endpointID strin
 		boolInt(on), reasonFor(!on), e.opts.Now().UnixMicro(), endpointID, appID)
 	if err != nil || n == 0 {
 		return Endpoint{}, wrapStore("enable endpoint", orErr(err, ErrUnknownEndpoint))
+	}
+	if on { // forget its failures: close its breaker too
+		if _, err := e.db.exec(ctx, `DELETE FROM webhook_endpoint_breaker WHERE endpoint_id = ?`, endpointID); err != nil {
+			return Endpoint{}, wrapStore("enable endpoint", err)
+		}
 	}
 	return e.GetEndpoint(ctx, appID, endpointID)
 }

@@ -25,7 +25,9 @@ type Endpoint struct {
 	RateLimit     float64           `json:"rate_limit"` // attempts per second; 0: no limit
 	Burst         int               `json:"burst"`
 	Headers       map[string]string `json:"headers"`
-	// DisabledReason is "manual" or "failing" while disabled.
+	// DisabledReason says why it is disabled: "manual" (by the API),
+	// "failing" (failing for [EndpointsOptions.DisableAfter]) or "gone"
+	// (it answered 410 Gone); empty while enabled.
 	DisabledReason string `json:"disabled_reason,omitempty"`
 	// FailingSince is the first failure of the current run of failures.
 	FailingSince *time.Time `json:"failing_since,omitempty"`
@@ -36,6 +38,8 @@ type Endpoint struct {
 	Secrets   []SecretInfo `json:"secrets,omitempty"`
 	CreatedAt time.Time    `json:"created_at"`
 	UpdatedAt time.Time    `json:"updated_at"`
+	// Breaker is the state of its circuit breaker; see [Breaker].
+	Breaker Breaker `json:"breaker"`
 
 	version int64
 }

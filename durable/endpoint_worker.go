@@ -50,6 +50,13 @@ func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointA
 	if !ep.Enabled {
 		return river.JobCancel(errors.New("durable: endpoint disabled"))
 	}
+	wait, err := e.admitBreaker(ctx, &ep)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return e.park(ctx, job, wait) // an open breaker: no attempt spent
+	}
 	msg, err := loadMessage(ctx, e.db, args.AppID, args.MessageID)
 	if errors.Is(err, ErrUnknownMessage) {
 		return river.JobCancel(errors.New("durable: message deleted"))
@@ -66,8 +73,9 @@ func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointA
 		return river.JobCancel(err)
 	}
 	// Versions before one retry policy snoozed on Retry-After, which River
-	// counts apart: a run's number counts those runs too.
-	run := job.Attempt + int(gjson.GetBytes(job.Metadata, "snoozes").Int())
+	// counts apart: a run's number counts those runs too, but not the runs
+	// an open breaker parked.
+	run := job.Attempt + int(gjson.GetBytes(job.Metadata, "snoozes").Int()) - parkedRuns(job.Metadata)
 	// The stored payload is the event's data: the Sender wraps it in the
 	// envelope with the id and the type, so the receiver gets all three in
 	// the signed bytes. Publish checked that the payload is JSON.
@@ -92,10 +100,13 @@ func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointA
 	if err := e.recordAttempt(rctx, args.AppID, job.ID, &rec); err != nil {
 		e.rt.opts.Logger.Error("durable: recording attempt", "message_id", msg.ID, "endpoint_id", ep.ID, "error", err)
 	}
+	e.rt.opts.Hooks.attempted(ctx, AttemptInfo{Queue: QueueEndpoints, JobID: job.ID, MessageID: msg.ID, EventType: msg.EventType,
+		EndpointID: ep.ID, AppID: args.AppID, Number: a.Number, StatusCode: a.StatusCode, Latency: a.Latency, Class: a.Class,
+		Outcome: rec.Outcome, Err: a.Err})
 	if aborted {
 		return ctx.Err()
 	}
-	disabled, err := e.judgeHealth(rctx, &ep, a.Class == webhook.ClassDelivered)
+	disabled, err := e.judgeHealth(rctx, &ep, a.Class)
 	if err != nil {
 		e.rt.opts.Logger.Error("durable: endpoint health", "endpoint_id", ep.ID, "error", err)
 	}
@@ -103,7 +114,7 @@ func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointA
 	case a.Class == webhook.ClassDelivered:
 		return nil
 	case disabled:
-		return river.JobCancel(errors.New("durable: endpoint disabled for failing: " + rec.Error))
+		return river.JobCancel(errors.New("durable: endpoint disabled (" + ep.DisabledReason + "): " + rec.Error))
 	case a.Class != webhook.ClassRetry:
 		return river.JobCancel(errors.New(rec.Error))
 	}
@@ -111,11 +122,20 @@ func (w *endpointWorker[TTx]) Work(ctx context.Context, job *river.Job[endpointA
 	return errors.New(rec.Error)
 }
 
-// judgeHealth keeps the start of an endpoint's current run of failures and
-// disables the endpoint once the run is DisableAfter long. It reports
-// whether this call disabled it; the OnDisable hook is called then, once.
-func (e *Endpoints[TTx]) judgeHealth(ctx context.Context, ep *Endpoint, ok bool) (bool, error) {
+// judgeHealth judges an endpoint by the outcome of an attempt: it keeps
+// the start of its current run of failures and disables it once the run is
+// DisableAfter long ("failing"), or at once on a 410 ("gone"), and counts
+// the outcome in its circuit breaker. It reports whether this call disabled
+// it; the OnDisable hook is called then, once.
+func (e *Endpoints[TTx]) judgeHealth(ctx context.Context, ep *Endpoint, class webhook.Class) (bool, error) {
 	now := e.opts.Now()
+	if class == webhook.ClassGone {
+		return e.disable(ctx, ep, "gone", now)
+	}
+	if err := e.judgeBreaker(ctx, ep, class); err != nil {
+		return false, err
+	}
+	ok := class == webhook.ClassDelivered
 	switch {
 	case ok && ep.FailingSince == nil:
 		return false, nil
@@ -129,15 +149,20 @@ func (e *Endpoints[TTx]) judgeHealth(ctx context.Context, ep *Endpoint, ok bool)
 	case now.Sub(*ep.FailingSince) < e.opts.DisableAfter:
 		return false, nil
 	}
-	n, err := e.db.exec(ctx, `UPDATE webhook_endpoint SET enabled = 0, disabled_reason = 'failing', version = version + 1,
-	updated_us = ? WHERE endpoint_id = ? AND enabled = 1`, now.UnixMicro(), ep.ID)
+	return e.disable(ctx, ep, "failing", now)
+}
+
+// disable disables an endpoint for reason, unless it is disabled already,
+// and then tells the OnDisable hook.
+func (e *Endpoints[TTx]) disable(ctx context.Context, ep *Endpoint, reason string, now time.Time) (bool, error) {
+	n, err := e.db.exec(ctx, `UPDATE webhook_endpoint SET enabled = 0, disabled_reason = ?, version = version + 1,
+	updated_us = ? WHERE endpoint_id = ? AND enabled = 1`, reason, now.UnixMicro(), ep.ID)
 	if err != nil || n == 0 {
 		return false, err
 	}
+	ep.Enabled, ep.DisabledReason, ep.UpdatedAt = false, reason, now
 	if e.opts.OnDisable != nil {
-		d := *ep
-		d.Enabled, d.DisabledReason, d.UpdatedAt = false, "failing", now
-		e.opts.OnDisable(ctx, d)
+		e.opts.OnDisable(ctx, *ep)
 	}
 	return true, nil
 }

@@ -109,7 +109,12 @@ func postgresURL(t testing.TB) string {
 
 // newPostgresDB creates a database of its own for one test, so tests run
 // in parallel, and drops it afterwards.
-func newPostgresDB(t testing.TB) *testDB {
+func newPostgresDB(t testing.TB) *testDB { return newPostgresDBMigrated(t, true) }
+
+// newPostgresDBUnmigrated is an empty database of its own, for a dump.
+func newPostgresDBUnmigrated(t testing.TB) *testDB { return newPostgresDBMigrated(t, false) }
+
+func newPostgresDBMigrated(t testing.TB, migrate bool) *testDB {
 	base := postgresURL(t)
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, base)
@@ -126,7 +131,7 @@ func newPostgresDB(t testing.TB) *testDB {
 		_, _ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 		admin.Close(ctx)
 	})
-	db := openPostgresDB(t, cfg, true)
+	db := openPostgresDB(t, cfg, migrate)
 	db.pgURL = replaceDBName(base, name)
 	return db
 }

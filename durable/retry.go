@@ -71,9 +71,18 @@ func (r *retryAfters) take(jobID int64) time.Duration {
 // InitialDelay up to MaxDelay, which also caps a Retry-After, over 8
 // attempts.
 var (
-	// defaultDeliveryRetry is the outbox's and the endpoints' default: up
-	// to 5 s, 10 s, 20 s, ... an hour.
+	// defaultDeliveryRetry is the outbox's default: up to 5 s, 10 s,
+	// 20 s, ... an hour.
 	defaultDeliveryRetry = webhook.Backoff{InitialDelay: 5 * time.Second, MaxDelay: time.Hour}
 	// defaultInboxRetry is the inbox's default: up to 1 s, 2 s, ... 10 min.
 	defaultInboxRetry = webhook.Backoff{InitialDelay: time.Second, MaxDelay: 10 * time.Minute}
 )
+
+// defaultEndpointRetry is the endpoints' default: a first attempt at once,
+// then retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h, 8 attempts
+// over 27 h 35 min, the horizon customers know from the large webhook
+// providers, well inside the default DisableAfter (5 days). A Retry-After
+// is honoured up to 10 h. A Schedule has no jitter: the breaker, not
+// spreading, keeps a recovering endpoint from a wave of retries.
+var defaultEndpointRetry = webhook.Schedule{5 * time.Second, 5 * time.Minute, 30 * time.Minute,
+	2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}

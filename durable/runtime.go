@@ -63,6 +63,10 @@ type RuntimeOptions struct {
 
 	// Logger receives River's and this package's logs. Default: silent.
 	Logger *slog.Logger
+
+	// Hooks watch every enqueue, job run, delivery attempt and inbox run
+	// of this process, for tracing and metrics. Default: none.
+	Hooks Hooks
 }
 
 func (o RuntimeOptions) withDefaults() RuntimeOptions {
@@ -205,6 +209,7 @@ func (r *Runtime[TTx]) config() *river.Config {
 		ID:                          o.ID,
 		JobTimeout:                  o.JobTimeout,
 		Logger:                      o.Logger,
+		Middleware:                  r.middleware(),
 		MaxAttempts:                 attemptsOf(defaultDeliveryRetry),
 		Queues:                      queues,
 		RescueStuckJobsAfter:        rescue,

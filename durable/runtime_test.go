@@ -129,8 +129,8 @@ FROM pg_stat_activity WHERE datname = current_database() AND application_name = 
 
 // Two processes, each running an outbox, an inbox and endpoints on one
 // Runtime with the default ID, split the work of one PostgreSQL database:
-// every job is worked once, by one of exactly two client IDs, and each
-// process always by the same one.
+// every job is worked by one of exactly two client IDs (once, unless a run
+// timed out or was rescued), and each process always by the same one.
 func TestRuntimeTwoProcessesPostgres(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -148,10 +148,11 @@ func TestRuntimeTwoProcessesPostgres(t *testing.T) {
 	a.stop(t)
 	b.stop(t)
 
+	runs := jobRuns(t, db, "webhook_delivery")
 	ep.mu.Lock()
 	defer ep.mu.Unlock()
 	for id, r := range ep.received {
-		require.Equal(t, 1, r, "message %s delivered %d times", id, r)
+		requireRepeatedRun(t, id, r, runs[id])
 	}
 	assert.Positive(t, ep.byWorker["a"])
 	assert.Positive(t, ep.byWorker["b"])
@@ -159,17 +160,22 @@ func TestRuntimeTwoProcessesPostgres(t *testing.T) {
 	rows, err := db.pg.Query(ctx, `SELECT kind, args->>'id', attempted_by FROM river_job`)
 	require.NoError(t, err)
 	defer rows.Close()
-	ids := map[string]int{}                     // client ID -> jobs it worked
+	ids := map[string]int{}                     // client ID -> runs it made
 	idsOfWorker := map[string]map[string]bool{} // worker -> client IDs its deliveries carry
 	jobs := 0
 	for rows.Next() {
 		var kind, id string
 		var by []string
 		require.NoError(t, rows.Scan(&kind, &id, &by))
-		require.Len(t, by, 1, "job %s %s worked once", kind, id)
-		ids[by[0]]++
+		require.NotEmpty(t, by, "job %s %s worked", kind, id)
+		for _, c := range by {
+			ids[c]++
+		}
 		jobs++
-		if kind == "webhook_delivery" {
+		// A job run twice (timed out or rescued under load) may have been
+		// delivered by either process: only single runs say which ID a
+		// process works under.
+		if kind == "webhook_delivery" && len(by) == 1 {
 			w := ep.workerOf[id]
 			if idsOfWorker[w] == nil {
 				idsOfWorker[w] = map[string]bool{}
@@ -184,5 +190,5 @@ func TestRuntimeTwoProcessesPostgres(t *testing.T) {
 	assert.Len(t, idsOfWorker["a"], 1, "process a works under one ID")
 	assert.Len(t, idsOfWorker["b"], 1, "process b works under one ID")
 	assert.NotEqual(t, idsOfWorker["a"], idsOfWorker["b"])
-	t.Logf("jobs per client ID: %v; deliveries per process: %v", ids, ep.byWorker)
+	t.Logf("runs per client ID: %v; deliveries per process: %v", ids, ep.byWorker)
 }

@@ -9,7 +9,8 @@
 # (apt-get install postgresql; it runs the server as the postgres user, so
 # it needs root); otherwise set DATABASE_URL to a database you can write.
 # Without CI set, a test whose service is missing skips, and the summary
-# says so; with CI set it fails.
+# says so; with CI set it fails. The durable crash tests run at their short
+# scale unless WEBHOOK_LONG=1 (see the README's Development section).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,11 @@ if [ -z "${DATABASE_URL:-}" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 
 	source .ci/postgres.sh
 fi
 [ -n "${DATABASE_URL:-}" ] || echo "test.sh: DATABASE_URL is not set and no PostgreSQL could be started: the PostgreSQL tests will skip (fail under CI)"
+
+case "${WEBHOOK_LONG:-}" in
+"" | 0) echo "test.sh: crash tests at 1,000 messages; WEBHOOK_LONG=1 runs them at 10,000 (CI does, in a step of its own)" ;;
+*) echo "test.sh: WEBHOOK_LONG is set: crash tests at 10,000 messages" ;;
+esac
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

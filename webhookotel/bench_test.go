@@ -33,7 +33,8 @@ func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *discardWriter) WriteHeader(int)             {}
 
 // BenchmarkMiddleware compares webhook.Middleware ("impl=off") with
-// webhookotel.Middleware on no-op providers ("impl=noop"), for a 1 KiB message
+// webhookotel.Middleware on no-op providers ("impl=noop") and on the
+// global providers without an SDK ("impl=global"), for a 1 KiB message
 // with a new id and signature per request.
 func BenchmarkMiddleware(b *testing.B) {
 	signer, err := webhook.NewSigner(secret, nil)
@@ -57,6 +58,11 @@ func BenchmarkMiddleware(b *testing.B) {
 		}},
 		{"impl=noop", func(o *webhook.MiddlewareOptions) func(http.Handler) http.Handler {
 			return webhookotel.Middleware(verifier, o, noopOptions)
+		}},
+		// The global providers with no SDK set: their spans record
+		// nothing, but they are not skipped, since an SDK may be set later.
+		{"impl=global", func(o *webhook.MiddlewareOptions) func(http.Handler) http.Handler {
+			return webhookotel.Middleware(verifier, o, nil)
 		}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

@@ -35,6 +35,7 @@ func Middleware(auth webhook.Authenticator, opts *webhook.MiddlewareOptions, o *
 		tracer:     c.TracerProvider.Tracer(scope),
 		propagator: c.Propagator,
 		scheme:     attribute.String(string(keyScheme), c.Scheme),
+		idle:       idleTracing(c.TracerProvider, o == nil || o.TracerProvider == nil),
 	}
 	t.postOpts = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer),
 		trace.WithAttributes(semconv.HTTPRequestMethodPost, t.scheme)}
@@ -58,6 +59,14 @@ func Middleware(auth webhook.Authenticator, opts *webhook.MiddlewareOptions, o *
 	if opts != nil {
 		mo = *opts
 	}
+	if noopTracing(c.TracerProvider) && noopMetrics(c.MeterProvider) {
+		// Nothing would be recorded: leave the hook as it is, which
+		// spares the middleware timing and reporting every request.
+		inner := webhook.Middleware(auth, &mo)
+		return func(h http.Handler) http.Handler {
+			return &traced{c: t, next: inner(h)}
+		}
+	}
 	next := mo.OnOutcome
 	mo.OnOutcome = func(ctx context.Context, out webhook.Outcome) {
 		t.outcome(ctx, out)
@@ -77,6 +86,7 @@ type consumer struct {
 	propagator propagation.TextMapPropagator
 	scheme     attribute.KeyValue
 	postOpts   []trace.SpanStartOption // a POST without a route's span options
+	idle       func() bool             // reports that spans would record nothing: start none (nil: never)
 	deliveries metric.Int64Counter
 	duration   metric.Float64Histogram
 	byKind     [maxKind + 1]outcomeAttrs // index: webhook.OutcomeKind; 0 for unknown kinds
@@ -101,6 +111,16 @@ type traced struct {
 
 func (h *traced) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := h.c.propagator.Extract(r.Context(), headerCarrier(r.Header))
+	if h.c.idle != nil && h.c.idle() {
+		// A span that records nothing would only carry the sender's trace
+		// context, which ctx holds already: hand that on, for the
+		// handler's own spans.
+		if trace.SpanContextFromContext(ctx).IsValid() {
+			r = r.WithContext(ctx)
+		}
+		h.next.ServeHTTP(w, r)
+		return
+	}
 	var span trace.Span
 	if r.Method == http.MethodPost && r.Pattern == "" {
 		ctx, span = h.c.tracer.Start(ctx, http.MethodPost, h.c.postOpts...)

@@ -20,6 +20,15 @@
 // Both keep the hooks already set in the options (OnOutcome, OnAttempt,
 // WrapTransport) and call them too.
 //
+// The durable layer's outbox, endpoints and inbox are instrumented by the
+// module [github.com/signedhooks/webhook/webhookotel/durableotel], apart
+// from this one so that the middleware alone needs neither River nor Go
+// 1.26.
+//
+// With OpenTelemetry's no-op providers, and with the global providers as
+// long as no SDK is set, no span is started: the trace context of the
+// request (consumer) or of the caller (Sender) is still handed on.
+//
 // # Spans
 //
 // The consumer's span is a server span named "POST" (or "POST {route}" when

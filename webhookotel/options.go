@@ -1,10 +1,14 @@
 package webhookotel
 
 import (
+	"reflect"
+
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 )
 
 // scope is the instrumentation scope of the tracers and meters.
@@ -31,6 +35,40 @@ type Options struct {
 	// path of the Authenticator's type, such as "webhook",
 	// "standardwebhooks", "stripesig" or "githubsig".
 	Scheme string
+}
+
+// noopTracing reports whether tp is OpenTelemetry's no-op tracer
+// provider, whose spans never record and carry only their parent's
+// context: the instrumentation then starts none.
+func noopTracing(tp trace.TracerProvider) bool {
+	_, ok := tp.(tracenoop.TracerProvider)
+	return ok
+}
+
+// idleTracing returns a function that reports whether tp's spans record
+// nothing and carry only their parent's context, so that starting one can
+// be skipped; or nil when they may record. That is so for the no-op
+// provider, and for the global provider as long as no SDK is set: until
+// then otel.GetTracerProvider returns the very provider it returned when
+// the instrumentation was built, and after, the SDK. (The global
+// provider's type is internal to OpenTelemetry and checked by name: should
+// it change, this returns nil and spans are started as for any provider.)
+func idleTracing(tp trace.TracerProvider, fromGlobal bool) func() bool {
+	if noopTracing(tp) {
+		return func() bool { return true }
+	}
+	t := reflect.TypeOf(tp)
+	if !fromGlobal || t.Kind() != reflect.Pointer || t.Elem().PkgPath() != "go.opentelemetry.io/otel/internal/global" ||
+		t.Elem().Name() != "tracerProvider" {
+		return nil
+	}
+	return func() bool { return otel.GetTracerProvider() == tp }
+}
+
+// noopMetrics reports whether mp is OpenTelemetry's no-op meter provider.
+func noopMetrics(mp metric.MeterProvider) bool {
+	_, ok := mp.(metricnoop.MeterProvider)
+	return ok
 }
 
 // withDefaults returns a copy of o, or of the zero Options, with the

@@ -61,6 +61,8 @@ type SenderTelemetry struct {
 	attempts   metric.Int64Counter
 	duration   metric.Float64Histogram
 
+	idle func() bool // reports that spans would record nothing (nil: never)
+
 	mu   sync.Mutex
 	open map[attemptKey]trace.Span // spans of Send's attempts, ended by OnAttempt
 
@@ -119,6 +121,7 @@ func NewSenderTelemetry(o *Options) *SenderTelemetry {
 		tracer:     c.TracerProvider.Tracer(scope),
 		propagator: c.Propagator,
 		open:       make(map[attemptKey]trace.Span),
+		idle:       idleTracing(c.TracerProvider, o == nil || o.TracerProvider == nil),
 	}
 	meter := c.MeterProvider.Meter(scope)
 	// As in Middleware: an instrument that cannot be made is a working
@@ -197,7 +200,9 @@ type transport struct {
 
 func (rt *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	info, ok := webhook.AttemptFromContext(r.Context())
-	if !ok {
+	if !ok || rt.t.idle != nil && rt.t.idle() && !trace.SpanContextFromContext(r.Context()).IsValid() {
+		// Not an attempt, or a tracer that records nothing and no trace
+		// to carry on.
 		return rt.next.RoundTrip(r)
 	}
 	t := rt.t

@@ -46,6 +46,9 @@ const (
 	RedisModule   = "redisstore"
 	DurableModule = "durable"
 	OtelModule    = "webhookotel"
+	// DurableOtelModule requires both durable and webhookotel: a snippet
+	// that uses durableotel may use either too.
+	DurableOtelModule = "webhookotel/durableotel"
 )
 
 // packages maps the package names a snippet may use without importing them
@@ -75,6 +78,7 @@ var packages = map[string]string{
 	"durable":          "github.com/signedhooks/webhook/durable",
 	"pgxpool":          "github.com/jackc/pgx/v5/pgxpool",
 	"webhookotel":      "github.com/signedhooks/webhook/webhookotel",
+	"durableotel":      "github.com/signedhooks/webhook/webhookotel/durableotel",
 }
 
 // moduleOf names the module whose packages a snippet needs, from the
@@ -85,6 +89,7 @@ var moduleOf = map[string]string{
 	"durable":     DurableModule,
 	"pgxpool":     DurableModule,
 	"webhookotel": OtelModule,
+	"durableotel": DurableOtelModule,
 }
 
 // Snippet is one ```go block of a README.
@@ -155,7 +160,11 @@ func snippetModule(s *Snippet) (string, error) {
 		if !ok {
 			continue
 		}
-		if mod != RootModule && m != mod {
+		switch {
+		case m == DurableOtelModule && (mod == DurableModule || mod == OtelModule):
+		case mod == DurableOtelModule && (m == DurableModule || m == OtelModule):
+			continue
+		case mod != RootModule && m != mod:
 			return "", fmt.Errorf("README line %d: the snippet needs both %s and %s, which no module has together", s.Line, mod, m)
 		}
 		mod = m

@@ -1,0 +1,3 @@
+package cycle
+
+func Y(n int) int { return X(n) + Z() }

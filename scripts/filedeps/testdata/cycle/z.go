@@ -1,0 +1,3 @@
+package cycle
+
+func Z() int { return 1 }

@@ -1,0 +1,3 @@
+package layered
+
+func A() int { return B() + C() }

@@ -1,0 +1,3 @@
+package layered
+
+func B() int { return C() }
