@@ -1,6 +1,7 @@
 package durable
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -9,6 +10,10 @@ import (
 
 func (a *api[TTx]) routes(mux *http.ServeMux) {
 	e := a.e
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openAPIDocument)
+	})
 	mux.HandleFunc("POST /applications", func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
 			ID   string `json:"id"`
@@ -20,9 +25,21 @@ func (a *api[TTx]) routes(mux *http.ServeMux) {
 		app, err := e.CreateApplication(r.Context(), in.ID, in.Name)
 		a.answer(w, r, http.StatusCreated, app, err)
 	})
+	mux.HandleFunc("GET /applications", func(w http.ResponseWriter, r *http.Request) {
+		limit, ok := a.limit(w, r)
+		if !ok {
+			return
+		}
+		p, err := e.ListApplications(r.Context(), r.URL.Query().Get("cursor"), limit)
+		a.answer(w, r, http.StatusOK, p, err)
+	})
 	mux.HandleFunc("GET /applications/{app}", func(w http.ResponseWriter, r *http.Request) {
 		app, err := e.GetApplication(r.Context(), r.PathValue("app"))
 		a.answer(w, r, http.StatusOK, app, err)
+	})
+	mux.HandleFunc("DELETE /applications/{app}", func(w http.ResponseWriter, r *http.Request) {
+		err := e.DeleteApplication(r.Context(), r.PathValue("app"))
+		a.answer(w, r, http.StatusNoContent, nil, err)
 	})
 	mux.HandleFunc("GET /applications/{app}/endpoints", func(w http.ResponseWriter, r *http.Request) {
 		eps, err := e.ListEndpoints(r.Context(), r.PathValue("app"))
@@ -108,6 +125,52 @@ func (a *api[TTx]) routes(mux *http.ServeMux) {
 		}
 		p, err := e.ListMessages(r.Context(), r.PathValue("app"), r.URL.Query().Get("cursor"), limit)
 		a.answer(w, r, http.StatusOK, p, err)
+	})
+	mux.HandleFunc("POST /applications/{app}/messages", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			EventType string          `json:"event_type"`
+			Payload   json.RawMessage `json:"payload"`
+			ID        string          `json:"id"`
+		}
+		if !a.decodeLimit(w, r, &in, max(a.opts.MaxBodyBytes, int64(e.opts.MaxPayloadBytes)+4<<10)) {
+			return
+		}
+		if err := checkText("the message id", in.ID); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		res, err := e.Publish(r.Context(), r.PathValue("app"), in.EventType, in.Payload, in.ID)
+		status := http.StatusAccepted
+		if res.Duplicate {
+			status = http.StatusOK
+		}
+		a.answer(w, r, status, res, err)
+	})
+	mux.HandleFunc("GET /applications/{app}/messages/{msg}", func(w http.ResponseWriter, r *http.Request) {
+		m, err := e.GetMessage(r.Context(), r.PathValue("app"), r.PathValue("msg"))
+		a.answer(w, r, http.StatusOK, m, err)
+	})
+	mux.HandleFunc("GET /applications/{app}/dead-letters", func(w http.ResponseWriter, r *http.Request) {
+		limit, ok := a.limit(w, r)
+		if !ok {
+			return
+		}
+		q := r.URL.Query()
+		p, err := e.ListDeadLetters(r.Context(), r.PathValue("app"), q.Get("endpoint_id"), q.Get("cursor"), limit)
+		a.answer(w, r, http.StatusOK, p, err)
+	})
+	mux.HandleFunc("GET /applications/{app}/endpoints/{ep}/stats", func(w http.ResponseWriter, r *http.Request) {
+		var window time.Duration
+		if s := r.URL.Query().Get("window_seconds"); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n < 1 || n > int64(maxStatsWindow/time.Second) {
+				a.fail(w, r, fmt.Errorf("%w: window_seconds must be between 1 and %d (30 days)", ErrInvalidField, int64(maxStatsWindow/time.Second)))
+				return
+			}
+			window = time.Duration(n) * time.Second
+		}
+		st, err := e.Stats(r.Context(), r.PathValue("app"), r.PathValue("ep"), window)
+		a.answer(w, r, http.StatusOK, st, err)
 	})
 	mux.HandleFunc("GET /applications/{app}/messages/{msg}/attempts", func(w http.ResponseWriter, r *http.Request) {
 		limit, ok := a.limit(w, r)

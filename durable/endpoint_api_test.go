@@ -42,7 +42,7 @@ func guardedOptions() *durable.EndpointsOptions {
 func TestAPIRoutes(t *testing.T) {
 	t.Parallel()
 	eachEndpointsDB(t, guardedOptions(), func(t *testing.T, env *epEnv) {
-		h := env.e.Handler(nil)
+		h := specChecked(t, env.e.Handler(nil))
 		rc := newReceivers(t, env.clock)
 
 		code, app, _ := call(t, h, "POST", "/applications", `{"id":"acme","name":"Acme"}`)
@@ -114,7 +114,7 @@ func TestAPIRoutes(t *testing.T) {
 		require.Equal(t, http.StatusNoContent, code)
 		code, out, _ = call(t, h, "GET", base, "")
 		require.Equal(t, http.StatusNotFound, code)
-		assert.Equal(t, "unknown_endpoint", out["code"])
+		assert.Equal(t, "unknown_endpoint", out["error"])
 	})
 }
 
@@ -123,13 +123,15 @@ func TestAPIRejectsBadInput(t *testing.T) {
 	opts := guardedOptions()
 	opts.MaxEndpointsPerApplication = 2
 	env := newSQLiteEndpoints(t, opts)
-	h := env.e.Handler(nil)
+	h := specChecked(t, env.e.Handler(nil))
 	ctx := context.Background()
 	_, err := env.e.CreateApplication(ctx, "acme", "")
 	require.NoError(t, err)
 	ep, _, err := env.e.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: "https://example.com/hook"})
 	require.NoError(t, err)
-	_, _, err = env.e.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: "https://example.com/hook2"})
+	ep2, _, err := env.e.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: "https://example.com/hook2"})
+	require.NoError(t, err)
+	_, err = env.e.DisableEndpoint(ctx, "acme", ep2.ID)
 	require.NoError(t, err)
 	_, err = env.e.Publish(ctx, "acme", "a.b", []byte(`{}`), "msg_1")
 	require.NoError(t, err)
@@ -151,10 +153,10 @@ func TestAPIRejectsBadInput(t *testing.T) {
 		{"ftp URL", "", "", `{"url":"ftp://example.com/x"}`, 422, "invalid_url"},
 		{"relative URL", "", "", `{"url":"/hook"}`, 422, "invalid_url"},
 		{"URL too long", "", "", `{"url":"https://example.com/` + strings.Repeat("a", 2048) + `"}`, 422, "invalid_url"},
-		{"private address", "", "", `{"url":"http://10.0.0.1/hook"}`, 422, "blocked_url"},
-		{"metadata address", "", "", `{"url":"http://169.254.169.254/latest"}`, 422, "blocked_url"},
-		{"localhost", "", "", `{"url":"http://localhost:8080/"}`, 422, "blocked_url"},
-		{"loopback IPv6", "", "", `{"url":"http://[::1]/"}`, 422, "blocked_url"},
+		{"private address", "", "", `{"url":"http://10.0.0.1/hook"}`, 422, "invalid_url"},
+		{"metadata address", "", "", `{"url":"http://169.254.169.254/latest"}`, 422, "invalid_url"},
+		{"localhost", "", "", `{"url":"http://localhost:8080/"}`, 422, "invalid_url"},
+		{"loopback IPv6", "", "", `{"url":"http://[::1]/"}`, 422, "invalid_url"},
 		{"filter empty segment", "", "", `{"url":"https://example.com","filter":["invoice..paid"]}`, 422, "invalid_filter"},
 		{"filter bare star", "", "", `{"url":"https://example.com","filter":["*"]}`, 422, "invalid_filter"},
 		{"filter inner star", "", "", `{"url":"https://example.com","filter":["inv*"]}`, 422, "invalid_filter"},
@@ -177,6 +179,31 @@ func TestAPIRejectsBadInput(t *testing.T) {
 		{"recover without since", "POST", base + "/recover", `{}`, 422, "invalid_field"},
 		{"rotate with negative grace", "POST", base + "/secret/rotate", `{"grace_seconds":-5}`, 422, "invalid_field"},
 		{"attempts of unknown endpoint", "GET", "/applications/acme/endpoints/ep_nope/attempts", ``, 404, "unknown_endpoint"},
+		{"resend to a disabled endpoint", "POST", "/applications/acme/endpoints/" + ep2.ID + "/messages/msg_1/resend", ``, 409, "endpoint_disabled"},
+		{"applications: malformed cursor", "GET", "/applications?cursor=a%20b", ``, 422, "invalid_field"},
+		{"applications: limit out of range", "GET", "/applications?limit=0", ``, 422, "invalid_field"},
+		{"delete unknown application", "DELETE", "/applications/nope", ``, 404, "unknown_application"},
+		{"publish to unknown application", "POST", "/applications/nope/messages", `{"event_type":"a.b","payload":{}}`, 404, "unknown_application"},
+		{"publish bad event type", "POST", "/applications/acme/messages", `{"event_type":"a..b","payload":{}}`, 422, "invalid_field"},
+		{"publish without payload", "POST", "/applications/acme/messages", `{"event_type":"a.b"}`, 422, "invalid_field"},
+		{"publish payload not JSON", "POST", "/applications/acme/messages", `{"event_type":"a.b","payload":x}`, 400, "invalid_json"},
+		{"publish unknown field", "POST", "/applications/acme/messages", `{"event_type":"a.b","payload":{},"type":"x"}`, 400, "invalid_json"},
+		{"publish NUL in id", "POST", "/applications/acme/messages", `{"event_type":"a.b","payload":{},"id":"m\u0000"}`, 400, "invalid_text"},
+		{"publish id too long", "POST", "/applications/acme/messages", `{"event_type":"a.b","payload":{},"id":"` + strings.Repeat("m", 256) + `"}`, 422, "invalid_field"},
+		{"publish payload too large", "POST", "/applications/acme/messages", `{"event_type":"a.b","payload":"` + strings.Repeat("p", 1<<20) + `"}`, 413, "body_too_large"},
+		{"unknown message", "GET", "/applications/acme/messages/msg_nope", ``, 404, "unknown_message"},
+		{"message of unknown application", "GET", "/applications/nope/messages/msg_1", ``, 404, "unknown_message"},
+		{"dead letters of unknown application", "GET", "/applications/nope/dead-letters", ``, 404, "unknown_application"},
+		{"dead letters of unknown endpoint", "GET", "/applications/acme/dead-letters?endpoint_id=ep_nope", ``, 404, "unknown_endpoint"},
+		{"dead letters: malformed cursor", "GET", "/applications/acme/dead-letters?cursor=x", ``, 422, "invalid_field"},
+		{"stats of unknown endpoint", "GET", "/applications/acme/endpoints/ep_nope/stats", ``, 404, "unknown_endpoint"},
+		{"stats: zero window", "GET", base + "/stats?window_seconds=0", ``, 422, "invalid_field"},
+		{"stats: window not a number", "GET", base + "/stats?window_seconds=1h", ``, 422, "invalid_field"},
+		{"stats: window over 30 days", "GET", base + "/stats?window_seconds=2592001", ``, 422, "invalid_field"},
+		{"unknown route", "GET", "/nope", ``, 404, "unknown_route"},
+		{"unknown route below an application", "GET", "/applications/acme/nope", ``, 404, "unknown_route"},
+		{"wrong method", "PUT", "/applications", ``, 405, "method_not_allowed"},
+		{"wrong method on an endpoint", "POST", base, ``, 405, "method_not_allowed"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -187,8 +214,9 @@ func TestAPIRejectsBadInput(t *testing.T) {
 			}
 			code, out, raw := call(t, h, method, path, tc.body)
 			assert.Equal(t, tc.wantStatus, code, raw)
-			assert.Equal(t, tc.wantCode, out["code"], raw)
-			assert.NotEmpty(t, out["error"])
+			assert.Equal(t, tc.wantCode, out["error"], raw)
+			assert.NotEmpty(t, out["message"])
+			assert.Len(t, out, 2, "the one error shape, webhook.ErrorResponse: %s", raw)
 		})
 	}
 }
@@ -198,7 +226,7 @@ func TestAPIBearerToken(t *testing.T) {
 	env := newSQLiteEndpoints(t, nil)
 	_, err := env.e.CreateApplication(context.Background(), "acme", "")
 	require.NoError(t, err)
-	h := env.e.Handler(&durable.APIOptions{BearerToken: "s3cret-token"})
+	h := specChecked(t, env.e.Handler(&durable.APIOptions{BearerToken: "s3cret-token"}), "Authorization", "Bearer s3cret-token")
 	tests := []struct {
 		name, header string
 		want         int
@@ -207,7 +235,10 @@ func TestAPIBearerToken(t *testing.T) {
 		{"wrong", "Bearer s3cret-tokeN", http.StatusUnauthorized},
 		{"prefix of the token", "Bearer s3cret", http.StatusUnauthorized},
 		{"not bearer", "Basic s3cret-token", http.StatusUnauthorized},
+		{"no space after the scheme", "Bearers3cret-token", http.StatusUnauthorized},
 		{"right", "Bearer s3cret-token", http.StatusOK},
+		{"scheme in lower case", "bearer s3cret-token", http.StatusOK},
+		{"scheme in upper case", "BEARER s3cret-token", http.StatusOK},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -215,7 +246,7 @@ func TestAPIBearerToken(t *testing.T) {
 			code, out, _ := call(t, h, "GET", "/applications/acme", "", "Authorization", tc.header)
 			assert.Equal(t, tc.want, code)
 			if tc.want == http.StatusUnauthorized {
-				assert.Equal(t, "unauthorized", out["code"])
+				assert.Equal(t, "unauthorized", out["error"])
 			}
 		})
 	}
@@ -227,7 +258,7 @@ func TestAPIPaginationIsStable(t *testing.T) {
 	t.Parallel()
 	eachEndpointsDB(t, nil, func(t *testing.T, env *epEnv) {
 		ctx := context.Background()
-		h := env.e.Handler(nil)
+		h := specChecked(t, env.e.Handler(nil))
 		_, err := env.e.CreateApplication(ctx, "acme", "")
 		require.NoError(t, err)
 		publish := func(from, to int) {

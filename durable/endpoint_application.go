@@ -4,19 +4,22 @@ import (
 	"context"
 	"fmt"
 	"time"
-	"unicode/utf8"
 )
 
 // CreateApplication registers an application (a customer) with id, which
 // the provider chooses (1 to 64 letters, digits, '_', '-', '.', ':'). It
 // returns [ErrDuplicateApplication] when id is taken and
-// [ErrInvalidField] for a bad id or a name over 256 bytes.
+// [ErrInvalidField] for a bad id or a name over 256 bytes, [ErrInvalidText]
+// for a name with a NUL byte or invalid UTF-8.
 func (e *Endpoints[TTx]) CreateApplication(ctx context.Context, id, name string) (Application, error) {
 	if err := checkID("application id", id); err != nil {
 		return Application{}, err
 	}
-	if len(name) > 256 || !utf8.ValidString(name) {
-		return Application{}, fmt.Errorf("%w: name must be UTF-8 of at most 256 bytes", ErrInvalidField)
+	if err := checkText("the name", name); err != nil {
+		return Application{}, err
+	}
+	if len(name) > 256 {
+		return Application{}, fmt.Errorf("%w: name must be at most 256 bytes", ErrInvalidField)
 	}
 	now := e.opts.Now()
 	n, err := e.db.exec(ctx, `INSERT INTO webhook_application (app_id, name, created_us) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -32,6 +35,9 @@ func (e *Endpoints[TTx]) CreateApplication(ctx context.Context, id, name string)
 
 // GetApplication returns the application, or [ErrUnknownApplication].
 func (e *Endpoints[TTx]) GetApplication(ctx context.Context, id string) (Application, error) {
+	if !validText(id) { // no such id can be stored
+		return Application{}, ErrUnknownApplication
+	}
 	var a Application
 	var us int64
 	found := false
@@ -45,4 +51,69 @@ func (e *Endpoints[TTx]) GetApplication(ctx context.Context, id string) (Applica
 	}
 	a.CreatedAt = time.UnixMicro(us)
 	return a, nil
+}
+
+// ListApplications returns a page of applications ordered by id (not
+// newest first, as other listings are: ids are the provider's own),
+// starting after cursor ("" for the first page; a page's Next
+// otherwise). limit <= 0 means 50, and it is capped at [MaxPageSize].
+// Applications created meanwhile never shift the following pages. It
+// returns [ErrInvalidField] for a malformed cursor.
+func (e *Endpoints[TTx]) ListApplications(ctx context.Context, cursor string, limit int) (Page[Application], error) {
+	if cursor != "" {
+		if err := checkID("cursor", cursor); err != nil {
+			return Page[Application]{}, fmt.Errorf("%w: malformed cursor", ErrInvalidField)
+		}
+	}
+	_, limit, _ = pageArgs("", limit)
+	items := []Application{}
+	err := queryEach(ctx, e.db, `SELECT app_id, name, created_us FROM webhook_application WHERE app_id > ? ORDER BY app_id LIMIT ?`,
+		[]any{cursor, limit + 1}, func(r rows) error {
+			var a Application
+			var us int64
+			err := r.Scan(&a.ID, &a.Name, &us)
+			a.CreatedAt = time.UnixMicro(us)
+			items = append(items, a)
+			return err
+		})
+	if err != nil {
+		return Page[Application]{}, fmt.Errorf("durable: list applications: %w", err)
+	}
+	p := Page[Application]{Items: items}
+	if len(items) > limit {
+		p.Items = items[:limit]
+		p.Next = items[limit-1].ID
+	}
+	return p, nil
+}
+
+// DeleteApplication removes an application with everything it owns, in
+// one transaction: its endpoints with their subscriptions and secrets, its
+// messages and their attempt log. Deliveries still queued for it are
+// cancelled when their turn comes. It returns [ErrUnknownApplication].
+func (e *Endpoints[TTx]) DeleteApplication(ctx context.Context, id string) error {
+	if !validText(id) {
+		return ErrUnknownApplication
+	}
+	err := inTx(ctx, e.rt.backend, func(_ TTx, r runner) error {
+		// The application's row first: a concurrent CreateEndpoint, which
+		// locks it, then finds no application.
+		n, err := r.exec(ctx, `DELETE FROM webhook_application WHERE app_id = ?`, id)
+		if err != nil || n == 0 {
+			return orErr(err, ErrUnknownApplication)
+		}
+		for _, q := range []string{
+			`DELETE FROM webhook_endpoint_secret WHERE endpoint_id IN (SELECT endpoint_id FROM webhook_endpoint WHERE app_id = ?)`,
+			`DELETE FROM webhook_subscription WHERE app_id = ?`,
+			`DELETE FROM webhook_endpoint WHERE app_id = ?`,
+			`DELETE FROM webhook_endpoint_attempt WHERE app_id = ?`,
+			`DELETE FROM webhook_message WHERE app_id = ?`,
+		} {
+			if _, err := r.exec(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return wrapStore("delete application", err)
 }

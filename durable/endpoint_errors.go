@@ -18,10 +18,23 @@ var (
 	// ("unknown_message", 404).
 	ErrUnknownMessage = errors.New("durable: unknown message")
 
-	// ErrBlockedURL means an endpoint URL names a loopback, private,
-	// link-local or otherwise internal host ("blocked_url", 422). The
-	// Sender's guard checks every resolved address again at dial time.
+	// ErrBlockedURL means an endpoint URL names a host the Sender's guard
+	// against server-side request forgery refuses: a loopback, private,
+	// link-local, shared, reserved or metadata address in any of its forms,
+	// a loopback name, or a private-use domain (see [webhook.CheckURL]).
+	// Such errors match [ErrInvalidURL] too, and the API answers them as
+	// "invalid_url" (422), with a message naming the address and its kind.
+	// The guard checks every resolved address again at dial time.
 	ErrBlockedURL = errors.New("durable: endpoint URL points to a private network")
+
+	// ErrInvalidText means a text field or an id holds a NUL byte or
+	// invalid UTF-8, which no backend stores ("invalid_text", 400). Such
+	// errors match [ErrInvalidField] too (or [ErrInvalidURL], for a URL).
+	ErrInvalidText = errors.New("durable: invalid text")
+
+	// ErrEndpointDisabled means the endpoint is disabled, so a message
+	// cannot be resent to it; enable it first ("endpoint_disabled", 409).
+	ErrEndpointDisabled = errors.New("durable: endpoint disabled")
 
 	// ErrInvalidFilter means an event-type filter is malformed: each entry
 	// is an event type such as "invoice.paid", or a prefix such as

@@ -2,10 +2,13 @@ package durable_test
 
 import (
 	"context"
+	"encoding/json"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -50,5 +53,59 @@ func TestGuardRefusesPrivateAddressesAtDialTime(t *testing.T) {
 		require.Len(t, page.Items, 1)
 		assert.Equal(t, "permanent", page.Items[0].Outcome)
 		assert.Contains(t, page.Items[0].Error, "not allowed")
+	})
+}
+
+// blockedHosts reads the root module's list of every host form the
+// Sender's dial-time guard refuses (kept a superset of the guard's tests).
+func blockedHosts(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("../testdata/blocked_hosts.txt")
+	require.NoError(t, err)
+	var hosts []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			hosts = append(hosts, line)
+		}
+	}
+	require.Greater(t, len(hosts), 50)
+	return hosts
+}
+
+// TestEndpointURLsFollowTheGuard checks one rule for endpoint URLs: every
+// host form the Sender's guard refuses is refused at creation and at
+// update, through the Go API and the management API, with invalid_url.
+func TestEndpointURLsFollowTheGuard(t *testing.T) {
+	t.Parallel()
+	hosts := blockedHosts(t)
+	// Guard on, nothing allowed: a non-nil empty AllowNetworks.
+	eachEndpointsDB(t, &durable.EndpointsOptions{AllowNetworks: []netip.Prefix{}}, func(t *testing.T, env *epEnv) {
+		ctx := context.Background()
+		h := specChecked(t, env.e.Handler(nil))
+		_, err := env.e.CreateApplication(ctx, "acme", "")
+		require.NoError(t, err)
+		ep, _, err := env.e.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: "https://example.com/hook"})
+		require.NoError(t, err)
+		for _, host := range hosts {
+			u := "http://" + host + "/hook"
+			_, _, err := env.e.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: u})
+			require.ErrorIs(t, err, durable.ErrBlockedURL, "create %s", u)
+			require.ErrorIs(t, err, durable.ErrInvalidURL, "create %s", u)
+			_, err = env.e.UpdateEndpoint(ctx, "acme", ep.ID, durable.EndpointUpdate{URL: &u})
+			require.ErrorIs(t, err, durable.ErrBlockedURL, "update %s", u)
+			body, _ := json.Marshal(map[string]string{"url": u})
+			for _, r := range [][2]string{{"POST", "/applications/acme/endpoints"}, {"PATCH", "/applications/acme/endpoints/" + ep.ID}} {
+				code, out, raw := call(t, h, r[0], r[1], string(body))
+				require.Equal(t, http.StatusUnprocessableEntity, code, "%s %s: %s", r[0], u, raw)
+				assert.Equal(t, "invalid_url", out["error"], raw)
+				assert.Contains(t, out["message"], strings.ToLower(strings.TrimSuffix(strings.SplitN(strings.Trim(host, "[]"), "%", 2)[0], ".")), raw)
+			}
+		}
+		got, err := env.e.GetEndpoint(ctx, "acme", ep.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "https://example.com/hook", got.URL, "no refused update changed the endpoint")
+		eps, err := env.e.ListEndpoints(ctx, "acme")
+		require.NoError(t, err)
+		assert.Len(t, eps, 1, "no refused creation stored an endpoint")
 	})
 }

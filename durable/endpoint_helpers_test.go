@@ -25,6 +25,13 @@ type endpointsAPI interface {
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
 	CreateApplication(ctx context.Context, id, name string) (durable.Application, error)
+	GetApplication(ctx context.Context, id string) (durable.Application, error)
+	ListEndpoints(ctx context.Context, appID string) ([]durable.Endpoint, error)
+	ListApplications(ctx context.Context, cursor string, limit int) (durable.Page[durable.Application], error)
+	DeleteApplication(ctx context.Context, id string) error
+	GetMessage(ctx context.Context, appID, messageID string) (durable.MessageRecord, error)
+	ListDeadLetters(ctx context.Context, appID, endpointID, cursor string, limit int) (durable.Page[durable.DeadLetter], error)
+	Stats(ctx context.Context, appID, endpointID string, window time.Duration) (durable.EndpointStats, error)
 	CreateEndpoint(ctx context.Context, appID string, in durable.EndpointInput) (durable.Endpoint, string, error)
 	GetEndpoint(ctx context.Context, appID, endpointID string) (durable.Endpoint, error)
 	UpdateEndpoint(ctx context.Context, appID, endpointID string, upd durable.EndpointUpdate) (durable.Endpoint, error)

@@ -51,6 +51,95 @@ func (e *Endpoints[TTx]) ListMessages(ctx context.Context, appID, cursor string,
 	return p, nil
 }
 
+// GetMessage returns message messageID of application appID, payload
+// included, or [ErrUnknownMessage] (also for an unknown application).
+func (e *Endpoints[TTx]) GetMessage(ctx context.Context, appID, messageID string) (MessageRecord, error) {
+	if !validText(appID) || !validText(messageID) { // no such id can be stored
+		return MessageRecord{}, ErrUnknownMessage
+	}
+	m, err := loadMessage(ctx, e.db, appID, messageID)
+	return m, wrapStore("get message", err)
+}
+
+// DeadLetter is a delivery that will not be attempted again unless it is
+// resent or recovered: every attempt failed ("dead"), or it failed
+// permanently or was cancelled ("cancelled": a 4xx answer, a disabled or
+// deleted endpoint).
+type DeadLetter struct {
+	EndpointID string `json:"endpoint_id"`
+	MessageID  string `json:"message_id"`
+	// State is "dead" or "cancelled".
+	State State `json:"state"`
+	// Attempts counts the attempts made.
+	Attempts int `json:"attempts"`
+	// Error is the last attempt's error, or why it was cancelled.
+	Error      string    `json:"error,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	FinishedAt time.Time `json:"finished_at"`
+}
+
+// ListDeadLetters returns a page of application appID's dead letters,
+// newest first, to every endpoint or, with endpointID set, to one; cursor
+// and limit work as in [Endpoints.ListMessages]. A dead letter is listed
+// until its job passes the runtime's retention; [Endpoints.Resend] and
+// [Endpoints.Recover] deliver it again. Errors: [ErrUnknownApplication],
+// [ErrUnknownEndpoint], [ErrInvalidField] for a malformed cursor.
+func (e *Endpoints[TTx]) ListDeadLetters(ctx context.Context, appID, endpointID, cursor string, limit int) (Page[DeadLetter], error) {
+	before, limit, err := pageArgs(cursor, limit)
+	if err != nil {
+		return Page[DeadLetter]{}, err
+	}
+	if endpointID != "" {
+		if _, err := e.GetEndpoint(ctx, appID, endpointID); err != nil {
+			return Page[DeadLetter]{}, err
+		}
+	} else if _, err := e.GetApplication(ctx, appID); err != nil {
+		return Page[DeadLetter]{}, err
+	}
+	c, err := e.rt.river()
+	if err != nil {
+		return Page[DeadLetter]{}, err
+	}
+	p := e.deliveriesOf(appID, endpointID).States(rivertype.JobStateDiscarded, rivertype.JobStateCancelled).
+		Where("id < @before", river.NamedArgs{"before": before}).
+		OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(limit + 1)
+	res, err := c.JobList(ctx, p)
+	if err != nil {
+		return Page[DeadLetter]{}, fmt.Errorf("durable: list dead letters: %w", err)
+	}
+	out := Page[DeadLetter]{Items: []DeadLetter{}}
+	for i, j := range res.Jobs {
+		if i == limit {
+			out.Next = strconv.FormatInt(res.Jobs[limit-1].ID, 10)
+			break
+		}
+		var args endpointArgs
+		_ = json.Unmarshal(j.EncodedArgs, &args)
+		it := itemFromJob(args.MessageID, j)
+		d := DeadLetter{EndpointID: args.EndpointID, MessageID: args.MessageID, State: it.State, Attempts: it.Attempts,
+			CreatedAt: it.CreatedAt, FinishedAt: it.FinishedAt}
+		if n := len(it.Errors); n > 0 {
+			d.Error = it.Errors[n-1]
+		}
+		out.Items = append(out.Items, d)
+	}
+	return out, nil
+}
+
+// deliveriesOf lists the delivery jobs of an application, or of one of
+// its endpoints when endpointID is set.
+func (e *Endpoints[TTx]) deliveriesOf(appID, endpointID string) *river.JobListParams {
+	if endpointID != "" {
+		return e.jobsOf(endpointID, "")
+	}
+	p := river.NewJobListParams().Kinds(endpointKind)
+	if e.rt.backend.dialect() == dialectPostgres {
+		filter, _ := json.Marshal(map[string]string{"app_id": appID})
+		return p.Where("args @> @filter::jsonb", river.NamedArgs{"filter": string(filter)})
+	}
+	return p.Where("args ->> 'app_id' = @app", river.NamedArgs{"app": appID})
+}
+
 // AttemptFilter selects attempts: those of one endpoint, of one message, or
 // of one message to one endpoint. At least one field must be set.
 type AttemptFilter struct {
@@ -61,10 +150,13 @@ type AttemptFilter struct {
 // ListAttempts returns a page of application appID's delivery attempts
 // selected by f, newest first; cursor and limit work as in
 // [Endpoints.ListMessages]. Errors: [ErrUnknownEndpoint] (when
-// f.EndpointID is not the application's), [ErrInvalidField].
+// f.EndpointID is not the application's), [ErrInvalidField], [ErrInvalidText].
 func (e *Endpoints[TTx]) ListAttempts(ctx context.Context, appID string, f AttemptFilter, cursor string, limit int) (Page[EndpointAttempt], error) {
 	before, limit, err := pageArgs(cursor, limit)
 	if err != nil {
+		return Page[EndpointAttempt]{}, err
+	}
+	if err := checkText("the message id", f.MessageID); err != nil {
 		return Page[EndpointAttempt]{}, err
 	}
 	q := `SELECT id, endpoint_id, message_id, attempt, attempted_at_us, latency_us, status_code, outcome, error, response
@@ -125,12 +217,19 @@ func pageArgs(cursor string, limit int) (before int64, n int, err error) {
 
 // Resend delivers message messageID to one endpoint again, now, whatever
 // became of its earlier delivery (a delivery still waiting or running is
-// left alone). To a disabled endpoint the delivery is cancelled when its
-// turn comes; enable the endpoint first. Errors: [ErrUnknownEndpoint],
-// [ErrUnknownMessage].
+// left alone). A disabled endpoint refuses it with [ErrEndpointDisabled]:
+// enable the endpoint first. Errors: [ErrUnknownEndpoint],
+// [ErrUnknownMessage], [ErrEndpointDisabled].
 func (e *Endpoints[TTx]) Resend(ctx context.Context, appID, endpointID, messageID string) error {
-	if _, err := e.GetEndpoint(ctx, appID, endpointID); err != nil {
+	ep, err := e.GetEndpoint(ctx, appID, endpointID)
+	if err != nil {
 		return err
+	}
+	if !ep.Enabled {
+		return ErrEndpointDisabled
+	}
+	if !validText(messageID) { // no such id can be stored
+		return ErrUnknownMessage
 	}
 	if _, err := loadMessage(ctx, e.db, appID, messageID); err != nil {
 		return wrapStore("resend", err)

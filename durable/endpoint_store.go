@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,8 +15,9 @@ import (
 // with its first signing secret in "whsec_" form: the only time the secret
 // is shown. The secret is new and random, or in.Secret when set (an
 // existing secret, imported so the receiver need not change it). Errors:
-// [ErrUnknownApplication], [ErrTooManyEndpoints], [ErrInvalidURL],
-// [ErrBlockedURL], [ErrInvalidFilter], [ErrInvalidField].
+// [ErrUnknownApplication], [ErrTooManyEndpoints], [ErrInvalidURL] (and
+// [ErrBlockedURL] for a URL the Sender's guard refuses), [ErrInvalidFilter],
+// [ErrInvalidField], [ErrInvalidText].
 func (e *Endpoints[TTx]) CreateEndpoint(ctx context.Context, appID string, in EndpointInput) (Endpoint, string, error) {
 	patterns, headers, err := checkInput(&in, &e.opts)
 	if err != nil {
@@ -96,14 +98,19 @@ func scanEndpoint(r rows, ep *Endpoint) error {
 // GetEndpoint returns an endpoint of application appID, or
 // [ErrUnknownEndpoint].
 func (e *Endpoints[TTx]) GetEndpoint(ctx context.Context, appID, endpointID string) (Endpoint, error) {
-	ep, err := loadEndpoint(ctx, e.db, endpointID)
+	return e.getEndpoint(ctx, e.db, appID, endpointID)
+}
+
+// getEndpoint is [Endpoints.GetEndpoint] on r, a database or a transaction.
+func (e *Endpoints[TTx]) getEndpoint(ctx context.Context, r runner, appID, endpointID string) (Endpoint, error) {
+	ep, err := loadEndpoint(ctx, r, endpointID)
 	if err == nil && ep.ApplicationID != appID {
 		err = ErrUnknownEndpoint
 	}
 	if err != nil {
 		return Endpoint{}, err
 	}
-	ep.Secrets, err = secretInfos(ctx, e.db, endpointID, e.opts.Now())
+	ep.Secrets, err = secretInfos(ctx, r, endpointID, e.opts.Now())
 	if err != nil {
 		return Endpoint{}, err
 	}
@@ -111,6 +118,9 @@ func (e *Endpoints[TTx]) GetEndpoint(ctx context.Context, appID, endpointID stri
 }
 
 func loadEndpoint(ctx context.Context, r runner, endpointID string) (Endpoint, error) {
+	if !validText(endpointID) { // no such id can be stored
+		return Endpoint{}, ErrUnknownEndpoint
+	}
 	var ep Endpoint
 	found := false
 	err := queryEach(ctx, r, `SELECT `+endpointColumns+` FROM `+endpointFrom+` WHERE endpoint_id = ?`, []any{endpointID},
@@ -144,48 +154,102 @@ func (e *Endpoints[TTx]) ListEndpoints(ctx context.Context, appID string) ([]End
 	return out, nil
 }
 
-// UpdateEndpoint changes the fields of upd that are set. Errors are those
-// of [Endpoints.CreateEndpoint], and [ErrUnknownEndpoint].
+// UpdateEndpoint changes the fields of upd that are set and leaves the
+// others as they are. It is atomic: it reads, checks and writes the
+// endpoint in one transaction that holds the endpoint's row (SELECT ... FOR
+// UPDATE on PostgreSQL, the write lock on SQLite), so concurrent updates of
+// different fields all stick, and the routing of deliveries always follows
+// the stored filter. It returns the endpoint as this update left it.
+// Errors are those of [Endpoints.CreateEndpoint], and [ErrUnknownEndpoint].
 func (e *Endpoints[TTx]) UpdateEndpoint(ctx context.Context, appID, endpointID string, upd EndpointUpdate) (Endpoint, error) {
-	cur, err := e.GetEndpoint(ctx, appID, endpointID)
-	if err != nil {
-		return Endpoint{}, err
-	}
-	in := EndpointInput{URL: cur.URL, Description: cur.Description, Filter: cur.Filter, RateLimit: cur.RateLimit, Burst: cur.Burst, Headers: cur.Headers}
-	apply(&in.URL, upd.URL)
-	apply(&in.Description, upd.Description)
-	apply(&in.Filter, upd.Filter)
-	apply(&in.RateLimit, upd.RateLimit)
-	apply(&in.Burst, upd.Burst)
-	apply(&in.Headers, upd.Headers)
-	in.MaxConcurrency = cur.MaxConcurrency // the gate's (gate14)
-	apply(&in.MaxConcurrency, upd.MaxConcurrency)
-	patterns, headers, err := checkInput(&in, &e.opts)
-	if err != nil {
-		return Endpoint{}, err
-	}
-	hdr, _ := json.Marshal(headers)
-	flt, _ := json.Marshal(patterns)
-	err = inTx(ctx, e.rt.backend, func(_ TTx, r runner) error {
-		n, err := r.exec(ctx, `UPDATE webhook_endpoint SET url = ?, description = ?, filter = ?, rate = ?, burst = ?, headers = ?,
-	max_concurrency = ?, version = version + 1, updated_us = ? WHERE endpoint_id = ? AND app_id = ?`,
-			in.URL, in.Description, string(flt), in.RateLimit, in.Burst, string(hdr), in.MaxConcurrency,
-			e.opts.Now().UnixMicro(), endpointID, appID)
-		if err != nil || n == 0 {
-			return orErr(err, ErrUnknownEndpoint)
-		}
-		if upd.Filter == nil {
-			return nil
-		}
-		if _, err := r.exec(ctx, `DELETE FROM webhook_subscription WHERE endpoint_id = ?`, endpointID); err != nil {
+	var ep Endpoint
+	var invalid error // a refused input, answered bare
+	err := inTx(ctx, e.rt.backend, func(_ TTx, r runner) error {
+		cur, err := e.lockEndpoint(ctx, r, appID, endpointID)
+		if err != nil {
 			return err
 		}
-		return insertPatterns(ctx, r, appID, endpointID, patterns)
+		in := EndpointInput{URL: cur.URL, Description: cur.Description, Filter: cur.Filter, RateLimit: cur.RateLimit, Burst: cur.Burst, Headers: cur.Headers}
+		apply(&in.URL, upd.URL)
+		apply(&in.Description, upd.Description)
+		apply(&in.Filter, upd.Filter)
+		apply(&in.RateLimit, upd.RateLimit)
+		apply(&in.Burst, upd.Burst)
+		apply(&in.Headers, upd.Headers)
+		in.MaxConcurrency = cur.MaxConcurrency
+		apply(&in.MaxConcurrency, upd.MaxConcurrency)
+		patterns, headers, err := checkInput(&in, &e.opts)
+		if err != nil {
+			invalid = err
+			return err
+		}
+		hdr, _ := json.Marshal(headers)
+		flt, _ := json.Marshal(patterns)
+		if _, err := r.exec(ctx, `UPDATE webhook_endpoint SET url = ?, description = ?, filter = ?, rate = ?, burst = ?, headers = ?,
+	max_concurrency = ?, version = version + 1, updated_us = ? WHERE endpoint_id = ?`,
+			in.URL, in.Description, string(flt), in.RateLimit, in.Burst, string(hdr), in.MaxConcurrency,
+			e.opts.Now().UnixMicro(), endpointID); err != nil {
+			return err
+		}
+		if err := syncPatterns(ctx, r, appID, endpointID, patterns); err != nil {
+			return err
+		}
+		ep, err = e.getEndpoint(ctx, r, appID, endpointID)
+		return err
 	})
+	if invalid != nil {
+		return Endpoint{}, invalid
+	}
 	if err != nil {
 		return Endpoint{}, wrapStore("update endpoint", err)
 	}
-	return e.GetEndpoint(ctx, appID, endpointID)
+	return ep, nil
+}
+
+// lockEndpoint reads an endpoint of appID inside a transaction and holds
+// its row until the transaction ends: FOR UPDATE on PostgreSQL; on SQLite
+// every transaction begins with the database's write lock (_txlock=immediate
+// in [OpenSQLite]), which serializes writers already.
+func (e *Endpoints[TTx]) lockEndpoint(ctx context.Context, r runner, appID, endpointID string) (Endpoint, error) {
+	if !validText(endpointID) {
+		return Endpoint{}, ErrUnknownEndpoint
+	}
+	q := `SELECT ` + endpointColumns + ` FROM ` + endpointFrom + ` WHERE endpoint_id = ? AND app_id = ?`
+	if e.rt.backend.dialect() == dialectPostgres {
+		q += ` FOR UPDATE OF webhook_endpoint` // the breaker's row, outer-joined, is not the update's
+	}
+	var ep Endpoint
+	found := false
+	err := queryEach(ctx, r, q, []any{endpointID, appID}, func(r rows) error { found = true; return scanEndpoint(r, &ep) })
+	if err != nil {
+		return Endpoint{}, err
+	}
+	if !found {
+		return Endpoint{}, ErrUnknownEndpoint
+	}
+	return ep, nil
+}
+
+// syncPatterns makes an endpoint's subscription rows, which route
+// deliveries, equal patterns, the filter being stored. It rewrites them
+// only when they differ, which also mends rows that an older release let
+// drift from the stored filter.
+func syncPatterns(ctx context.Context, r runner, appID, endpointID string, patterns []string) error {
+	var have []string
+	err := queryEach(ctx, r, `SELECT pattern FROM webhook_subscription WHERE endpoint_id = ? AND app_id = ? ORDER BY pattern`,
+		[]any{endpointID, appID}, func(r rows) error {
+			var p string
+			err := r.Scan(&p)
+			have = append(have, p)
+			return err
+		})
+	if err != nil || slices.Equal(have, patterns) { // both sorted
+		return err
+	}
+	if _, err := r.exec(ctx, `DELETE FROM webhook_subscription WHERE endpoint_id = ?`, endpointID); err != nil {
+		return err
+	}
+	return insertPatterns(ctx, r, appID, endpointID, patterns)
 }
 
 func apply[T any](dst *T, v *T) {

@@ -1,12 +1,13 @@
 package durable
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
-	"net/netip"
-	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	webhook "github.com/signedhooks/webhook"
 )
 
 const (
@@ -33,41 +34,59 @@ func checkID(what, id string) error {
 	return nil
 }
 
-// checkURL accepts an absolute http(s) URL; unless private networks are
-// allowed, it refuses hosts that are internal by name or address. The
-// Sender checks every resolved address again when it connects.
+// checkURL accepts an absolute http(s) URL of valid text; unless private
+// networks are allowed, it refuses what the Sender's guard would refuse,
+// by the guard's own rule ([webhook.CheckURL]): every address form of a
+// loopback, private, link-local or otherwise internal host, and loopback
+// names. A name is resolved only at dial time, where the guard checks every
+// address again.
 func checkURL(raw string, o *EndpointsOptions) error {
 	if len(raw) > maxURLLen {
 		return fmt.Errorf("%w: longer than %d bytes", ErrInvalidURL, maxURLLen)
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
-		return fmt.Errorf("%w: want an absolute http or https URL", ErrInvalidURL)
+	if !validText(raw) {
+		return &inputError{msg: ErrInvalidText.Error() + ": the URL holds a NUL byte or invalid UTF-8", is: []error{ErrInvalidText, ErrInvalidURL}}
 	}
-	if o.InsecureAllowPrivateNetworks {
+	err := webhook.CheckURL(raw, o.AllowNetworks)
+	switch {
+	case err == nil:
 		return nil
-	}
-	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") || strings.HasSuffix(host, ".internal") {
-		return ErrBlockedURL
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return nil // a name: resolved and checked at dial time
-	}
-	a = a.Unmap().WithZone("")
-	for _, p := range o.AllowNetworks {
-		if p.Contains(a) {
+	case errors.Is(err, webhook.ErrBlockedAddress):
+		if o.InsecureAllowPrivateNetworks {
 			return nil
 		}
+		detail := strings.TrimPrefix(err.Error(), webhook.ErrBlockedAddress.Error()+": ")
+		return &inputError{msg: ErrBlockedURL.Error() + ": " + detail, is: []error{ErrInvalidURL, ErrBlockedURL, err}}
 	}
-	if !a.IsGlobalUnicast() || a.IsPrivate() || cgnat.Contains(a) {
-		return ErrBlockedURL
-	}
-	return nil
+	detail := strings.TrimPrefix(err.Error(), webhook.ErrInvalidURL.Error()+": ")
+	return &inputError{msg: ErrInvalidURL.Error() + ": " + detail, is: []error{ErrInvalidURL, err}}
 }
 
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+// inputError is a refused input that matches several sentinels (an
+// endpoint URL that is both invalid and blocked, text that is both invalid
+// text and an invalid field), with one message.
+type inputError struct {
+	msg string
+	is  []error
+}
+
+func (e *inputError) Error() string   { return e.msg }
+func (e *inputError) Unwrap() []error { return e.is }
+
+// validText reports whether s can be stored in a text column of either
+// backend: valid UTF-8 without NUL bytes (PostgreSQL refuses both).
+func validText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+// checkText refuses text that [validText] refuses with [ErrInvalidText],
+// which matches [ErrInvalidField] too.
+func checkText(what, s string) error {
+	if validText(s) {
+		return nil
+	}
+	return &inputError{msg: fmt.Sprintf("%s: %s holds a NUL byte or invalid UTF-8", ErrInvalidText, what), is: []error{ErrInvalidText, ErrInvalidField}}
+}
 
 // reservedHeaders cannot be set per endpoint: they carry the signature or
 // belong to the transport.
@@ -91,8 +110,11 @@ func normalizeHeaders(h map[string]string) (map[string]string, error) {
 		if reservedHeaders[name] || strings.HasPrefix(name, "X-Webhook-") {
 			return nil, fmt.Errorf("%w: header %s cannot be set", ErrInvalidField, name)
 		}
-		if len(v) > maxHeaderValueLen || strings.ContainsAny(v, "\r\n\x00") || !utf8.ValidString(v) {
-			return nil, fmt.Errorf("%w: value of header %s", ErrInvalidField, name)
+		if err := checkText("the value of header "+name, v); err != nil {
+			return nil, err
+		}
+		if len(v) > maxHeaderValueLen || strings.ContainsAny(v, "\r\n") {
+			return nil, fmt.Errorf("%w: value of header %s: at most %d bytes, no line breaks", ErrInvalidField, name, maxHeaderValueLen)
 		}
 		out[name] = v
 	}
@@ -114,7 +136,10 @@ func checkInput(in *EndpointInput, o *EndpointsOptions) (patterns []string, head
 	if err := checkURL(in.URL, o); err != nil {
 		return nil, nil, err
 	}
-	if len(in.Description) > maxDescriptionLen || !utf8.ValidString(in.Description) {
+	if err := checkText("the description", in.Description); err != nil {
+		return nil, nil, err
+	}
+	if len(in.Description) > maxDescriptionLen {
 		return nil, nil, fmt.Errorf("%w: description must be UTF-8 of at most %d bytes", ErrInvalidField, maxDescriptionLen)
 	}
 	if !(in.RateLimit >= 0 && in.RateLimit <= maxRateLimit) || in.Burst < 0 || in.Burst > maxRateLimit {
