@@ -97,15 +97,19 @@ func (p *Portal) fail(w http.ResponseWriter, r *http.Request, s *session, status
 // clientErrors are durable's errors about the customer's input: their
 // text says what to fix and holds no secret.
 var clientErrors = []error{durable.ErrInvalidURL, durable.ErrBlockedURL, durable.ErrInvalidFilter, durable.ErrInvalidField,
-	durable.ErrTooManyEndpoints, durable.ErrPayloadTooLarge, durable.ErrInvalidID, errForm}
+	durable.ErrInvalidText, durable.ErrTooManyEndpoints, durable.ErrPayloadTooLarge, durable.ErrInvalidID, errForm}
 
 // errForm is a form field the portal could not read.
 var errForm = errors.New("portal: invalid form")
 
 // userMessage returns what to tell the customer about err, and the
 // status: 422 for their input, 404 for an unknown endpoint or message,
-// 500 (logged, not shown) for anything else.
+// 409 for an endpoint disabled meanwhile, 500 (logged, not shown) for
+// anything else.
 func (p *Portal) userMessage(r *http.Request, err error) (int, string) {
+	if errors.Is(err, durable.ErrEndpointDisabled) {
+		return http.StatusConflict, "This endpoint is disabled: enable it, then try again."
+	}
 	for _, c := range clientErrors {
 		if errors.Is(err, c) {
 			msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "durable: "), "portal: ")

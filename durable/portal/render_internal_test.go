@@ -1,0 +1,36 @@
+package portal
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/signedhooks/webhook/durable"
+)
+
+// Errors about the customer's input or the endpoint's state are answered
+// with what to do; anything else is a 500 that shows nothing of the error.
+func TestUserMessage(t *testing.T) {
+	p := &Portal{opts: Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	r := httptest.NewRequest(http.MethodPost, "/portal/", nil)
+	for _, tc := range []struct {
+		err    error
+		status int
+		says   string
+	}{
+		{fmt.Errorf("resend: %w", durable.ErrEndpointDisabled), http.StatusConflict, "This endpoint is disabled: enable it, then try again."},
+		{fmt.Errorf("%w: description holds a NUL byte", durable.ErrInvalidText), http.StatusUnprocessableEntity, "Invalid text: description holds a NUL byte."},
+		{durable.ErrUnknownMessage, http.StatusNotFound, "There is no such endpoint or message."},
+		{errors.New("pq: connection reset, secret whsec_x"), http.StatusInternalServerError, "Something went wrong on our side. Try again in a moment."},
+	} {
+		status, says := p.userMessage(r, tc.err)
+		assert.Equal(t, tc.status, status, tc.err.Error())
+		assert.Equal(t, tc.says, says)
+	}
+}
