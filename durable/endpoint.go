@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"time"
@@ -108,6 +109,15 @@ type EndpointsOptions struct {
 	// the job run's). The network guard stays in force below it.
 	WrapTransport func(http.RoundTripper) http.RoundTripper
 
+	// EventTypes are the event types the provider declares, with a
+	// description and optionally a JSON Schema and an example payload: the
+	// management API lists them (GET /event-types), the customer portal
+	// offers them, and when some are declared, an endpoint's filter given
+	// at creation or update must name declared types or prefixes of them
+	// ([ErrInvalidFilter] otherwise). Publishing is not restricted to
+	// them. Default: none declared, and any well-formed filter is accepted.
+	EventTypes []EventType
+
 	// InsecureAllowPrivateNetworks turns off the guard against
 	// server-side request forgery: endpoint URLs may then name loopback
 	// and private hosts, and deliveries may connect to them. Use it only
@@ -180,6 +190,7 @@ type Endpoints[TTx any] struct {
 	parkHook func(jobID int64, d time.Duration) time.Duration
 
 	keyCheck string // the newest secret key's check value
+	catalog  *EventCatalog
 }
 
 // NewEndpoints returns an Endpoints on rt, whose backend must have been
@@ -223,7 +234,12 @@ func NewEndpoints[TTx any](rt *Runtime[TTx], opts *EndpointsOptions) (*Endpoints
 	if err != nil {
 		return nil, err
 	}
-	e := &Endpoints[TTx]{rt: rt, db: db, opts: o, senders: newSenderCache(o)}
+	catalog, err := NewEventCatalog(o.EventTypes)
+	if err != nil {
+		return nil, fmt.Errorf("durable: EndpointsOptions.EventTypes: %w", err)
+	}
+	o.EventTypes = nil // the catalogue holds its own copy
+	e := &Endpoints[TTx]{rt: rt, db: db, opts: o, senders: newSenderCache(o), catalog: catalog}
 	// A slot outlives the longest run of its job, after which River
 	// cancels the job; a crashed worker's slot comes back then.
 	e.gate = newGate(db, rt.backend.dialect(), o.MaxConcurrency, e.jobTimeout()+5*time.Second)
@@ -249,6 +265,10 @@ func NewEndpoints[TTx any](rt *Runtime[TTx], opts *EndpointsOptions) (*Endpoints
 	}
 	return e, nil
 }
+
+// EventTypes returns the declared event types ([EndpointsOptions.EventTypes]),
+// in the order given; nil when none are declared.
+func (e *Endpoints[TTx]) EventTypes() []EventType { return e.catalog.Types() }
 
 // jobTimeout bounds one delivery: the runtime's JobTimeout, or the
 // AttemptTimeout and room for the bookkeeping if that is longer.

@@ -14,6 +14,13 @@ func (a *api[TTx]) routes(mux *http.ServeMux) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openAPIDocument)
 	})
+	mux.HandleFunc("GET /event-types", func(w http.ResponseWriter, r *http.Request) {
+		types := e.EventTypes()
+		if types == nil {
+			types = []EventType{}
+		}
+		a.answer(w, r, http.StatusOK, Page[EventType]{Items: types}, nil)
+	})
 	mux.HandleFunc("POST /applications", func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
 			ID   string `json:"id"`

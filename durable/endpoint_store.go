@@ -23,6 +23,9 @@ func (e *Endpoints[TTx]) CreateEndpoint(ctx context.Context, appID string, in En
 	if err != nil {
 		return Endpoint{}, "", err
 	}
+	if err := e.catalog.CheckFilter(in.Filter); err != nil {
+		return Endpoint{}, "", err
+	}
 	secret, err := newEndpointSecret(in.Secret)
 	if err != nil {
 		return Endpoint{}, "", err
@@ -182,6 +185,12 @@ func (e *Endpoints[TTx]) UpdateEndpoint(ctx context.Context, appID, endpointID s
 		if err != nil {
 			invalid = err
 			return err
+		}
+		if upd.Filter != nil { // a filter stored before a catalogue changed is kept
+			if err := e.catalog.CheckFilter(in.Filter); err != nil {
+				invalid = err
+				return err
+			}
 		}
 		hdr, _ := json.Marshal(headers)
 		flt, _ := json.Marshal(patterns)

@@ -36,7 +36,8 @@ type Options struct {
 	// lists them, offers them in the endpoint filter and sends their
 	// Example as the test event; when some are declared, filters must name
 	// declared types or prefixes of them, and test events a declared type.
-	// Default: none declared, and any well-formed type is accepted.
+	// Default: the service's [durable.EndpointsOptions.EventTypes], and
+	// with none declared there either, any well-formed type is accepted.
 	EventTypes []durable.EventType
 
 	// TestEventType is the type of a test event when no types are
@@ -102,6 +103,7 @@ type service interface {
 	ListAttempts(ctx context.Context, appID string, f durable.AttemptFilter, cursor string, limit int) (durable.Page[durable.EndpointAttempt], error)
 	Resend(ctx context.Context, appID, endpointID, messageID string) error
 	Recover(ctx context.Context, appID, endpointID string, since time.Time) (int, error)
+	EventTypes() []durable.EventType
 }
 
 //go:embed templates static
@@ -163,6 +165,9 @@ func newPortal(svc service, opts *Options) (*Portal, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	var err error
+	if len(o.EventTypes) == 0 {
+		o.EventTypes = svc.EventTypes() // the service's own catalogue
+	}
 	if p.catalog, err = durable.NewEventCatalog(o.EventTypes); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
