@@ -27,6 +27,7 @@ type endpointsAPI interface {
 	CreateApplication(ctx context.Context, id, name string) (durable.Application, error)
 	GetApplication(ctx context.Context, id string) (durable.Application, error)
 	EventTypes() []durable.EventType
+	PendingByEndpoint(ctx context.Context, limit int) ([]durable.EndpointPending, error)
 	ListEndpoints(ctx context.Context, appID string) ([]durable.Endpoint, error)
 	ListApplications(ctx context.Context, cursor string, limit int) (durable.Page[durable.Application], error)
 	DeleteApplication(ctx context.Context, id string) error

@@ -76,8 +76,14 @@
 //	webhook.queue.lag                  gauge, s: how long the oldest available job has waited, by
 //	                                   messaging.destination.name
 //
-// Endpoints, applications and message ids are not metric attributes:
-// their number is not bounded.
+//	webhook.endpoint.pending           gauge, {delivery}: unfinished deliveries of the endpoints
+//	                                   furthest behind, by webhook.endpoint.id and webhook.application.id
+//	webhook.endpoint.lag               gauge, s: how long each such endpoint's oldest delivery has been due
+//
+// Message ids are never metric attributes, and endpoints and applications
+// only in the two endpoint gauges of [Telemetry.ObserveEndpoints], which
+// report a bounded number of them (the top N by backlog), so that the
+// metrics' cardinality does not grow with the number of customers.
 //
 // # Trust
 //

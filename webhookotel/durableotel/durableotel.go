@@ -2,6 +2,7 @@ package durableotel
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
@@ -345,4 +346,43 @@ func (t *Telemetry) ObserveQueues(stats func(context.Context) ([]durable.QueueSt
 		}
 		return nil
 	}, jobs, lag)
+}
+
+// ObserveEndpoints reports the endpoints furthest behind as the gauges
+// webhook.endpoint.pending and webhook.endpoint.lag, by webhook.endpoint.id
+// and webhook.application.id, read at each collection. Pass an Endpoints'
+// PendingByEndpoint method and how many endpoints to report (1 to 1000):
+// only those with the most unfinished deliveries are reported, which
+// bounds the metrics' cardinality however many customers there are; an
+// endpoint that drops out of the top stops being reported. One process per
+// database is enough. A collection whose call fails reports nothing. Stop
+// reporting with the returned registration's Unregister.
+func (t *Telemetry) ObserveEndpoints(pending func(ctx context.Context, limit int) ([]durable.EndpointPending, error), top int) (metric.Registration, error) {
+	if top < 1 || top > 1000 {
+		return nil, fmt.Errorf("durableotel: ObserveEndpoints: top must be between 1 and 1000, not %d", top)
+	}
+	count, err := t.meter.Int64ObservableGauge("webhook.endpoint.pending", metric.WithUnit("{delivery}"),
+		metric.WithDescription("Unfinished deliveries of the endpoints furthest behind."))
+	if err != nil {
+		return nil, err
+	}
+	lag, err := t.meter.Float64ObservableGauge("webhook.endpoint.lag", metric.WithUnit("s"),
+		metric.WithDescription("How long the oldest unfinished delivery of an endpoint has been due."))
+	if err != nil {
+		return nil, err
+	}
+	return t.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		ps, err := pending(ctx, top)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			attrs := metric.WithAttributes(keyEndpointID.String(p.EndpointID), keyAppID.String(p.ApplicationID))
+			o.ObserveInt64(count, p.Pending, attrs)
+			o.ObserveFloat64(lag, p.Oldest.Seconds(), attrs)
+		}
+		return nil
+	}, count, lag)
 }

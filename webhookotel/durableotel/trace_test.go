@@ -439,3 +439,40 @@ func sum(m map[string]int64) int64 {
 	}
 	return n
 }
+
+// TestObserveEndpoints reports the endpoints furthest behind, at most top
+// of them, at each collection.
+func TestObserveEndpoints(t *testing.T) {
+	t.Parallel()
+	tel := newTelemetry(t)
+	_, b := sqliteDB(t, "provider")
+	rt := tel.runtime(t, b)
+	eps, err := durable.NewEndpoints(rt, &durable.EndpointsOptions{InsecureAllowPrivateNetworks: true})
+	require.NoError(t, err)
+	ctx := context.Background()
+	_, err = eps.CreateApplication(ctx, "app_1", "Shop")
+	require.NoError(t, err)
+	busy, _, err := eps.CreateEndpoint(ctx, "app_1", durable.EndpointInput{URL: "http://127.0.0.1:9/busy"})
+	require.NoError(t, err)
+	_, _, err = eps.CreateEndpoint(ctx, "app_1", durable.EndpointInput{URL: "http://127.0.0.1:9/quiet", Filter: []string{"order.placed"}})
+	require.NoError(t, err)
+	for i := range 3 {
+		_, err = eps.Publish(ctx, "app_1", "invoice.paid", []byte(`{}`), "msg_"+strconv.Itoa(i))
+		require.NoError(t, err)
+	}
+	_, err = eps.Publish(ctx, "app_1", "order.placed", []byte(`{}`), "msg_order")
+	require.NoError(t, err)
+	_, err = tel.durable.ObserveEndpoints(eps.PendingByEndpoint, 0)
+	require.Error(t, err, "top must be at least 1")
+	reg, err := tel.durable.ObserveEndpoints(eps.PendingByEndpoint, 1)
+	require.NoError(t, err)
+	defer func() { _ = reg.Unregister() }()
+
+	m := tel.metrics(t)
+	assert.Equal(t, map[string]int64{"webhook.application.id=app_1,webhook.endpoint.id=" + busy.ID: 4},
+		gauge(t, m["webhook.endpoint.pending"]), "only the top endpoint: 3 invoices and the order")
+	lag, ok := m["webhook.endpoint.lag"].(metricdata.Gauge[float64])
+	require.True(t, ok, "want a float64 gauge, got %T", m["webhook.endpoint.lag"])
+	require.Len(t, lag.DataPoints, 1)
+	assert.GreaterOrEqual(t, lag.DataPoints[0].Value, 0.0)
+}
