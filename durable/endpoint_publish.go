@@ -75,6 +75,12 @@ func (e *Endpoints[TTx]) publish(ctx context.Context, tx TTx, r runner, appID, e
 	if len(id) > 255 {
 		return PublishResult{}, ErrInvalidID
 	}
+	if err := checkText("the message id", id); err != nil {
+		return PublishResult{}, err
+	}
+	if !validText(appID) { // no such id can be stored
+		return PublishResult{}, ErrUnknownApplication
+	}
 	if id == "" {
 		id = webhook.NewMessageID()
 	}

@@ -105,3 +105,20 @@ func TestBadTextIsRefused(t *testing.T) {
 		assert.Empty(t, got.Headers)
 	})
 }
+
+// Publish refuses a message id that neither backend can store, and treats
+// an application id that none can hold as unknown, on both backends alike.
+func TestPublishBadText(t *testing.T) {
+	t.Parallel()
+	eachEndpointsDB(t, nil, func(t *testing.T, env *epEnv) {
+		ctx := context.Background()
+		_, err := env.e.CreateApplication(ctx, "acme", "Acme")
+		require.NoError(t, err)
+		for _, id := range []string{"msg\x00", "msg\xff"} {
+			_, err := env.e.Publish(ctx, "acme", "invoice.paid", []byte(`{}`), id)
+			assert.ErrorIs(t, err, durable.ErrInvalidText, "%q", id)
+		}
+		_, err = env.e.Publish(ctx, "ac\x00me", "invoice.paid", []byte(`{}`), "msg_1")
+		assert.ErrorIs(t, err, durable.ErrUnknownApplication)
+	})
+}
