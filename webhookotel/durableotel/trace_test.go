@@ -384,13 +384,20 @@ func TestEndpointBreaker(t *testing.T) {
 	assert.Equal(t, []durable.BreakerState{durable.BreakerOpen}, states)
 	mu.Unlock()
 	assert.Equal(t, map[string]int64{"webhook.breaker.state=open": 1}, counts(t, tel.metrics(t)["webhook.endpoint.breaker"]))
+	// The hook runs inside the run, whose span ends after it: wait for
+	// the span that marks the opening to be recorded.
+	want := []string{"webhook.endpoint.breaker webhook.breaker.state=open,webhook.endpoint.id=" + ep.ID}
 	var marked []string
-	for _, run := range tel.tree().named("process webhook_endpoints") {
-		for _, e := range run.Events() {
-			marked = append(marked, e.Name+" "+setString(attribute.NewSet(e.Attributes...)))
+	require.Eventually(t, func() bool {
+		marked = nil
+		for _, run := range tel.tree().named("process webhook_endpoints") {
+			for _, e := range run.Events() {
+				marked = append(marked, e.Name+" "+setString(attribute.NewSet(e.Attributes...)))
+			}
 		}
-	}
-	assert.Equal(t, []string{"webhook.endpoint.breaker webhook.breaker.state=open,webhook.endpoint.id=" + ep.ID}, marked)
+		return len(marked) > 0
+	}, 20*time.Second, 10*time.Millisecond, "the run that opened the breaker is recorded")
+	assert.Equal(t, want, marked)
 }
 
 // TestObserveQueues reads the queues' figures at each collection.
