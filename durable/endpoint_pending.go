@@ -37,11 +37,10 @@ func (e *Endpoints[TTx]) PendingByEndpoint(ctx context.Context, limit int) ([]En
 		return nil, fmt.Errorf("%w: limit must be between 1 and %d", ErrInvalidField, maxPendingEndpoints)
 	}
 	ep, app := `json_extract(args, '$.endpoint_id')`, `json_extract(args, '$.app_id')`
-	age := `CAST((julianday('now') - julianday(min(scheduled_at))) * 86400000000 AS INTEGER)`
 	if e.rt.backend.dialect() == dialectPostgres {
 		ep, app = `args->>'endpoint_id'`, `args->>'app_id'`
-		age = `CAST(EXTRACT(EPOCH FROM (now() - min(scheduled_at))) * 1000000 AS BIGINT)`
 	}
+	age := oldestAgeUS(e.rt.backend.dialect())
 	rs, err := e.rt.backend.query(ctx, `SELECT `+ep+`, min(`+app+`), count(*), `+age+` FROM river_job
 	WHERE kind = ? AND state IN ('available', 'scheduled', 'running', 'retryable')
 	GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT ?`, endpointKind, limit)

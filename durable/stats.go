@@ -32,10 +32,7 @@ type QueueStats struct {
 // through River's own index on their state and queue: cheap beside a
 // backlog's work, but poll it every few seconds at most, not per job.
 func (r *Runtime[TTx]) QueueStats(ctx context.Context) ([]QueueStats, error) {
-	lag := `CAST((julianday('now') - julianday(min(scheduled_at))) * 86400000000 AS INTEGER)`
-	if r.backend.dialect() == dialectPostgres {
-		lag = `CAST(EXTRACT(EPOCH FROM (now() - min(scheduled_at))) * 1000000 AS BIGINT)`
-	}
+	lag := oldestAgeUS(r.backend.dialect())
 	out := []QueueStats{{Queue: QueueOutbox}, {Queue: QueueEndpoints}, {Queue: QueueInbox}}
 	rs, err := r.backend.query(ctx, `SELECT queue, state, count(*), `+lag+` FROM river_job
 	WHERE state IN ('available', 'scheduled', 'running', 'retryable') AND queue IN (?, ?, ?)
@@ -77,4 +74,13 @@ func (r *Runtime[TTx]) QueueStats(ctx context.Context) ([]QueueStats, error) {
 		return nil, fmt.Errorf("durable: queue stats: %w", err)
 	}
 	return out, nil
+}
+
+// oldestAgeUS is the SQL for how long ago, in microseconds on the
+// database's clock, the earliest scheduled_at of a group of River jobs was.
+func oldestAgeUS(d dialect) string {
+	if d == dialectPostgres {
+		return `CAST(EXTRACT(EPOCH FROM (now() - min(scheduled_at))) * 1000000 AS BIGINT)`
+	}
+	return `CAST((julianday('now') - julianday(min(scheduled_at))) * 86400000000 AS INTEGER)`
 }
