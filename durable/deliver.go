@@ -7,24 +7,11 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 	"github.com/tidwall/gjson"
 
 	webhook "github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
-
-const (
-	outboxQueue  = "webhook_outbox"
-	deliveryKind = "webhook_delivery"
-)
-
-// allStates makes the message id unique for as long as the job row exists,
-// whatever its state, so enqueueing an id twice never delivers it twice.
-var allStates = []rivertype.JobState{
-	rivertype.JobStateAvailable, rivertype.JobStateCancelled, rivertype.JobStateCompleted,
-	rivertype.JobStateDiscarded, rivertype.JobStatePending, rivertype.JobStateRetryable,
-	rivertype.JobStateRunning, rivertype.JobStateScheduled,
-}
 
 // deliveryArgs is an outbox message as stored in River: a raw Payload, or
 // Data (the message's Data, marshalled at enqueue) that the Sender puts in
@@ -54,10 +41,10 @@ func (a *deliveryArgs) message() webhook.Message {
 	return m
 }
 
-func (deliveryArgs) Kind() string { return deliveryKind }
+func (deliveryArgs) Kind() string { return core.DeliveryKind }
 
 func (deliveryArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: outboxQueue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
+	return river.InsertOpts{Queue: core.OutboxQueue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: core.AllStates}}
 }
 
 // deliveryWorker makes one delivery attempt per job run, for the
@@ -70,7 +57,7 @@ type deliveryWorker[TTx any] struct {
 
 func (w *deliveryWorker[TTx]) NextRetry(job *river.Job[deliveryArgs]) time.Time {
 	if o := w.rt.outbox; o != nil {
-		return retryAt(o.retry, job.Attempt, o.waits.take(job.ID))
+		return core.RetryAt(o.retry, job.Attempt, o.waits.Take(job.ID))
 	}
 	return time.Time{} // the client's policy
 }
@@ -85,9 +72,9 @@ func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[deliveryA
 	run := job.Attempt + int(gjson.GetBytes(job.Metadata, "snoozes").Int())
 	rep, _ := o.sender.Attempt(ctx, job.Args.URL, job.Args.message(), webhook.AttemptOptions{
 		Number: run,
-		After:  signedBefore(job.Metadata, job.ScheduledAt, run),
+		After:  core.SignedBefore(job.Metadata, job.ScheduledAt, run),
 	})
-	markSigned(ctx, run, rep.SignedAt)
+	core.MarkSigned(ctx, run, rep.SignedAt)
 	a := Attempt{
 		MessageID:  job.Args.ID,
 		JobID:      job.ID,
@@ -96,7 +83,7 @@ func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[deliveryA
 		Latency:    rep.Latency,
 		StatusCode: rep.StatusCode,
 		Outcome:    rep.Class.String(),
-		Response:   string(rep.Response[:min(len(rep.Response), maxSnippet)]),
+		Response:   string(rep.Response[:min(len(rep.Response), core.MaxSnippet)]),
 	}
 	if a.At.IsZero() {
 		a.At = time.Now()
@@ -106,7 +93,7 @@ func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[deliveryA
 	}
 	stopping := errors.Is(ctx.Err(), context.Canceled)
 	if stopping {
-		a.Outcome = outcomeAborted // River requeues the job
+		a.Outcome = core.OutcomeAborted // River requeues the job
 	}
 	// Record even when stopping, with a context of its own.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -123,16 +110,9 @@ func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[deliveryA
 	case rep.Class == webhook.ClassDelivered:
 		return nil
 	case rep.Class == webhook.ClassRetry:
-		o.waits.set(job.ID, rep.RetryAfter) // for NextRetry, which River calls next
+		o.waits.Set(job.ID, rep.RetryAfter) // for NextRetry, which River calls next
 		return errors.New(a.Error)
 	default: // permanent or gone: retrying cannot help
 		return river.JobCancel(errors.New(a.Error))
 	}
 }
-
-// maxSnippet bounds the response kept per attempt in the log.
-const maxSnippet = 512
-
-// outcomeAborted marks an attempt cut short because the worker was
-// stopping; it is not the endpoint's fault and does not count.
-const outcomeAborted = "aborted"

@@ -1,6 +1,8 @@
 package durable
 
 import (
+	"github.com/signedhooks/webhook/durable/internal/core"
+
 	"cmp"
 	"context"
 	"errors"
@@ -9,11 +11,6 @@ import (
 	"github.com/riverqueue/river"
 
 	webhook "github.com/signedhooks/webhook"
-)
-
-const (
-	inboxQueue = "webhook_inbox"
-	eventKind  = "webhook_inbox_event"
 )
 
 // HandlerFunc processes one stored event; (*webhook.Mux).Dispatch is one,
@@ -115,7 +112,7 @@ func NewInbox[TTx any](rt *Runtime[TTx], handle HandlerFunc, opts *InboxOptions)
 
 // insertOpts are the options of every job this inbox inserts.
 func (in *Inbox[TTx]) insertOpts() *river.InsertOpts {
-	return &river.InsertOpts{MaxAttempts: attemptsOf(in.opts.Retry)}
+	return &river.InsertOpts{MaxAttempts: core.AttemptsOf(in.opts.Retry)}
 }
 
 // Store stores ev for processing, as [Inbox.ServeHTTP] does. It reports
@@ -146,12 +143,12 @@ func (in *Inbox[TTx]) StoreTx(ctx context.Context, tx TTx, ev webhook.Event) (du
 
 // Lookup returns the state of the event, or [ErrNotFound].
 func (in *Inbox[TTx]) Lookup(ctx context.Context, eventID string) (Item, error) {
-	return lookup(ctx, in.rt, eventKind, eventID)
+	return lookup(ctx, in.rt, core.EventKind, eventID)
 }
 
 // Replay makes a finished event (processed, cancelled or dead) run again
 // now. An event still waiting or running is left alone. It returns
 // [ErrNotFound] for an unknown id.
 func (in *Inbox[TTx]) Replay(ctx context.Context, eventID string) error {
-	return replay(ctx, in.rt, eventKind, eventID)
+	return replay(ctx, in.rt, core.EventKind, eventID)
 }

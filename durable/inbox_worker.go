@@ -1,6 +1,8 @@
 package durable
 
 import (
+	"github.com/signedhooks/webhook/durable/internal/core"
+
 	"context"
 	"errors"
 	"time"
@@ -19,10 +21,10 @@ type eventArgs struct {
 	Payload   []byte `json:"payload"`
 }
 
-func (eventArgs) Kind() string { return eventKind }
+func (eventArgs) Kind() string { return core.EventKind }
 
 func (eventArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: inboxQueue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
+	return river.InsertOpts{Queue: core.InboxQueue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: core.AllStates}}
 }
 
 func newEventArgs(ev webhook.Event) eventArgs {
@@ -45,7 +47,7 @@ type eventWorker[TTx any] struct {
 
 func (w *eventWorker[TTx]) NextRetry(job *river.Job[eventArgs]) time.Time {
 	if in := w.rt.inbox; in != nil {
-		return retryAt(in.opts.Retry, job.Attempt, 0)
+		return core.RetryAt(in.opts.Retry, job.Attempt, 0)
 	}
 	return time.Time{} // the client's policy
 }

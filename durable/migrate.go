@@ -1,6 +1,8 @@
 package durable
 
 import (
+	"github.com/signedhooks/webhook/durable/internal/core"
+
 	"context"
 	"fmt"
 
@@ -14,16 +16,17 @@ import (
 // up-to-date database changes nothing. River's migrator takes no lock, so
 // run it from one process at a time (a deploy step, or a single replica
 // before the others start).
-func Migrate[TTx any](ctx context.Context, b Backend[TTx]) error {
-	m, err := rivermigrate.New(b.riverDriver(), nil)
+func Migrate[TTx any](ctx context.Context, backend Backend[TTx]) error {
+	b := backend.inner()
+	m, err := rivermigrate.New(b.Driver(), nil)
 	if err != nil {
 		return fmt.Errorf("durable: migrate: %w", err)
 	}
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("durable: migrate river: %w", err)
 	}
-	for _, q := range schema(b.dialect()) {
-		if err := b.exec(ctx, q); err != nil {
+	for _, q := range schema(b.Dialect()) {
+		if err := b.Exec(ctx, q); err != nil {
 			return fmt.Errorf("durable: migrate: %w", err)
 		}
 	}
@@ -31,9 +34,9 @@ func Migrate[TTx any](ctx context.Context, b Backend[TTx]) error {
 }
 
 // schema is this package's own tables. Every statement is idempotent.
-func schema(d dialect) []string {
+func schema(d core.Dialect) []string {
 	id := "id INTEGER PRIMARY KEY AUTOINCREMENT"
-	if d == dialectPostgres {
+	if d == core.DialectPostgres {
 		id = "id BIGSERIAL PRIMARY KEY"
 	}
 	return []string{

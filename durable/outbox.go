@@ -1,6 +1,8 @@
 package durable
 
 import (
+	"github.com/signedhooks/webhook/durable/internal/core"
+
 	"cmp"
 	"context"
 	"encoding/json"
@@ -88,7 +90,7 @@ type Outbox[TTx any] struct {
 	rt     *Runtime[TTx]
 	sender *webhook.Sender
 	retry  webhook.RetryPolicy
-	waits  retryAfters
+	waits  core.RetryAfters
 	opts   OutboxOptions
 	log    *attemptLog[TTx]   // while rt runs, unless EnqueueOnly
 	batch  insertBatcher[TTx] // Enqueue's inserts
@@ -141,7 +143,7 @@ func NewOutbox[TTx any](rt *Runtime[TTx], sender *webhook.SenderOptions, opts *O
 
 // insertOpts are the options of every job this outbox inserts.
 func (o *Outbox[TTx]) insertOpts() *river.InsertOpts {
-	return &river.InsertOpts{MaxAttempts: attemptsOf(o.retry)}
+	return &river.InsertOpts{MaxAttempts: core.AttemptsOf(o.retry)}
 }
 
 // Enqueue stores msg for delivery to target. It returns [ErrInvalidURL] for
@@ -205,29 +207,12 @@ func (o *Outbox[TTx]) args(target string, msg Message) (deliveryArgs, error) {
 	}
 	size := len(args.Payload)
 	if args.Data != nil {
-		size = envelopeSize(args.ID, args.Type, len(args.Data))
+		size = core.EnvelopeSize(args.ID, args.Type, len(args.Data))
 	}
 	if size > o.opts.MaxPayloadBytes {
 		return deliveryArgs{}, ErrPayloadTooLarge
 	}
 	return args, nil
-}
-
-// envelopeSize returns the length of the body a Sender builds around data
-// of length n, {"id":id,"event":typ,"data":...}, so that MaxPayloadBytes
-// bounds what the receiver reads: a receiver that takes as much as the
-// provider allows (1 MiB on both sides by default) must not refuse a body
-// for the few bytes the envelope adds. "event" is the longer of the two
-// field names ("type" for Standard Webhooks).
-func envelopeSize(id, typ string, n int) int {
-	return len(`{"id":,"event":,"data":}`) + jsonStringLen(id) + jsonStringLen(typ) + n
-}
-
-// jsonStringLen returns the length of s encoded as a JSON string by
-// encoding/json, as the Sender encodes the envelope's id and type.
-func jsonStringLen(s string) int {
-	b, _ := json.Marshal(s) // a string always marshals
-	return len(b)
 }
 
 func delivery(id string, res *rivertype.JobInsertResult, err error) (Delivery, error) {
@@ -245,7 +230,7 @@ func (o *Outbox[TTx]) Attempts(ctx context.Context, messageID string) ([]Attempt
 
 // Lookup returns the state of the message, or [ErrNotFound].
 func (o *Outbox[TTx]) Lookup(ctx context.Context, messageID string) (Item, error) {
-	return lookup(ctx, o.rt, deliveryKind, messageID)
+	return lookup(ctx, o.rt, core.DeliveryKind, messageID)
 }
 
 // Replay makes a finished message (delivered, cancelled or dead) deliverable
@@ -253,5 +238,5 @@ func (o *Outbox[TTx]) Lookup(ctx context.Context, messageID string) (Item, error
 // still waiting or running is left alone. It returns [ErrNotFound] for an
 // unknown id (or one past its retention).
 func (o *Outbox[TTx]) Replay(ctx context.Context, messageID string) error {
-	return replay(ctx, o.rt, deliveryKind, messageID)
+	return replay(ctx, o.rt, core.DeliveryKind, messageID)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	webhook "github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // RuntimeOptions configures a [Runtime]: what every queue of one process
@@ -45,7 +46,7 @@ type RuntimeOptions struct {
 
 	// JobTimeout bounds one run of a job (for the outbox: one delivery
 	// attempt plus its bookkeeping, so keep it above the Sender's
-	// AttemptTimeout). [Endpoints] raises it for its own deliveries to
+	// AttemptTimeout). Package endpoints raises it for its own deliveries to
 	// their AttemptTimeout plus 15 s. Default: 45 s.
 	JobTimeout time.Duration
 
@@ -97,9 +98,10 @@ func defaultID() string {
 }
 
 // Runtime is the one River client of a process: the [Outbox], the [Inbox]
-// and the [Endpoints] of a process attach to it when they are built, and
-// it runs the workers of all of them, with one notifier, one leader
-// election and one client ID. Build it with [NewRuntime], build the
+// and the endpoints service of a process (package
+// [github.com/signedhooks/webhook/durable/endpoints]) attach to it when
+// they are built, and it runs the workers of all of them, with one
+// notifier, one leader election and one client ID. Build it with [NewRuntime], build the
 // components on it, then call [Runtime.Start] in each process that works
 // (delivers or processes); a process that only enqueues never starts it,
 // and a component built with EnqueueOnly set is not worked by this
@@ -114,19 +116,19 @@ func defaultID() string {
 // component built after that gets [ErrRuntimeInUse]. A Runtime is safe for
 // concurrent use.
 type Runtime[TTx any] struct {
-	backend Backend[TTx]
+	backend core.Backend[TTx]
 	opts    RuntimeOptions
 
 	mu        sync.Mutex // guards what follows; client is also read without it
 	client    atomic.Pointer[river.Client[TTx]]
 	outbox    *Outbox[TTx]
 	inbox     *Inbox[TTx]
-	endpoints *Endpoints[TTx]
+	endpoints core.Endpoints // set by package endpoints through the core's link
 	running   bool
 }
 
 // NewRuntime returns a Runtime over b, which must have been migrated with
-// [Migrate] (and [MigrateEndpoints] if [Endpoints] attach).
+// [Migrate] (and endpoints.Migrate if endpoints attach).
 func NewRuntime[TTx any](b Backend[TTx], opts *RuntimeOptions) (*Runtime[TTx], error) {
 	if b == nil {
 		return nil, errors.New("durable: NewRuntime needs a backend")
@@ -138,7 +140,7 @@ func NewRuntime[TTx any](b Backend[TTx], opts *RuntimeOptions) (*Runtime[TTx], e
 	if len(o.ID) > 100 {
 		return nil, errors.New("durable: RuntimeOptions.ID is longer than 100 bytes")
 	}
-	return &Runtime[TTx]{backend: b, opts: o.withDefaults()}, nil
+	return &Runtime[TTx]{backend: b.inner(), opts: o.withDefaults()}, nil
 }
 
 // ID returns the client ID of this process (see [RuntimeOptions.ID]).
@@ -165,7 +167,7 @@ func (r *Runtime[TTx]) river() (*river.Client[TTx], error) {
 	if c := r.client.Load(); c != nil {
 		return c, nil
 	}
-	c, err := river.NewClient(r.backend.riverDriver(), r.config())
+	c, err := river.NewClient(r.backend.Driver(), r.config())
 	if err != nil {
 		return nil, fmt.Errorf("durable: %w", err)
 	}
@@ -180,19 +182,24 @@ func (r *Runtime[TTx]) config() *river.Config {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &deliveryWorker[TTx]{rt: r})
 	river.AddWorker(workers, &eventWorker[TTx]{rt: r})
-	river.AddWorker(workers, &endpointWorker[TTx]{rt: r})
+	river.AddWorker(workers, &core.Worker[core.EndpointArgs]{Attached: func() core.Handler[core.EndpointArgs] {
+		if r.endpoints == nil {
+			return nil
+		}
+		return r.endpoints
+	}})
 	queues := map[string]river.QueueConfig{}
 	longest := o.JobTimeout
 	if ob := r.outbox; ob != nil && !ob.opts.EnqueueOnly {
-		queues[outboxQueue] = river.QueueConfig{MaxWorkers: ob.opts.MaxWorkers}
+		queues[core.OutboxQueue] = river.QueueConfig{MaxWorkers: ob.opts.MaxWorkers}
 	}
 	if in := r.inbox; in != nil && !in.opts.EnqueueOnly {
-		queues[inboxQueue] = river.QueueConfig{MaxWorkers: in.opts.MaxWorkers}
+		queues[core.InboxQueue] = river.QueueConfig{MaxWorkers: in.opts.MaxWorkers}
 	}
 	if e := r.endpoints; e != nil {
-		longest = max(longest, e.jobTimeout())
-		if !e.opts.EnqueueOnly {
-			queues[endpointQueue] = river.QueueConfig{MaxWorkers: e.opts.MaxWorkers}
+		longest = max(longest, e.JobTimeout())
+		if n, enqueueOnly := e.Queue(); !enqueueOnly {
+			queues[core.EndpointQueue] = river.QueueConfig{MaxWorkers: n}
 		}
 	}
 	rescue := cmp.Or(o.RescueAfter, 2*longest)
@@ -210,7 +217,7 @@ func (r *Runtime[TTx]) config() *river.Config {
 		JobTimeout:                  o.JobTimeout,
 		Logger:                      o.Logger,
 		Middleware:                  r.middleware(),
-		MaxAttempts:                 attemptsOf(defaultDeliveryRetry),
+		MaxAttempts:                 core.AttemptsOf(defaultDeliveryRetry),
 		Queues:                      queues,
 		RescueStuckJobsAfter:        rescue,
 		RetryPolicy:                 clientRetry{defaultDeliveryRetry},
@@ -250,7 +257,15 @@ func (r *Runtime[TTx]) Start(ctx context.Context) error {
 func (r *Runtime[TTx]) works() bool {
 	return (r.outbox != nil && !r.outbox.opts.EnqueueOnly) ||
 		(r.inbox != nil && !r.inbox.opts.EnqueueOnly) ||
-		(r.endpoints != nil && !r.endpoints.opts.EnqueueOnly)
+		r.endpointsWork()
+}
+
+func (r *Runtime[TTx]) endpointsWork() bool {
+	if r.endpoints == nil {
+		return false
+	}
+	_, enqueueOnly := r.endpoints.Queue()
+	return !enqueueOnly
 }
 
 func (r *Runtime[TTx]) closeLogs() {
@@ -259,7 +274,7 @@ func (r *Runtime[TTx]) closeLogs() {
 		ob.log = nil
 	}
 	if e := r.endpoints; e != nil {
-		e.senders.closeAll()
+		e.Close()
 	}
 }
 
@@ -286,7 +301,7 @@ func (r *Runtime[TTx]) Stop(ctx context.Context) error {
 type clientRetry struct{ policy webhook.RetryPolicy }
 
 func (p clientRetry) NextRetry(job *rivertype.JobRow) time.Time {
-	return retryAt(p.policy, job.Attempt, 0)
+	return core.RetryAt(p.policy, job.Attempt, 0)
 }
 
 // stopClient stops fetching, waits for running jobs until ctx is done, then
@@ -300,4 +315,45 @@ func stopClient[TTx any](ctx context.Context, c *river.Client[TTx]) error {
 	hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	return c.StopAndCancel(hard)
+}
+
+// The core's link: package endpoints opens a Runtime and a Backend through
+// it, so that their internals stay out of this package's exported API.
+func init() {
+	core.Link(func(rt any) any { return rt.(interface{ view() any }).view() },
+		func(b any) any {
+			switch b := b.(type) {
+			case *SQLiteBackend:
+				return b.c
+			case *PostgresBackend:
+				return b.c
+			}
+			return nil
+		})
+}
+
+// view returns r as the core sees it ([core.Runtime]).
+func (r *Runtime[TTx]) view() any { return runtimeView[TTx]{r} }
+
+// runtimeView is a Runtime as package endpoints uses it: the methods of
+// [core.Runtime], and the two that need this package's types.
+type runtimeView[TTx any] struct{ r *Runtime[TTx] }
+
+func (v runtimeView[TTx]) Backend() core.Backend[TTx]         { return v.r.backend }
+func (v runtimeView[TTx]) River() (*river.Client[TTx], error) { return v.r.river() }
+func (v runtimeView[TTx]) Logger() *slog.Logger               { return v.r.opts.Logger }
+func (v runtimeView[TTx]) JobTimeout() time.Duration          { return v.r.opts.JobTimeout }
+func (v runtimeView[TTx]) Attempted(ctx context.Context, a AttemptInfo) {
+	v.r.opts.Hooks.attempted(ctx, a)
+}
+func (v runtimeView[TTx]) Item(id string, j *rivertype.JobRow) Item { return itemFromJob(id, j) }
+
+func (v runtimeView[TTx]) AttachEndpoints(e core.Endpoints) error {
+	return v.r.attach(func() error {
+		if v.r.endpoints != nil {
+			return errors.New("durable: the runtime has endpoints already")
+		}
+		v.r.endpoints = e
+		return nil
+	})
 }
