@@ -1,16 +1,15 @@
 package durable
 
 import (
+	"github.com/signedhooks/webhook/durable/internal/core"
+
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/tidwall/gjson"
 
 	webhook "github.com/signedhooks/webhook"
-	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // deliveryArgs is an outbox message as stored in River: a raw Payload, or
@@ -67,52 +66,26 @@ func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[deliveryA
 	if o == nil {
 		return river.JobSnooze(0) // never fetched: the queue is not worked here
 	}
-	// Versions before one retry policy snoozed on Retry-After, which River
-	// counts apart: a run's number counts those runs too.
-	run := job.Attempt + int(gjson.GetBytes(job.Metadata, "snoozes").Int())
-	rep, _ := o.sender.Attempt(ctx, job.Args.URL, job.Args.message(), webhook.AttemptOptions{
-		Number: run,
-		After:  core.SignedBefore(job.Metadata, job.ScheduledAt, run),
-	})
-	core.MarkSigned(ctx, run, rep.SignedAt)
+	run := core.Run(job.JobRow, 0)
+	res := core.Attempt(ctx, o.sender, job.Args.URL, job.Args.message(), job.JobRow, run, time.Now)
 	a := Attempt{
 		MessageID:  job.Args.ID,
 		JobID:      job.ID,
 		Number:     run,
-		At:         rep.Start,
-		Latency:    rep.Latency,
-		StatusCode: rep.StatusCode,
-		Outcome:    rep.Class.String(),
-		Response:   string(rep.Response[:min(len(rep.Response), core.MaxSnippet)]),
+		At:         res.At,
+		Latency:    res.Latency,
+		StatusCode: res.StatusCode,
+		Outcome:    res.Outcome,
+		Error:      res.Error,
+		Response:   string(res.Response[:min(len(res.Response), core.MaxSnippet)]),
 	}
-	if a.At.IsZero() {
-		a.At = time.Now()
-	}
-	if rep.Err != nil {
-		a.Error = rep.Err.Error()
-	}
-	stopping := errors.Is(ctx.Err(), context.Canceled)
-	if stopping {
-		a.Outcome = core.OutcomeAborted // River requeues the job
-	}
-	// Record even when stopping, with a context of its own.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	rctx, cancel := core.Detached(ctx) // record even when stopping
 	err := o.log.record(rctx, &a)
 	cancel()
 	if err != nil {
 		o.rt.opts.Logger.Error("durable: recording attempt", "message_id", job.Args.ID, "error", err)
 	}
 	o.rt.opts.Hooks.attempted(ctx, AttemptInfo{Queue: QueueOutbox, JobID: job.ID, MessageID: a.MessageID, EventType: job.Args.Type,
-		Number: run, StatusCode: rep.StatusCode, Latency: rep.Latency, Class: rep.Class, Outcome: a.Outcome, Err: rep.Err})
-	switch {
-	case stopping:
-		return ctx.Err()
-	case rep.Class == webhook.ClassDelivered:
-		return nil
-	case rep.Class == webhook.ClassRetry:
-		o.waits.Set(job.ID, rep.RetryAfter) // for NextRetry, which River calls next
-		return errors.New(a.Error)
-	default: // permanent or gone: retrying cannot help
-		return river.JobCancel(errors.New(a.Error))
-	}
+		Number: run, StatusCode: res.StatusCode, Latency: res.Latency, Class: res.Class, Outcome: a.Outcome, Err: res.Err})
+	return res.Verdict(ctx, &o.waits, job.ID)
 }

@@ -15,7 +15,7 @@ import (
 // did. With a key ring, every secret written is sealed under the newest
 // key ("enc:v1:<key id>:<base64 nonce and ciphertext>"), bound to its
 // endpoint id and row id so that a sealed value copied to another row or
-// endpoint does not open; plaintext core.Rows still read until
+// endpoint does not open; plaintext rows still read until
 // [Service.ReencryptSecrets] seals them. The table webhook_secret_key
 // keeps, for each key that sealed something, a value sealed under it, so
 // that [New] can tell at once that the configured keys cannot
@@ -30,7 +30,7 @@ type storedSecret struct {
 // longer keys anyway.
 const maxImportedSecretLen = 64
 
-// reencryptBatch is how many secret core.Rows ReencryptSecrets reads and
+// reencryptBatch is how many secret rows ReencryptSecrets reads and
 // rewrites per transaction.
 const reencryptBatch = 200
 
@@ -275,7 +275,7 @@ func (e *Service[TTx]) checkSecretKeys(ctx context.Context) error {
 // many it rewrote. Call it after putting a new key first in the ring and
 // deploying it everywhere; once it returns, the older keys may be dropped.
 //
-// It works in batches of a few hundred core.Rows, each in its own transaction,
+// It works in batches of a few hundred rows, each in its own transaction,
 // and rewrites a row only if it is unchanged since read, so it is safe
 // while deliveries, rotations and deletions run, and idempotent: run it
 // again after an error or on a schedule. Without SecretKeys it returns an

@@ -151,7 +151,7 @@ type Options struct {
 
 	// SecretKeys encrypts the endpoints' signing secrets at rest: every
 	// secret written is sealed under its newest key, and every key
-	// decrypts; [Service.ReencryptSecrets] seals the older core.Rows,
+	// decrypts; [Service.ReencryptSecrets] seals the older rows,
 	// plaintext ones included, under the newest key. [New]
 	// refuses to start, with [ErrSecretKeys], when these keys cannot
 	// decrypt what the database holds, and when they are nil while the

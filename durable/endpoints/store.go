@@ -240,9 +240,9 @@ func (e *Service[TTx]) lockEndpoint(ctx context.Context, r core.Runner, appID, e
 	return ep, nil
 }
 
-// syncPatterns makes an endpoint's subscription core.Rows, which route
+// syncPatterns makes an endpoint's subscription rows, which route
 // deliveries, equal patterns, the filter being stored. It rewrites them
-// only when they differ, which also mends core.Rows that an older release let
+// only when they differ, which also mends rows that an older release let
 // drift from the stored filter.
 func syncPatterns(ctx context.Context, r core.Runner, appID, endpointID string, patterns []string) error {
 	var have []string

@@ -10,7 +10,6 @@ import (
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
 	"github.com/signedhooks/webhook/durable/internal/core"
-	"github.com/tidwall/gjson"
 )
 
 // worker makes one delivery attempt per job run, with the endpoint's
@@ -28,6 +27,7 @@ func (w worker[TTx]) Timeout(*river.Job[core.EndpointArgs]) time.Duration { retu
 
 func (w worker[TTx]) Queue() (int, bool)        { return w.e.opts.MaxWorkers, w.e.opts.EnqueueOnly }
 func (w worker[TTx]) JobTimeout() time.Duration { return w.e.jobTimeout() }
+func (w worker[TTx]) Start()                    {}
 func (w worker[TTx]) Close()                    { w.e.senders.closeAll() }
 
 func (w worker[TTx]) Work(ctx context.Context, job *river.Job[core.EndpointArgs]) error {
@@ -74,54 +74,35 @@ func (w worker[TTx]) Work(ctx context.Context, job *river.Job[core.EndpointArgs]
 	if pass.late() {
 		return pass.rebook(ctx) // its rate booking ran out: book again
 	}
-	// Versions before one retry policy snoozed on Retry-After, which River
-	// counts apart: a run's number counts those runs too, but not the runs
-	// an open breaker parked or the gate snoozed, which sent nothing.
-	run := job.Attempt + int(gjson.GetBytes(job.Metadata, "snoozes").Int()) - parkedRuns(job.Metadata) - gateSnoozes(job.Metadata)
+	// The runs an open breaker parked or the gate snoozed sent nothing.
+	run := core.Run(job.JobRow, parkedRuns(job.Metadata)+gateSnoozes(job.Metadata))
 	// The stored payload is the event's data: the Sender wraps it in the
 	// envelope with the id and the type, so the receiver gets all three in
 	// the signed bytes. Publish checked that the payload is JSON.
-	a, _ := sender.Attempt(ctx, ep.URL, webhook.Message{ID: msg.ID, Type: msg.EventType, Data: json.RawMessage(msg.Payload)},
-		webhook.AttemptOptions{Number: run, After: core.SignedBefore(job.Metadata, job.ScheduledAt, run)})
-	core.MarkSigned(ctx, run, a.SignedAt)
-	rec := Attempt{EndpointID: ep.ID, MessageID: msg.ID, Number: a.Number, At: a.Start, Latency: a.Latency,
-		StatusCode: a.StatusCode, Outcome: a.Class.String(), Response: string(a.Response)}
-	if a.Start.IsZero() {
-		rec.At = e.opts.Now()
-	}
-	if a.Err != nil {
-		rec.Error = a.Err.Error()
-	}
-	aborted := ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled)
-	if aborted {
-		rec.Outcome = string(core.OutcomeAborted) // stopping: River requeues the job
-	}
+	res := core.Attempt(ctx, sender, ep.URL, webhook.Message{ID: msg.ID, Type: msg.EventType, Data: json.RawMessage(msg.Payload)},
+		job.JobRow, run, e.opts.Now)
+	rec := Attempt{EndpointID: ep.ID, MessageID: msg.ID, Number: res.Number, At: res.At, Latency: res.Latency,
+		StatusCode: res.StatusCode, Outcome: res.Outcome, Error: res.Error, Response: string(res.Response)}
 	// Record and judge health even when stopping, with a context of its own.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	rctx, cancel := core.Detached(ctx)
 	defer cancel()
 	if err := e.recordAttempt(rctx, args.AppID, job.ID, &rec); err != nil {
 		e.rt.Logger().Error("durable: recording attempt", "message_id", msg.ID, "endpoint_id", ep.ID, "error", err)
 	}
 	e.rt.Attempted(ctx, durable.AttemptInfo{Queue: durable.QueueEndpoints, JobID: job.ID, MessageID: msg.ID, EventType: msg.EventType,
-		EndpointID: ep.ID, AppID: args.AppID, Number: a.Number, StatusCode: a.StatusCode, Latency: a.Latency, Class: a.Class,
-		Outcome: rec.Outcome, Err: a.Err})
-	if aborted {
+		EndpointID: ep.ID, AppID: args.AppID, Number: res.Number, StatusCode: res.StatusCode, Latency: res.Latency, Class: res.Class,
+		Outcome: rec.Outcome, Err: res.Err})
+	if res.Aborted {
 		return ctx.Err()
 	}
-	disabled, err := e.judgeHealth(rctx, &ep, a.Class)
+	disabled, err := e.judgeHealth(rctx, &ep, res.Class)
 	if err != nil {
 		e.rt.Logger().Error("durable: endpoint health", "endpoint_id", ep.ID, "error", err)
 	}
-	switch {
-	case a.Class == webhook.ClassDelivered:
-		return nil
-	case disabled:
+	if disabled && res.Class != webhook.ClassDelivered {
 		return river.JobCancel(errors.New("durable: endpoint disabled (" + ep.DisabledReason + "): " + rec.Error))
-	case a.Class != webhook.ClassRetry:
-		return river.JobCancel(errors.New(rec.Error))
 	}
-	e.waits.Set(job.ID, a.RetryAfter) // for NextRetry, which River calls next
-	return errors.New(rec.Error)
+	return res.Verdict(ctx, &e.waits, job.ID)
 }
 
 // judgeHealth judges an endpoint by the outcome of an attempt: it keeps
