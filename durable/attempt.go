@@ -1,11 +1,11 @@
 package durable
 
 import (
-	"github.com/signedhooks/webhook/durable/internal/core"
-
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // Attempt is one recorded delivery attempt of an outbox message.

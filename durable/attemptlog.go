@@ -1,14 +1,14 @@
 package durable
 
 import (
-	"github.com/signedhooks/webhook/durable/internal/core"
-
 	"context"
 	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // attemptLog writes attempts in batches: each worker waits until its attempt

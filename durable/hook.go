@@ -1,8 +1,6 @@
 package durable
 
 import (
-	"github.com/signedhooks/webhook/durable/internal/core"
-
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +11,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	webhook "github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // The queues of this package, as [RunInfo], [AttemptInfo] and [QueueStats]
@@ -143,8 +142,8 @@ const (
 // withTrace returns opts with the trace of ctx in its metadata, for the
 // inserts that do not pass through River's insert middleware with the
 // caller's context (the insert batcher's).
-func (r *Runtime[TTx]) withTrace(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) *river.InsertOpts {
-	if r.opts.Hooks.Inject == nil {
+func (h *Hooks) withTrace(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) *river.InsertOpts {
+	if h.Inject == nil {
 		return opts
 	}
 	queue := opts.Queue
@@ -152,7 +151,7 @@ func (r *Runtime[TTx]) withTrace(ctx context.Context, args river.JobArgs, opts *
 		queue = a.InsertOpts().Queue
 	}
 	c := *opts
-	c.Metadata = traceMetadata(c.Metadata, r.opts.Hooks.Inject(ctx, queue))
+	c.Metadata = traceMetadata(c.Metadata, h.Inject(ctx, queue))
 	return &c
 }
 
@@ -200,13 +199,12 @@ func traceOf(metadata []byte) map[string]string {
 	return out
 }
 
-// middleware returns River's middleware for the runtime's hooks, or nil.
-func (r *Runtime[TTx]) middleware() []rivertype.Middleware {
-	h := r.opts.Hooks
+// middleware returns River's middleware for h, or nil.
+func (h *Hooks) middleware() []rivertype.Middleware {
 	if h.Inject == nil && h.Run == nil && h.OnProcess == nil {
 		return nil
 	}
-	return []rivertype.Middleware{&hooksMiddleware{hooks: h}}
+	return []rivertype.Middleware{&hooksMiddleware{hooks: *h}}
 }
 
 // hooksMiddleware calls the runtime's Hooks around River's inserts and job

@@ -1,8 +1,6 @@
 package durable
 
 import (
-	"github.com/signedhooks/webhook/durable/internal/core"
-
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +8,8 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // State is where an outbox message or inbox event stands.

@@ -1,12 +1,12 @@
 package durable
 
 import (
-	"github.com/signedhooks/webhook/durable/internal/core"
-
 	"context"
 	"fmt"
 
 	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // Migrate brings the schema of b up to date: River's tables (through River's

@@ -121,9 +121,9 @@ type Runtime[TTx any] struct {
 
 	mu        sync.Mutex // guards what follows; client is also read without it
 	client    atomic.Pointer[river.Client[TTx]]
-	outbox    *Outbox[TTx]
-	inbox     *Inbox[TTx]
-	endpoints core.Endpoints // set by package endpoints through the core's link
+	outbox    core.Attached[core.DeliveryArgs]
+	inbox     core.Attached[core.EventArgs]
+	endpoints core.Attached[core.EndpointArgs] // attached by package endpoints, through the link
 	running   bool
 }
 
@@ -180,26 +180,15 @@ func (r *Runtime[TTx]) river() (*river.Client[TTx], error) {
 func (r *Runtime[TTx]) config() *river.Config {
 	o := r.opts
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &deliveryWorker[TTx]{rt: r})
-	river.AddWorker(workers, &eventWorker[TTx]{rt: r})
-	river.AddWorker(workers, &core.Worker[core.EndpointArgs]{Attached: func() core.Handler[core.EndpointArgs] {
-		if r.endpoints == nil {
-			return nil
-		}
-		return r.endpoints
-	}})
+	river.AddWorker(workers, core.NewWorker(r.outbox))
+	river.AddWorker(workers, core.NewWorker(r.inbox))
+	river.AddWorker(workers, core.NewWorker(r.endpoints))
 	queues := map[string]river.QueueConfig{}
 	longest := o.JobTimeout
-	if ob := r.outbox; ob != nil && !ob.opts.EnqueueOnly {
-		queues[core.OutboxQueue] = river.QueueConfig{MaxWorkers: ob.opts.MaxWorkers}
-	}
-	if in := r.inbox; in != nil && !in.opts.EnqueueOnly {
-		queues[core.InboxQueue] = river.QueueConfig{MaxWorkers: in.opts.MaxWorkers}
-	}
-	if e := r.endpoints; e != nil {
-		longest = max(longest, e.JobTimeout())
-		if n, enqueueOnly := e.Queue(); !enqueueOnly {
-			queues[core.EndpointQueue] = river.QueueConfig{MaxWorkers: n}
+	for queue, c := range r.components() {
+		longest = max(longest, c.JobTimeout())
+		if n, enqueueOnly := c.Queue(); !enqueueOnly {
+			queues[queue] = river.QueueConfig{MaxWorkers: n}
 		}
 	}
 	rescue := cmp.Or(o.RescueAfter, 2*longest)
@@ -216,7 +205,7 @@ func (r *Runtime[TTx]) config() *river.Config {
 		ID:                          o.ID,
 		JobTimeout:                  o.JobTimeout,
 		Logger:                      o.Logger,
-		Middleware:                  r.middleware(),
+		Middleware:                  r.opts.Hooks.middleware(),
 		MaxAttempts:                 core.AttemptsOf(defaultDeliveryRetry),
 		Queues:                      queues,
 		RescueStuckJobsAfter:        rescue,
@@ -241,40 +230,48 @@ func (r *Runtime[TTx]) Start(ctx context.Context) error {
 	if !r.works() {
 		return nil
 	}
-	if ob := r.outbox; ob != nil && !ob.opts.EnqueueOnly {
-		ob.log = newAttemptLog(r.backend, r.opts.Retention, r.opts.Logger)
-		ob.log.start()
+	for _, c := range r.components() {
+		if _, enqueueOnly := c.Queue(); !enqueueOnly {
+			c.Start()
+		}
 	}
 	if err := c.Start(ctx); err != nil {
-		r.closeLogs()
+		r.closeComponents()
 		return fmt.Errorf("durable: %w", err)
 	}
 	r.running = true
 	return nil
 }
 
+// components returns the attached components by queue.
+func (r *Runtime[TTx]) components() map[string]core.Component {
+	m := map[string]core.Component{}
+	if r.outbox != nil {
+		m[core.OutboxQueue] = r.outbox
+	}
+	if r.inbox != nil {
+		m[core.InboxQueue] = r.inbox
+	}
+	if r.endpoints != nil {
+		m[core.EndpointQueue] = r.endpoints
+	}
+	return m
+}
+
 // works reports whether any attached component is worked here.
 func (r *Runtime[TTx]) works() bool {
-	return (r.outbox != nil && !r.outbox.opts.EnqueueOnly) ||
-		(r.inbox != nil && !r.inbox.opts.EnqueueOnly) ||
-		r.endpointsWork()
+	for _, c := range r.components() {
+		if _, enqueueOnly := c.Queue(); !enqueueOnly {
+			return true
+		}
+	}
+	return false
 }
 
-func (r *Runtime[TTx]) endpointsWork() bool {
-	if r.endpoints == nil {
-		return false
-	}
-	_, enqueueOnly := r.endpoints.Queue()
-	return !enqueueOnly
-}
-
-func (r *Runtime[TTx]) closeLogs() {
-	if ob := r.outbox; ob != nil && ob.log != nil {
-		ob.log.close() // every worker has returned: no more attempts come
-		ob.log = nil
-	}
-	if e := r.endpoints; e != nil {
-		e.Close()
+// closeComponents tells the components that every worker has returned.
+func (r *Runtime[TTx]) closeComponents() {
+	for _, c := range r.components() {
+		c.Close()
 	}
 }
 
@@ -290,7 +287,7 @@ func (r *Runtime[TTx]) Stop(ctx context.Context) error {
 		return nil
 	}
 	err := stopClient(ctx, r.client.Load())
-	r.closeLogs()
+	r.closeComponents()
 	r.running = false
 	return err
 }
@@ -315,45 +312,4 @@ func stopClient[TTx any](ctx context.Context, c *river.Client[TTx]) error {
 	hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	return c.StopAndCancel(hard)
-}
-
-// The core's link: package endpoints opens a Runtime and a Backend through
-// it, so that their internals stay out of this package's exported API.
-func init() {
-	core.Link(func(rt any) any { return rt.(interface{ view() any }).view() },
-		func(b any) any {
-			switch b := b.(type) {
-			case *SQLiteBackend:
-				return b.c
-			case *PostgresBackend:
-				return b.c
-			}
-			return nil
-		})
-}
-
-// view returns r as the core sees it ([core.Runtime]).
-func (r *Runtime[TTx]) view() any { return runtimeView[TTx]{r} }
-
-// runtimeView is a Runtime as package endpoints uses it: the methods of
-// [core.Runtime], and the two that need this package's types.
-type runtimeView[TTx any] struct{ r *Runtime[TTx] }
-
-func (v runtimeView[TTx]) Backend() core.Backend[TTx]         { return v.r.backend }
-func (v runtimeView[TTx]) River() (*river.Client[TTx], error) { return v.r.river() }
-func (v runtimeView[TTx]) Logger() *slog.Logger               { return v.r.opts.Logger }
-func (v runtimeView[TTx]) JobTimeout() time.Duration          { return v.r.opts.JobTimeout }
-func (v runtimeView[TTx]) Attempted(ctx context.Context, a AttemptInfo) {
-	v.r.opts.Hooks.attempted(ctx, a)
-}
-func (v runtimeView[TTx]) Item(id string, j *rivertype.JobRow) Item { return itemFromJob(id, j) }
-
-func (v runtimeView[TTx]) AttachEndpoints(e core.Endpoints) error {
-	return v.r.attach(func() error {
-		if v.r.endpoints != nil {
-			return errors.New("durable: the runtime has endpoints already")
-		}
-		v.r.endpoints = e
-		return nil
-	})
 }

@@ -1,11 +1,11 @@
 package durable
 
 import (
-	"github.com/signedhooks/webhook/durable/internal/core"
-
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // QueueStats are the figures of one queue at one moment, from

@@ -14,7 +14,7 @@ import (
 
 // worker makes one delivery attempt per job run, with the endpoint's
 // settings and live secrets as they are at that moment. It is what a
-// Service attaches to its durable.Runtime ([core.Endpoints]); a Runtime
+// Service attaches to its durable.Runtime ([core.Attached]); a Runtime
 // without one only declares the kind.
 type worker[TTx any] struct{ e *Service[TTx] }
 

@@ -3,8 +3,6 @@ package core
 import (
 	"context"
 	"database/sql"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -34,14 +32,6 @@ const (
 	DialectSQLite Dialect = iota
 	DialectPostgres
 )
-
-// Rows is the part of *sql.Rows and pgx.Rows this module reads.
-type Rows interface {
-	Next() bool
-	Scan(dest ...any) error
-	Err() error
-	Close()
-}
 
 // SQLite is a Backend over a SQLite database, through River's riversqlite
 // driver.
@@ -90,10 +80,6 @@ func (b *SQLite) InTx(ctx context.Context, fn func(tx *sql.Tx, r Runner) error) 
 	return tx.Commit()
 }
 
-type sqlRows struct{ *sql.Rows }
-
-func (r sqlRows) Close() { _ = r.Rows.Close() }
-
 // Postgres is a Backend over a PostgreSQL pool, through River's
 // riverpgxv5 driver.
 type Postgres struct {
@@ -141,27 +127,6 @@ func (b *Postgres) InTx(ctx context.Context, fn func(tx pgx.Tx, r Runner) error)
 		return err
 	}
 	return tx.Commit(ctx)
-}
-
-// NumberPlaceholders rewrites the "?" placeholders of this module's
-// queries (which contain no other question mark) into PostgreSQL's $1,
-// $2, ...
-func NumberPlaceholders(q string) string {
-	if !strings.Contains(q, "?") {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // OldestAgeUS is the SQL for how long ago, in microseconds on the

@@ -17,24 +17,10 @@ type Runtime[TTx any] interface {
 	River() (*river.Client[TTx], error)
 	// AttachEndpoints records e as the runtime's endpoints, unless it has
 	// some already or is in use.
-	AttachEndpoints(e Endpoints) error
+	AttachEndpoints(e Attached[EndpointArgs]) error
 	Logger() *slog.Logger
 	// JobTimeout is the runtime's RuntimeOptions.JobTimeout.
 	JobTimeout() time.Duration
-}
-
-// Endpoints is what a durable.Runtime needs of the endpoints attached to
-// it: their worker, their queue's settings, and the idle connections to
-// close when it stops.
-type Endpoints interface {
-	Handler[EndpointArgs]
-	// Queue returns how many deliveries this process runs at once and
-	// whether it only publishes.
-	Queue() (maxWorkers int, enqueueOnly bool)
-	// JobTimeout bounds one delivery; the runtime's rescuer waits longer.
-	JobTimeout() time.Duration
-	// Close closes the idle connections of the endpoints' Senders.
-	Close()
 }
 
 // link holds durable's accessors, set once by durable's init: a

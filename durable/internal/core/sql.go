@@ -4,10 +4,20 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
+
+// Rows is the part of *sql.Rows and pgx.Rows this module reads.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
 
 // Runner runs this module's queries ("?" placeholders) on a database or
 // inside a transaction, whatever the backend.
@@ -83,4 +93,29 @@ func QueryEach(ctx context.Context, r Runner, q string, args []any, scan func(Ro
 		}
 	}
 	return rs.Err()
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { _ = r.Rows.Close() }
+
+// NumberPlaceholders rewrites the "?" placeholders of this module's
+// queries (which contain no other question mark) into PostgreSQL's $1,
+// $2, ...
+func NumberPlaceholders(q string) string {
+	if !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
