@@ -28,11 +28,7 @@ func TestDestinationDown(t *testing.T) {
 	// loaded machine, the one SQLite connection is shared with the
 	// bookkeeping of b's failures) is sent again, as a provider would.
 	failed := sendAll(provider, func() string { return p.in })
-	if len(failed) > 0 {
-		t.Logf("%d sends failed; sending them again", len(failed))
-		failed = sendAll(failed, func() string { return p.in })
-	}
-	require.Empty(t, failed)
+	require.Empty(t, resend(t, failed, func() string { return p.in }))
 	a.waitFor(t, relayed, 60*time.Second)
 	processed, arrivals, _ := b.snapshot()
 	require.Empty(t, processed, "b was down")
