@@ -15,6 +15,7 @@ import (
 
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/internal/longtest"
 )
 
 // loadSink is a loopback server for the load tests, one endpoint per path:
@@ -213,6 +214,7 @@ func firstAttemptsOnly(t *testing.T, env *epEnv, a durable.Endpoint) {
 // second, A holds at most its cap of workers, and no attempt is spent
 // waiting at the gate.
 func TestNeighbourIsolation(t *testing.T) {
+	longtest.Require(t, "slow, failing and rate-limited neighbours under load")
 	scenarios := []neighbour{{
 		name:  "slow",
 		input: durable.EndpointInput{MaxConcurrency: 4},
@@ -275,6 +277,7 @@ func TestNeighbourIsolation(t *testing.T) {
 // endpoint's budget: together they stay within its limit, each works
 // some of its deliveries, and none spends an attempt waiting.
 func TestRateLimitHoldsAcrossProcessesPostgres(t *testing.T) {
+	longtest.Require(t, "a rate limit across two worker processes")
 	ctx := context.Background()
 	db := newPostgresDB(t)
 	b := durable.Postgres(db.pg)

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/signedhooks/webhook/internal/longtest"
 	"github.com/signedhooks/webhook/webhooktest"
 )
 
@@ -122,6 +123,7 @@ func checkOnce(t *testing.T, d *destination, ids []string) {
 }
 
 func TestCrashSQLite(t *testing.T) {
+	longtest.Require(t, "relay killed mid-run, SQLite")
 	t.Parallel()
 	n := crashN(t, "sqlite")
 	dir := t.TempDir()
@@ -154,6 +156,7 @@ func TestCrashSQLite(t *testing.T) {
 // provider alternating between them, kills one in the middle, and starts
 // it again.
 func TestCrashPostgresTwoProcesses(t *testing.T) {
+	longtest.Require(t, "one of two relays killed mid-run, PostgreSQL")
 	t.Parallel()
 	db := postgresURL(t)
 	n := crashN(t, "postgres")

@@ -6,11 +6,14 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/signedhooks/webhook/internal/longtest"
 )
 
 // TestDestinationDown keeps destination b down (503) while events flow:
 // a receives every event meanwhile, and b receives each once it is back.
 func TestDestinationDown(t *testing.T) {
+	longtest.Require(t, "a destination down while 100 events flow")
 	t.Parallel()
 	const n = 100
 	dir := t.TempDir()
