@@ -32,13 +32,13 @@ func TestDestinationDown(t *testing.T) {
 	// bookkeeping of b's failures) is sent again, as a provider would.
 	failed := sendAll(provider, func() string { return p.in })
 	require.Empty(t, resend(t, failed, func() string { return p.in }))
-	a.waitFor(t, relayed, 60*time.Second)
+	a.waitFor(t, relayed, 60*time.Second, p.admin)
 	processed, arrivals, _ := b.snapshot()
 	require.Empty(t, processed, "b was down")
 	require.NotEmpty(t, arrivals, "the relay did not try b while a was served")
 
 	b.setDown(false)
-	b.waitFor(t, relayed, 60*time.Second)
+	b.waitFor(t, relayed, 60*time.Second, p.admin)
 	checkOnce(t, a, relayed)
 	checkOnce(t, b, relayed)
 	p.stop(t)
