@@ -16,29 +16,22 @@ import (
 
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/internal/longtest"
 )
 
-// longTests reports whether WEBHOOK_LONG is set (to anything but "" or
-// "0"): the crash and load tests then run at full scale. CI runs them so
-// in a step of their own (.ci/run); scripts/test.sh runs them at a scale
-// that tests the same property in a fraction of the time.
-func longTests() bool {
-	v := os.Getenv("WEBHOOK_LONG")
-	return v != "" && v != "0"
-}
-
-// crashN is how many messages a crash test delivers: 1,000 by default,
-// enough for the kill to land mid-run with deliveries in every state, and
-// the restart to finish them; 10,000 with WEBHOOK_LONG, except on SQLite
-// under the race detector (which slows the pure-Go driver about tenfold).
-// DURABLE_CRASH_N overrides both.
+// crashN is how many messages a crash test delivers. The crash tests are
+// long tests (internal/longtest: they run with WEBHOOK_LONG=1, in CI's
+// long step): 10,000 messages, or 1,000 with -short or on SQLite under the
+// race detector (which slows the pure-Go driver about tenfold), enough for
+// the kill to land mid-run with deliveries in every state, and the restart
+// to finish them. DURABLE_CRASH_N overrides both.
 func crashN(t *testing.T, kind string) int {
 	if s := os.Getenv("DURABLE_CRASH_N"); s != "" {
 		n, err := strconv.Atoi(s)
 		require.NoError(t, err)
 		return n
 	}
-	if !longTests() || testing.Short() || (raceEnabled && kind == "sqlite") {
+	if testing.Short() || (raceEnabled && kind == "sqlite") {
 		return 1000
 	}
 	return 10000
@@ -137,6 +130,7 @@ func unfinished(t *testing.T, db *testDB) int {
 // after a restart every message reaches the endpoint, which (deduplicating
 // by X-Webhook-Id) processes each exactly once.
 func TestOutboxCrash(t *testing.T) {
+	longtest.Require(t, "outbox worker killed mid-run")
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db *testDB) {
 		kind, dsn := db.kindAndDSN()
@@ -172,6 +166,7 @@ func TestOutboxCrash(t *testing.T) {
 // Two worker processes on one PostgreSQL share the load and deliver each
 // message once.
 func TestOutboxTwoWorkersShareLoad(t *testing.T) {
+	longtest.Require(t, "two outbox workers sharing 2,000 messages")
 	t.Parallel()
 	db := newPostgresDB(t)
 	n := 2000
@@ -265,6 +260,7 @@ func storeAll(t testing.TB, db *testDB, n int) {
 // per event; handler runs interrupted by the kill are repeated, which the
 // dedupe absorbs.
 func TestInboxCrash(t *testing.T) {
+	longtest.Require(t, "inbox worker killed mid-run")
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db *testDB) {
 		kind, dsn := db.kindAndDSN()

@@ -16,6 +16,7 @@ import (
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
 	"github.com/signedhooks/webhook/durable/endpoints"
+	"github.com/signedhooks/webhook/internal/longtest"
 )
 
 // loadSink is a loopback server for the load tests, one endpoint per path:
@@ -97,6 +98,7 @@ func peakRate(at []time.Time, w time.Duration) int {
 // endpoint's budget: together they stay within its limit, each works
 // some of its deliveries, and none spends an attempt waiting.
 func TestRateLimitHoldsAcrossProcessesPostgres(t *testing.T) {
+	longtest.Require(t, "a rate limit across two worker processes")
 	ctx := context.Background()
 	db := newPostgresDB(t)
 	b := durable.Postgres(db.pg)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/signedhooks/webhook/cmd/webhook/internal/capture"
+	"github.com/signedhooks/webhook/internal/longtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -66,6 +67,7 @@ func responsive(t *testing.T, base string, seq int) {
 // once. listen must stay
 // responsive and its peak RSS, read from /proc, under 150 MB.
 func TestListenSurvivesHostileInput(t *testing.T) {
+	longtest.Require(t, "listen under hostile senders and 10,000 deliveries")
 	t.Parallel()
 	l := startListen(t, nil, "-quiet", "-body-timeout", "1s", "-header-timeout", "1s")
 	pid := l.cmd.Process.Pid

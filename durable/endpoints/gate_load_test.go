@@ -15,6 +15,7 @@ import (
 
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable/endpoints"
+	"github.com/signedhooks/webhook/internal/longtest"
 )
 
 // loadSink is a loopback server for the load tests, one endpoint per path:
@@ -213,6 +214,7 @@ func firstAttemptsOnly(t *testing.T, env *epEnv, a endpoints.Endpoint) {
 // second, A holds at most its cap of workers, and no attempt is spent
 // waiting at the gate.
 func TestNeighbourIsolation(t *testing.T) {
+	longtest.Require(t, "slow, failing and rate-limited neighbours under load")
 	scenarios := []neighbour{{
 		name:  "slow",
 		input: endpoints.Input{MaxConcurrency: 4},

@@ -221,22 +221,35 @@ func (d *destination) count() int {
 }
 
 // waitFor waits until every id in want has been processed by d.
-func (d *destination) waitFor(t *testing.T, want []string, within time.Duration) {
+func (d *destination) waitFor(t *testing.T, want []string, within time.Duration, admin ...string) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
 		processed, _, _ := d.snapshot()
-		missing := 0
+		var missing []string
 		for _, id := range want {
 			if processed[id] == 0 {
-				missing++
+				missing = append(missing, id)
 			}
 		}
-		if missing == 0 {
+		if len(missing) == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("destination %s: %d of %d events missing after %v", d.name, missing, len(want), within)
+			// What the relays recorded of the first few missing events
+			// (routes, attempts, dead letters), to tell a lost event from
+			// a late one.
+			for _, base := range admin {
+				for _, id := range missing[:min(len(missing), 3)] {
+					if resp, err := client.Get(base + "/api/event?id=" + url.QueryEscape(id)); err == nil {
+						body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+						resp.Body.Close()
+						t.Logf("relay %s, event %s: %d %s", base, id, resp.StatusCode, body)
+					}
+				}
+			}
+			t.Fatalf("destination %s: %d of %d events missing after %v: %v", d.name, len(missing), len(want), within,
+				missing[:min(len(missing), 10)])
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
