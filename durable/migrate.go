@@ -16,17 +16,17 @@ import (
 // up-to-date database changes nothing. River's migrator takes no lock, so
 // run it from one process at a time (a deploy step, or a single replica
 // before the others start).
-func Migrate[TTx any](ctx context.Context, backend Backend[TTx]) error {
-	b := backend.inner()
-	m, err := rivermigrate.New(b.Driver(), nil)
+func Migrate[TTx any](ctx context.Context, b Backend[TTx]) error {
+	db := b.inner()
+	m, err := rivermigrate.New(db.Driver(), nil)
 	if err != nil {
 		return fmt.Errorf("durable: migrate: %w", err)
 	}
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("durable: migrate river: %w", err)
 	}
-	for _, q := range schema(b.Dialect()) {
-		if err := b.Exec(ctx, q); err != nil {
+	for _, q := range schema(db.Dialect()) {
+		if err := db.Exec(ctx, q); err != nil {
 			return fmt.Errorf("durable: migrate: %w", err)
 		}
 	}

@@ -12,18 +12,18 @@ import (
 // runs [durable.Migrate] and then creates the tables of applications, endpoints,
 // their subscriptions and secrets, messages and attempts. Like Migrate it
 // is explicit and idempotent.
-func Migrate[TTx any](ctx context.Context, backend durable.Backend[TTx]) error {
-	if err := durable.Migrate(ctx, backend); err != nil {
+func Migrate[TTx any](ctx context.Context, b durable.Backend[TTx]) error {
+	if err := durable.Migrate(ctx, b); err != nil {
 		return err
 	}
-	b := core.BackendOf[TTx](backend)
-	for _, q := range append(endpointSchema(b.Dialect()), secretKeySchema()...) {
-		if err := b.Exec(ctx, q); err != nil {
+	db := core.BackendOf[TTx](b)
+	for _, q := range append(endpointSchema(db.Dialect()), secretKeySchema()...) {
+		if err := db.Exec(ctx, q); err != nil {
 			return fmt.Errorf("durable: migrate endpoints: %w", err)
 		}
 	}
-	// The gate: concurrency slots and rate buckets (endpoint_gate.go).
-	if err := migrateGate(ctx, b); err != nil {
+	// The gate: concurrency slots and rate buckets (gate.go).
+	if err := migrateGate(ctx, db); err != nil {
 		return fmt.Errorf("durable: migrate endpoints: %w", err)
 	}
 	return nil
@@ -106,7 +106,7 @@ func endpointSchema(d core.Dialect) []string {
 		`CREATE INDEX IF NOT EXISTS webhook_endpoint_attempt_message ON webhook_endpoint_attempt (app_id, message_id, id)`,
 		`CREATE INDEX IF NOT EXISTS webhook_endpoint_attempt_at ON webhook_endpoint_attempt (attempted_at_us)`,
 
-		// The circuit breakers (endpoint_breaker.go): one row per endpoint
+		// The circuit breakers (breaker.go): one row per endpoint
 		// that has failed since it last delivered, none for a healthy one.
 		// A table of its own, so a database of an earlier release gains it
 		// with CREATE TABLE IF NOT EXISTS and no ALTER; the columns are
