@@ -3,9 +3,9 @@ package durable
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // Attempt is one recorded delivery attempt of an outbox message.
@@ -41,8 +41,8 @@ const insertAttemptPrefix = `INSERT INTO webhook_attempt
 const selectAttemptsSQL = `SELECT message_id, job_id, attempt, attempted_at_us, latency_us, status_code, outcome, error, response
 	FROM webhook_attempt WHERE message_id = ? ORDER BY id`
 
-func listAttempts[TTx any](ctx context.Context, b Backend[TTx], messageID string) ([]Attempt, error) {
-	r, err := b.query(ctx, selectAttemptsSQL, messageID)
+func listAttempts[TTx any](ctx context.Context, b core.Backend[TTx], messageID string) ([]Attempt, error) {
+	r, err := b.Query(ctx, selectAttemptsSQL, messageID)
 	if err != nil {
 		return nil, fmt.Errorf("durable: listing attempts: %w", err)
 	}
@@ -64,12 +64,4 @@ func listAttempts[TTx any](ctx context.Context, b Backend[TTx], messageID string
 		return nil, fmt.Errorf("durable: listing attempts: %w", err)
 	}
 	return out, nil
-}
-
-// cleanText makes s storable in any text column: valid UTF-8, no NUL.
-func cleanText(s string) string {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	return strings.ReplaceAll(s, "\x00", "\uFFFD")
 }

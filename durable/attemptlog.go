@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // attemptLog writes attempts in batches: each worker waits until its attempt
@@ -15,7 +17,7 @@ import (
 // database round trips per delivery low, above all on SQLite's single
 // connection.
 type attemptLog[TTx any] struct {
-	backend    Backend[TTx]
+	backend    core.Backend[TTx]
 	in         chan pendingAttempt
 	wg         sync.WaitGroup
 	retention  time.Duration // attempts older than this are deleted
@@ -30,7 +32,7 @@ type pendingAttempt struct {
 
 const maxAttemptBatch = 128
 
-func newAttemptLog[TTx any](b Backend[TTx], retention time.Duration, logger *slog.Logger) *attemptLog[TTx] {
+func newAttemptLog[TTx any](b core.Backend[TTx], retention time.Duration, logger *slog.Logger) *attemptLog[TTx] {
 	return &attemptLog[TTx]{
 		backend:    b,
 		in:         make(chan pendingAttempt, maxAttemptBatch),
@@ -87,7 +89,7 @@ func (l *attemptLog[TTx]) prune() {
 	cutoff := time.Now().Add(-l.retention).UnixMicro()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := l.backend.exec(ctx, `DELETE FROM webhook_attempt WHERE attempted_at_us < ?`, cutoff); err != nil {
+	if err := l.backend.Exec(ctx, `DELETE FROM webhook_attempt WHERE attempted_at_us < ?`, cutoff); err != nil {
 		l.logger.Error("durable: pruning the attempt log", "error", err)
 	}
 }
@@ -126,9 +128,9 @@ func (l *attemptLog[TTx]) write(batch []pendingAttempt) error {
 		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
 		a := p.a
 		args = append(args, a.MessageID, a.JobID, a.Number, a.At.UnixMicro(),
-			a.Latency.Microseconds(), a.StatusCode, a.Outcome, cleanText(a.Error), cleanText(a.Response))
+			a.Latency.Microseconds(), a.StatusCode, a.Outcome, core.CleanText(a.Error), core.CleanText(a.Response))
 	}
-	if err := l.backend.exec(context.Background(), q.String(), args...); err != nil {
+	if err := l.backend.Exec(context.Background(), q.String(), args...); err != nil {
 		return fmt.Errorf("durable: recording attempts: %w", err)
 	}
 	return nil

@@ -1,18 +1,14 @@
 package durable
 
 import (
-	"context"
 	"database/sql"
 	"errors"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver OpenSQLite uses
+
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // Backend is a database that holds the outbox, the inbox and their attempt
@@ -20,110 +16,30 @@ import (
 // caller enqueues in ([*sql.Tx] or [pgx.Tx]). Backends are safe for
 // concurrent use. The interface is closed: only this package implements it.
 type Backend[TTx any] interface {
-	riverDriver() riverdriver.Driver[TTx]
-	dialect() dialect
-	exec(ctx context.Context, query string, args ...any) error
-	query(ctx context.Context, query string, args ...any) (rows, error)
-}
-
-type dialect int
-
-const (
-	dialectSQLite dialect = iota
-	dialectPostgres
-)
-
-// rows is the part of *sql.Rows and pgx.Rows this package reads.
-type rows interface {
-	Next() bool
-	Scan(dest ...any) error
-	Err() error
-	Close()
+	inner() core.Backend[TTx]
 }
 
 // SQLiteBackend keeps durable work in a SQLite database through River's
 // riversqlite driver. Build it with [SQLite].
-type SQLiteBackend struct {
-	db     *sql.DB
-	driver riverdriver.Driver[*sql.Tx]
-}
+type SQLiteBackend struct{ c *core.SQLite }
 
 // SQLite returns a [Backend] over db, a database opened with the
 // "sqlite" driver of modernc.org/sqlite. Prefer [OpenSQLite], which sets what
 // River needs: one open connection, WAL journal and a busy timeout.
-func SQLite(db *sql.DB) *SQLiteBackend {
-	return &SQLiteBackend{db: db, driver: riversqlite.New(db)}
-}
+func SQLite(db *sql.DB) *SQLiteBackend { return &SQLiteBackend{core.NewSQLite(db)} }
 
-func (b *SQLiteBackend) riverDriver() riverdriver.Driver[*sql.Tx] { return b.driver }
-func (b *SQLiteBackend) dialect() dialect                         { return dialectSQLite }
-
-func (b *SQLiteBackend) exec(ctx context.Context, q string, args ...any) error {
-	_, err := b.db.ExecContext(ctx, q, args...)
-	return err
-}
-
-func (b *SQLiteBackend) query(ctx context.Context, q string, args ...any) (rows, error) {
-	r, err := b.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	return sqlRows{r}, nil
-}
-
-type sqlRows struct{ *sql.Rows }
-
-func (r sqlRows) Close() { _ = r.Rows.Close() }
+func (b *SQLiteBackend) inner() core.Backend[*sql.Tx] { return b.c }
 
 // PostgresBackend keeps durable work in PostgreSQL through River's
 // riverpgxv5 driver. Build it with [Postgres].
-type PostgresBackend struct {
-	pool   *pgxpool.Pool
-	driver riverdriver.Driver[pgx.Tx]
-}
+type PostgresBackend struct{ c *core.Postgres }
 
 // Postgres returns a [Backend] over pool. Any number of processes may work
 // from the same database; LISTEN/NOTIFY wakes workers as soon as a job is
 // enqueued.
-func Postgres(pool *pgxpool.Pool) *PostgresBackend {
-	return &PostgresBackend{pool: pool, driver: riverpgxv5.New(pool)}
-}
+func Postgres(pool *pgxpool.Pool) *PostgresBackend { return &PostgresBackend{core.NewPostgres(pool)} }
 
-func (b *PostgresBackend) riverDriver() riverdriver.Driver[pgx.Tx] { return b.driver }
-func (b *PostgresBackend) dialect() dialect                        { return dialectPostgres }
-
-func (b *PostgresBackend) exec(ctx context.Context, q string, args ...any) error {
-	_, err := b.pool.Exec(ctx, numberPlaceholders(q), args...)
-	return err
-}
-
-func (b *PostgresBackend) query(ctx context.Context, q string, args ...any) (rows, error) {
-	r, err := b.pool.Query(ctx, numberPlaceholders(q), args...)
-	if err != nil {
-		return nil, err
-	}
-	return r, nil
-}
-
-// numberPlaceholders rewrites the "?" placeholders of this package's queries
-// (which contain no other question mark) into PostgreSQL's $1, $2, ...
-func numberPlaceholders(q string) string {
-	if !strings.Contains(q, "?") {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+func (b *PostgresBackend) inner() core.Backend[pgx.Tx] { return b.c }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path with the
 // settings River needs: a single open connection (SQLite has one writer;

@@ -18,6 +18,7 @@ import (
 
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 )
 
 // compatFixture is a SQLite database written by the release at main
@@ -121,7 +122,7 @@ func checkCompat[TTx any](t *testing.T, b durable.Backend[TTx], q compatSQL, old
 	require.NoError(t, q.exec(q.moveJobs, oldURL, rc.URL))
 	require.NoError(t, q.exec(q.moveURLs, oldURL, rc.URL))
 
-	require.NoError(t, durable.MigrateEndpoints(ctx, b)) // the upgrade step
+	require.NoError(t, endpoints.Migrate(ctx, b)) // the upgrade step
 	rt := newRuntime(t, b, nil)
 	o, err := durable.NewOutbox(rt, senderOptions(testRetry(8, 10*time.Millisecond)), nil)
 	require.NoError(t, err)
@@ -131,7 +132,7 @@ func checkCompat[TTx any](t *testing.T, b durable.Backend[TTx], q compatSQL, old
 		return nil
 	}, nil)
 	require.NoError(t, err)
-	e, err := durable.NewEndpoints(rt, &durable.EndpointsOptions{InsecureAllowPrivateNetworks: true, Retry: testRetry(8, 10*time.Millisecond)})
+	e, err := endpoints.New(rt, &endpoints.Options{InsecureAllowPrivateNetworks: true, Retry: testRetry(8, 10*time.Millisecond)})
 	require.NoError(t, err)
 	require.NoError(t, rt.Start(ctx))
 	defer stop(t, rt)

@@ -16,6 +16,7 @@ import (
 
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 	"github.com/signedhooks/webhook/standardwebhooks"
 )
 
@@ -159,20 +160,22 @@ func crossPath[TTx any](t *testing.T, b durable.Backend[TTx], provider, consumer
 			waitState(t, o.Lookup, id, durable.StateDone)
 		}
 	case "publish":
-		require.NoError(t, durable.MigrateEndpoints(ctx, b))
-		e := newOwnEndpoints(t, b, &durable.EndpointsOptions{
+		require.NoError(t, endpoints.Migrate(ctx, b))
+		rt := newRuntime(t, b, nil)
+		e, err := endpoints.New(rt, &endpoints.Options{
 			Retry:                        webhook.Backoff{InitialDelay: retryDelay},
 			InsecureAllowPrivateNetworks: true, // the receiver is on loopback
 			NewSigner:                    scheme.endpoints,
 			Now:                          now,
 		})
-		_, err := e.CreateApplication(ctx, "acme", "Acme")
 		require.NoError(t, err)
-		ep, epSecret, err := e.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: url})
+		_, err = e.CreateApplication(ctx, "acme", "Acme")
+		require.NoError(t, err)
+		ep, epSecret, err := e.CreateEndpoint(ctx, "acme", endpoints.Input{URL: url})
 		require.NoError(t, err)
 		secret = epSecret
-		require.NoError(t, e.Start(ctx))
-		t.Cleanup(func() { stop(t, e) })
+		require.NoError(t, rt.Start(ctx))
+		t.Cleanup(func() { stop(t, rt) })
 		deliver = func(t *testing.T) {
 			payload, err := json.Marshal(data)
 			require.NoError(t, err)

@@ -2,137 +2,74 @@ package durable
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
-	"github.com/tidwall/gjson"
 
 	webhook "github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
-const (
-	outboxQueue  = "webhook_outbox"
-	deliveryKind = "webhook_delivery"
-)
-
-// allStates makes the message id unique for as long as the job row exists,
-// whatever its state, so enqueueing an id twice never delivers it twice.
-var allStates = []rivertype.JobState{
-	rivertype.JobStateAvailable, rivertype.JobStateCancelled, rivertype.JobStateCompleted,
-	rivertype.JobStateDiscarded, rivertype.JobStatePending, rivertype.JobStateRetryable,
-	rivertype.JobStateRunning, rivertype.JobStateScheduled,
-}
-
-// deliveryArgs is an outbox message as stored in River: a raw Payload, or
-// Data (the message's Data, marshalled at enqueue) that the Sender puts in
-// its envelope with Type. Both are byte slices (base64 in JSON) so that
-// they are sent byte for byte: PostgreSQL's jsonb would reorder a JSON
-// payload's keys. Jobs queued before Type and Data existed carry only a
-// payload and are sent as before.
-type deliveryArgs struct {
-	ID      string `json:"id" river:"unique"`
-	URL     string `json:"url"`
-	Type    string `json:"type,omitempty"`
-	Data    []byte `json:"data,omitempty"`
-	Payload []byte `json:"payload,omitempty"`
-}
-
-// message returns the webhook.Message that a run of a job sends.
-func (a *deliveryArgs) message() webhook.Message {
-	m := webhook.Message{ID: a.ID, Type: a.Type}
-	switch {
-	case a.Data != nil:
-		m.Data = json.RawMessage(a.Data)
-	case a.Payload != nil:
-		m.Payload = a.Payload
-	default:
-		m.Payload = []byte{} // an old job with an empty payload
-	}
-	return m
-}
-
-func (deliveryArgs) Kind() string { return deliveryKind }
-
-func (deliveryArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: outboxQueue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
-}
-
-// deliveryWorker makes one delivery attempt per job run, for the
-// runtime's Outbox. Without one, the runtime only declares the kind (its
-// queue is not worked here) so that its rescuer retries stuck deliveries.
+// deliveryWorker makes one delivery attempt per job run, for an Outbox:
+// it is what the Outbox attaches to its Runtime ([core.Attached]). A
+// Runtime without an Outbox only declares the kind (its queue is not
+// worked there) so that its rescuer retries stuck deliveries.
 type deliveryWorker[TTx any] struct {
-	river.WorkerDefaults[deliveryArgs]
-	rt *Runtime[TTx]
+	rt     *Runtime[TTx]
+	sender *webhook.Sender
+	retry  webhook.RetryPolicy
+	// maxWorkers and enqueueOnly are the Outbox's options.
+	maxWorkers  int
+	enqueueOnly bool
+	waits       core.RetryAfters
+	log         *attemptLog[TTx] // while rt runs
 }
 
-func (w *deliveryWorker[TTx]) NextRetry(job *river.Job[deliveryArgs]) time.Time {
-	if o := w.rt.outbox; o != nil {
-		return retryAt(o.retry, job.Attempt, o.waits.take(job.ID))
-	}
-	return time.Time{} // the client's policy
+func (w *deliveryWorker[TTx]) Queue() (int, bool)        { return w.maxWorkers, w.enqueueOnly }
+func (w *deliveryWorker[TTx]) JobTimeout() time.Duration { return 0 }
+
+func (w *deliveryWorker[TTx]) Timeout(*river.Job[core.DeliveryArgs]) time.Duration { return 0 }
+
+// Start starts the attempt log, which writes the attempts in batches.
+func (w *deliveryWorker[TTx]) Start() {
+	w.log = newAttemptLog(w.rt.backend, w.rt.opts.Retention, w.rt.opts.Logger)
+	w.log.start()
 }
 
-func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
-	o := w.rt.outbox
-	if o == nil {
-		return river.JobSnooze(0) // never fetched: the queue is not worked here
+// Close closes the attempt log: every worker has returned, no more
+// attempts come.
+func (w *deliveryWorker[TTx]) Close() {
+	if w.log != nil {
+		w.log.close()
+		w.log = nil
 	}
-	// Versions before one retry policy snoozed on Retry-After, which River
-	// counts apart: a run's number counts those runs too.
-	run := job.Attempt + int(gjson.GetBytes(job.Metadata, "snoozes").Int())
-	rep, _ := o.sender.Attempt(ctx, job.Args.URL, job.Args.message(), webhook.AttemptOptions{
-		Number: run,
-		After:  signedBefore(job.Metadata, job.ScheduledAt, run),
-	})
-	markSigned(ctx, run, rep.SignedAt)
+}
+
+func (w *deliveryWorker[TTx]) NextRetry(job *river.Job[core.DeliveryArgs]) time.Time {
+	return core.RetryAt(w.retry, job.Attempt, w.waits.Take(job.ID))
+}
+
+func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[core.DeliveryArgs]) error {
+	run := core.Run(job.JobRow, 0)
+	res := core.Attempt(ctx, w.sender, job.Args.URL, job.Args.Message(), job.JobRow, run, time.Now)
 	a := Attempt{
 		MessageID:  job.Args.ID,
 		JobID:      job.ID,
 		Number:     run,
-		At:         rep.Start,
-		Latency:    rep.Latency,
-		StatusCode: rep.StatusCode,
-		Outcome:    rep.Class.String(),
-		Response:   string(rep.Response[:min(len(rep.Response), maxSnippet)]),
+		At:         res.At,
+		Latency:    res.Latency,
+		StatusCode: res.StatusCode,
+		Outcome:    res.Outcome,
+		Error:      res.Error,
+		Response:   string(res.Response[:min(len(res.Response), core.MaxSnippet)]),
 	}
-	if a.At.IsZero() {
-		a.At = time.Now()
-	}
-	if rep.Err != nil {
-		a.Error = rep.Err.Error()
-	}
-	stopping := errors.Is(ctx.Err(), context.Canceled)
-	if stopping {
-		a.Outcome = outcomeAborted // River requeues the job
-	}
-	// Record even when stopping, with a context of its own.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	err := o.log.record(rctx, &a)
+	rctx, cancel := core.Detached(ctx) // record even when stopping
+	err := w.log.record(rctx, &a)
 	cancel()
 	if err != nil {
-		o.rt.opts.Logger.Error("durable: recording attempt", "message_id", job.Args.ID, "error", err)
+		w.rt.opts.Logger.Error("durable: recording attempt", "message_id", job.Args.ID, "error", err)
 	}
-	o.rt.opts.Hooks.attempted(ctx, AttemptInfo{Queue: QueueOutbox, JobID: job.ID, MessageID: a.MessageID, EventType: job.Args.Type,
-		Number: run, StatusCode: rep.StatusCode, Latency: rep.Latency, Class: rep.Class, Outcome: a.Outcome, Err: rep.Err})
-	switch {
-	case stopping:
-		return ctx.Err()
-	case rep.Class == webhook.ClassDelivered:
-		return nil
-	case rep.Class == webhook.ClassRetry:
-		o.waits.set(job.ID, rep.RetryAfter) // for NextRetry, which River calls next
-		return errors.New(a.Error)
-	default: // permanent or gone: retrying cannot help
-		return river.JobCancel(errors.New(a.Error))
-	}
+	w.rt.opts.Hooks.attempted(ctx, AttemptInfo{Queue: QueueOutbox, JobID: job.ID, MessageID: a.MessageID, EventType: job.Args.Type,
+		Number: run, StatusCode: res.StatusCode, Latency: res.Latency, Class: res.Class, Outcome: a.Outcome, Err: res.Err})
+	return res.Verdict(ctx, &w.waits, job.ID)
 }
-
-// maxSnippet bounds the response kept per attempt in the log.
-const maxSnippet = 512
-
-// outcomeAborted marks an attempt cut short because the worker was
-// stopping; it is not the endpoint's fault and does not count.
-const outcomeAborted = "aborted"

@@ -18,6 +18,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	webhook "github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // legacyDeliveryArgs is an outbox job as queued before messages had a type
@@ -28,7 +29,7 @@ type legacyDeliveryArgs struct {
 	Payload []byte `json:"payload"`
 }
 
-func (legacyDeliveryArgs) Kind() string { return deliveryKind }
+func (legacyDeliveryArgs) Kind() string { return core.DeliveryKind }
 
 // A job queued by the previous version still delivers its payload byte for
 // byte, and its retry within the same second passes the consumer's replay
@@ -85,7 +86,7 @@ func TestDeliverLegacyJob(t *testing.T) {
 	client, err := rt.river()
 	require.NoError(t, err)
 	_, err = client.Insert(ctx, legacyDeliveryArgs{ID: "msg_legacy", URL: srv.URL, Payload: payload},
-		&river.InsertOpts{Queue: outboxQueue})
+		&river.InsertOpts{Queue: core.OutboxQueue})
 	require.NoError(t, err)
 	require.NoError(t, rt.Start(ctx))
 	defer func() {
@@ -108,13 +109,13 @@ func TestDeliverLegacyJob(t *testing.T) {
 	assert.Greater(t, signed[1], signed[0], "the retry is signed after its attempt")
 
 	// The job now records its last signature for the next run.
-	job, err := findJob(ctx, rt, deliveryKind, "msg_legacy")
+	job, err := findJob(ctx, rt, core.DeliveryKind, "msg_legacy")
 	require.NoError(t, err)
-	assert.Equal(t, signed[1], gjson.GetBytes(job.Metadata, metaSigned+".at").Int())
-	assert.Equal(t, int64(2), gjson.GetBytes(job.Metadata, metaSigned+".run").Int())
+	assert.Equal(t, signed[1], gjson.GetBytes(job.Metadata, core.MetaSigned+".at").Int())
+	assert.Equal(t, int64(2), gjson.GetBytes(job.Metadata, core.MetaSigned+".run").Int())
 }
 
-// envelopeSize is the length of the body the Sender sends for Data.
+// envelopeSize (core.EnvelopeSize) is the length of the body the Sender sends for Data.
 func TestEnvelopeSize(t *testing.T) {
 	t.Parallel()
 	var got atomic.Int64
@@ -138,7 +139,7 @@ func TestEnvelopeSize(t *testing.T) {
 			_, err := sender.Attempt(context.Background(), srv.URL, webhook.Message{ID: tc.id, Type: tc.typ, Data: tc.data},
 				webhook.AttemptOptions{Number: 1})
 			require.NoError(t, err)
-			assert.Equal(t, int64(envelopeSize(tc.id, tc.typ, len(tc.data))), got.Load())
+			assert.Equal(t, int64(core.EnvelopeSize(tc.id, tc.typ, len(tc.data))), got.Load())
 		})
 	}
 }

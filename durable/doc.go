@@ -14,7 +14,7 @@
 // # One runtime per process
 //
 // A [Runtime] is the one River client of a process. The [Outbox], the
-// [Inbox] and the [Endpoints] of the process attach to it when they are
+// [Inbox] and the endpoints service of the process attach to it when they are
 // built (each at most once, all before the Runtime is first used), and
 // [Runtime.Start] runs the workers of all of them: one notifier, one leader
 // election, one client ID ([RuntimeOptions.ID], unique per process by
@@ -70,12 +70,13 @@
 //
 // # Providers: endpoints
 //
-// [Endpoints] keeps customers' endpoints and fans each published message
-// out to the matching ones. [Endpoints.Publish] takes the event's data as
+// Package [github.com/signedhooks/webhook/durable/endpoints] keeps customers' endpoints and fans each
+// published message out to the matching ones, on the same Runtime as the
+// outbox and the inbox. Its Service.Publish takes the event's data as
 // JSON and sends it like an outbox message with Type and Data: the body is
 // {"id": id, "event": eventType, "data": payload}, signed with the
 // endpoint's secrets (this module's scheme by default, Standard Webhooks
-// with [EndpointsOptions.NewSigner]).
+// with its Options.NewSigner).
 //
 //	mux := webhook.NewMux(nil)
 //	mux.HandleFunc("invoice.paid", handleInvoicePaid)

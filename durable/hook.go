@@ -11,14 +11,15 @@ import (
 	"github.com/tidwall/gjson"
 
 	webhook "github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // The queues of this package, as [RunInfo], [AttemptInfo] and [QueueStats]
 // name them.
 const (
-	QueueOutbox    = outboxQueue   // the Outbox's deliveries
-	QueueEndpoints = endpointQueue // the Endpoints' deliveries, one job per message and endpoint
-	QueueInbox     = inboxQueue    // the Inbox's events
+	QueueOutbox    = core.OutboxQueue   // the Outbox's deliveries
+	QueueEndpoints = core.EndpointQueue // the Endpoints' deliveries, one job per message and endpoint
+	QueueInbox     = core.InboxQueue    // the Inbox's events
 )
 
 // Hooks let a process watch its durable work and carry a trace from the
@@ -34,7 +35,7 @@ type Hooks struct {
 	// Inject returns what continues ctx's trace in another process (for
 	// example the W3C traceparent and tracestate), to be stored with
 	// every job that one enqueue call inserts: Outbox.Enqueue and its
-	// Many and Tx forms, Endpoints.Publish and PublishTx, Endpoints.Resend,
+	// Many and Tx forms, endpoints.Service.Publish and PublishTx, Resend,
 	// Inbox.Store and StoreTx. It is called once per such call, with its
 	// context and the queue (QueueOutbox, QueueEndpoints, QueueInbox). At
 	// most 8 entries are kept, of keys up to 64 bytes and values up to 512;
@@ -52,7 +53,7 @@ type Hooks struct {
 	Run func(ctx context.Context, info RunInfo, run func(context.Context) error)
 
 	// OnAttempt is called after every delivery attempt of the Outbox and
-	// the Endpoints, once it is recorded in the attempt log.
+	// the endpoints, once it is recorded in the attempt log.
 	OnAttempt func(ctx context.Context, a AttemptInfo)
 
 	// OnProcess is called after every run of the Inbox's handler.
@@ -141,8 +142,8 @@ const (
 // withTrace returns opts with the trace of ctx in its metadata, for the
 // inserts that do not pass through River's insert middleware with the
 // caller's context (the insert batcher's).
-func (r *Runtime[TTx]) withTrace(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) *river.InsertOpts {
-	if r.opts.Hooks.Inject == nil {
+func (h *Hooks) withTrace(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) *river.InsertOpts {
+	if h.Inject == nil {
 		return opts
 	}
 	queue := opts.Queue
@@ -150,7 +151,7 @@ func (r *Runtime[TTx]) withTrace(ctx context.Context, args river.JobArgs, opts *
 		queue = a.InsertOpts().Queue
 	}
 	c := *opts
-	c.Metadata = traceMetadata(c.Metadata, r.opts.Hooks.Inject(ctx, queue))
+	c.Metadata = traceMetadata(c.Metadata, h.Inject(ctx, queue))
 	return &c
 }
 
@@ -198,13 +199,12 @@ func traceOf(metadata []byte) map[string]string {
 	return out
 }
 
-// middleware returns River's middleware for the runtime's hooks, or nil.
-func (r *Runtime[TTx]) middleware() []rivertype.Middleware {
-	h := r.opts.Hooks
+// middleware returns River's middleware for h, or nil.
+func (h *Hooks) middleware() []rivertype.Middleware {
 	if h.Inject == nil && h.Run == nil && h.OnProcess == nil {
 		return nil
 	}
-	return []rivertype.Middleware{&hooksMiddleware{hooks: h}}
+	return []rivertype.Middleware{&hooksMiddleware{hooks: *h}}
 }
 
 // hooksMiddleware calls the runtime's Hooks around River's inserts and job
@@ -241,14 +241,14 @@ func (m *hooksMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInn
 	info := RunInfo{Queue: job.Queue, JobID: job.ID, Attempt: job.Attempt, EnqueuedAt: job.CreatedAt}
 	args := gjson.ParseBytes(job.EncodedArgs)
 	switch job.Kind {
-	case endpointKind:
+	case core.EndpointKind:
 		info.MessageID = args.Get("message_id").Str
 		info.EndpointID, info.AppID = args.Get("endpoint_id").Str, args.Get("app_id").Str
 	default:
 		info.MessageID = args.Get("id").Str
 	}
 	work := doInner
-	if m.hooks.OnProcess != nil && job.Kind == eventKind {
+	if m.hooks.OnProcess != nil && job.Kind == core.EventKind {
 		work = func(ctx context.Context) error {
 			start := time.Now()
 			err := doInner(ctx)
@@ -286,7 +286,7 @@ func processOutcome(ctx context.Context, err error) string {
 	case errors.Is(err, webhook.ErrUnprocessable):
 		return "unprocessable"
 	case errors.Is(ctx.Err(), context.Canceled):
-		return string(outcomeAborted)
+		return string(core.OutcomeAborted)
 	}
 	return "retry"
 }

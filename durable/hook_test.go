@@ -15,6 +15,7 @@ import (
 
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 )
 
 // traceKey is the context key under which the tests' Hooks.Inject finds
@@ -192,11 +193,11 @@ func TestHooksInbox(t *testing.T) {
 func TestHooksEndpoints(t *testing.T) {
 	db := newSQLiteDB(t)
 	b := durable.SQLite(db.sqlite)
-	require.NoError(t, durable.MigrateEndpoints(context.Background(), b))
+	require.NoError(t, endpoints.Migrate(context.Background(), b))
 	l := &hookLog{}
 	rt := hookRuntime(t, b, l)
 	var wrapped atomic.Int32
-	e, err := durable.NewEndpoints(rt, &durable.EndpointsOptions{InsecureAllowPrivateNetworks: true,
+	e, err := endpoints.New(rt, &endpoints.Options{InsecureAllowPrivateNetworks: true,
 		Retry: testRetry(3, 20*time.Millisecond),
 		WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
 			return roundTripFunc(func(r *http.Request) (*http.Response, error) {
@@ -209,7 +210,7 @@ func TestHooksEndpoints(t *testing.T) {
 	_, err = e.CreateApplication(ctx, "app-1", "App")
 	require.NoError(t, err)
 	srv := failFirst(t)
-	ep, _, err := e.CreateEndpoint(ctx, "app-1", durable.EndpointInput{URL: srv.URL + "/in"})
+	ep, _, err := e.CreateEndpoint(ctx, "app-1", endpoints.Input{URL: srv.URL + "/in"})
 	require.NoError(t, err)
 	res, err := e.Publish(context.WithValue(ctx, traceKey{}, "publish"), "app-1", "order.created", []byte(`{"n":1}`), "msg-7")
 	require.NoError(t, err)

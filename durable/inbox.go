@@ -9,11 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	webhook "github.com/signedhooks/webhook"
-)
-
-const (
-	inboxQueue = "webhook_inbox"
-	eventKind  = "webhook_inbox_event"
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // HandlerFunc processes one stored event; (*webhook.Mux).Dispatch is one,
@@ -73,10 +69,9 @@ type InboxOptions struct {
 // behind a load balancer need no other store for dedupe on this path.
 // Build one with [NewInbox]; it is safe for concurrent use.
 type Inbox[TTx any] struct {
-	rt     *Runtime[TTx]
-	handle HandlerFunc
-	opts   InboxOptions
-	batch  insertBatcher[TTx] // Store's inserts
+	rt    *Runtime[TTx]
+	opts  InboxOptions
+	batch insertBatcher[TTx] // Store's inserts
 }
 
 // NewInbox returns an Inbox on rt that processes events with handle. A
@@ -98,13 +93,13 @@ func NewInbox[TTx any](rt *Runtime[TTx], handle HandlerFunc, opts *InboxOptions)
 	o.MaxBodyBytes = cmp.Or(o.MaxBodyBytes, 1<<20)
 	o.IDHeader = cmp.Or(o.IDHeader, webhook.IDHeader)
 	o.TimestampHeader = cmp.Or(o.TimestampHeader, webhook.TimestampHeader)
-	in := &Inbox[TTx]{rt: rt, handle: handle, opts: o}
+	in := &Inbox[TTx]{rt: rt, opts: o}
 	in.batch = insertBatcher[TTx]{rt: rt}
 	err := rt.attach(func() error {
 		if rt.inbox != nil {
 			return errors.New("durable: the runtime has an inbox already")
 		}
-		rt.inbox = in
+		rt.inbox = &eventWorker{handle: handle, retry: o.Retry, maxWorkers: o.MaxWorkers, enqueueOnly: o.EnqueueOnly}
 		return nil
 	})
 	if err != nil {
@@ -115,14 +110,14 @@ func NewInbox[TTx any](rt *Runtime[TTx], handle HandlerFunc, opts *InboxOptions)
 
 // insertOpts are the options of every job this inbox inserts.
 func (in *Inbox[TTx]) insertOpts() *river.InsertOpts {
-	return &river.InsertOpts{MaxAttempts: attemptsOf(in.opts.Retry)}
+	return &river.InsertOpts{MaxAttempts: core.AttemptsOf(in.opts.Retry)}
 }
 
 // Store stores ev for processing, as [Inbox.ServeHTTP] does. It reports
 // whether an event with this id was already stored (then nothing changed).
 // An empty ev.ID is replaced by a generated one.
 func (in *Inbox[TTx]) Store(ctx context.Context, ev webhook.Event) (duplicate bool, err error) {
-	args := newEventArgs(ev)
+	args := core.NewEventArgs(ev)
 	res, err := in.batch.insert(ctx, args.ID, args, in.insertOpts())
 	if err != nil {
 		return false, fmt.Errorf("durable: storing event: %w", err)
@@ -137,7 +132,7 @@ func (in *Inbox[TTx]) StoreTx(ctx context.Context, tx TTx, ev webhook.Event) (du
 	if err != nil {
 		return false, err
 	}
-	res, err := c.InsertTx(ctx, tx, newEventArgs(ev), in.insertOpts())
+	res, err := c.InsertTx(ctx, tx, core.NewEventArgs(ev), in.insertOpts())
 	if err != nil {
 		return false, fmt.Errorf("durable: storing event: %w", err)
 	}
@@ -146,12 +141,12 @@ func (in *Inbox[TTx]) StoreTx(ctx context.Context, tx TTx, ev webhook.Event) (du
 
 // Lookup returns the state of the event, or [ErrNotFound].
 func (in *Inbox[TTx]) Lookup(ctx context.Context, eventID string) (Item, error) {
-	return lookup(ctx, in.rt, eventKind, eventID)
+	return lookup(ctx, in.rt, core.EventKind, eventID)
 }
 
 // Replay makes a finished event (processed, cancelled or dead) run again
 // now. An event still waiting or running is left alone. It returns
 // [ErrNotFound] for an unknown id.
 func (in *Inbox[TTx]) Replay(ctx context.Context, eventID string) error {
-	return replay(ctx, in.rt, eventKind, eventID)
+	return replay(ctx, in.rt, core.EventKind, eventID)
 }

@@ -6,60 +6,33 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 	webhook "github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
-// eventArgs is an inbox event as stored in River; unique by id whatever its
-// state, so a redelivered event is stored once.
-type eventArgs struct {
-	ID        string `json:"id" river:"unique"`
-	Type      string `json:"type,omitempty"`
-	Timestamp int64  `json:"ts,omitempty"`
-	Payload   []byte `json:"payload"`
+// eventWorker runs an Inbox's handler once per job run: it is what the
+// Inbox attaches to its Runtime ([core.Attached]). A Runtime without an
+// Inbox only declares the kind (see [deliveryWorker]).
+type eventWorker struct {
+	handle webhook.EventHandlerFunc
+	retry  webhook.RetryPolicy
+	// maxWorkers and enqueueOnly are the Inbox's options.
+	maxWorkers  int
+	enqueueOnly bool
 }
 
-func (eventArgs) Kind() string { return eventKind }
+func (w *eventWorker) Queue() (int, bool)                               { return w.maxWorkers, w.enqueueOnly }
+func (w *eventWorker) JobTimeout() time.Duration                        { return 0 }
+func (w *eventWorker) Timeout(*river.Job[core.EventArgs]) time.Duration { return 0 }
+func (w *eventWorker) Start()                                           {}
+func (w *eventWorker) Close()                                           {}
 
-func (eventArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: inboxQueue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
+func (w *eventWorker) NextRetry(job *river.Job[core.EventArgs]) time.Time {
+	return core.RetryAt(w.retry, job.Attempt, 0)
 }
 
-func newEventArgs(ev webhook.Event) eventArgs {
-	if ev.ID == "" {
-		ev.ID = webhook.NewMessageID()
-	}
-	a := eventArgs{ID: ev.ID, Type: ev.Type, Payload: ev.Payload}
-	if !ev.Timestamp.IsZero() {
-		a.Timestamp = ev.Timestamp.Unix()
-	}
-	return a
-}
-
-// eventWorker runs the runtime's Inbox handler once per job run. Without
-// an Inbox, the runtime only declares the kind (see [deliveryWorker]).
-type eventWorker[TTx any] struct {
-	river.WorkerDefaults[eventArgs]
-	rt *Runtime[TTx]
-}
-
-func (w *eventWorker[TTx]) NextRetry(job *river.Job[eventArgs]) time.Time {
-	if in := w.rt.inbox; in != nil {
-		return retryAt(in.opts.Retry, job.Attempt, 0)
-	}
-	return time.Time{} // the client's policy
-}
-
-func (w *eventWorker[TTx]) Work(ctx context.Context, job *river.Job[eventArgs]) error {
-	in := w.rt.inbox
-	if in == nil {
-		return river.JobSnooze(0) // never fetched: the queue is not worked here
-	}
-	ev := webhook.Event{ID: job.Args.ID, Type: job.Args.Type, Payload: job.Args.Payload}
-	if job.Args.Timestamp != 0 {
-		ev.Timestamp = time.Unix(job.Args.Timestamp, 0)
-	}
-	err := in.handle(context.WithValue(ctx, attemptKey{}, job.Attempt), ev)
+func (w *eventWorker) Work(ctx context.Context, job *river.Job[core.EventArgs]) error {
+	err := w.handle(context.WithValue(ctx, attemptKey{}, job.Attempt), job.Args.Event())
 	if errors.Is(err, webhook.ErrUnprocessable) {
 		return river.JobCancel(err) // a poison message: recorded, not retried
 	}
@@ -74,5 +47,3 @@ func AttemptFromContext(ctx context.Context) int {
 	n, _ := ctx.Value(attemptKey{}).(int)
 	return n
 }
-
-var _ rivertype.JobArgs = eventArgs{}

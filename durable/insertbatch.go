@@ -53,7 +53,7 @@ func (b *insertBatcher[TTx]) insert(ctx context.Context, key string, args river.
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	opts = b.rt.withTrace(ctx, args, opts) // the batch is written under another caller's context
+	opts = b.rt.opts.Hooks.withTrace(ctx, args, opts) // the batch is written under another caller's context
 	p := &pendingInsert{ctx: ctx, key: key, args: args, opts: opts, done: make(chan struct{})}
 	b.mu.Lock()
 	b.queue = append(b.queue, p)

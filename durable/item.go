@@ -8,6 +8,8 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // State is where an outbox message or inbox event stands.
@@ -73,7 +75,7 @@ func findJob[TTx any](ctx context.Context, rt *Runtime[TTx], kind, id string) (*
 		return nil, err
 	}
 	p := river.NewJobListParams().Kinds(kind).First(1)
-	if rt.backend.dialect() == dialectPostgres {
+	if rt.backend.Dialect() == core.DialectPostgres {
 		filter, _ := json.Marshal(map[string]string{"id": id})
 		p = p.Where("args @> @filter::jsonb", river.NamedArgs{"filter": string(filter)})
 	} else {

@@ -15,6 +15,7 @@ import (
 
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 )
 
 // Environment of a worker subprocess started by the crash and load tests:
@@ -165,7 +166,7 @@ func newWorkerService[TTx any](b durable.Backend[TTx], senderOpts *webhook.Sende
 		return nil, err
 	}
 	if os.Getenv(envEndpoints) != "" {
-		if _, err := durable.NewEndpoints(rt, &durable.EndpointsOptions{Retry: retry, InsecureAllowPrivateNetworks: true}); err != nil {
+		if _, err := endpoints.New(rt, &endpoints.Options{Retry: retry, InsecureAllowPrivateNetworks: true}); err != nil {
 			return nil, err
 		}
 	}

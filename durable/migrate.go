@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // Migrate brings the schema of b up to date: River's tables (through River's
@@ -15,15 +17,16 @@ import (
 // run it from one process at a time (a deploy step, or a single replica
 // before the others start).
 func Migrate[TTx any](ctx context.Context, b Backend[TTx]) error {
-	m, err := rivermigrate.New(b.riverDriver(), nil)
+	db := b.inner()
+	m, err := rivermigrate.New(db.Driver(), nil)
 	if err != nil {
 		return fmt.Errorf("durable: migrate: %w", err)
 	}
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("durable: migrate river: %w", err)
 	}
-	for _, q := range schema(b.dialect()) {
-		if err := b.exec(ctx, q); err != nil {
+	for _, q := range schema(db.Dialect()) {
+		if err := db.Exec(ctx, q); err != nil {
 			return fmt.Errorf("durable: migrate: %w", err)
 		}
 	}
@@ -31,9 +34,9 @@ func Migrate[TTx any](ctx context.Context, b Backend[TTx]) error {
 }
 
 // schema is this package's own tables. Every statement is idempotent.
-func schema(d dialect) []string {
+func schema(d core.Dialect) []string {
 	id := "id INTEGER PRIMARY KEY AUTOINCREMENT"
-	if d == dialectPostgres {
+	if d == core.DialectPostgres {
 		id = "id BIGSERIAL PRIMARY KEY"
 	}
 	return []string{

@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 	webhook "github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // OutboxOptions configures an [Outbox]. The zero value gives the defaults; a
@@ -85,13 +86,10 @@ type Delivery struct {
 // message is discarded and kept as a dead letter, which [Outbox.Replay]
 // sends again.
 type Outbox[TTx any] struct {
-	rt     *Runtime[TTx]
-	sender *webhook.Sender
-	retry  webhook.RetryPolicy
-	waits  retryAfters
-	opts   OutboxOptions
-	log    *attemptLog[TTx]   // while rt runs, unless EnqueueOnly
-	batch  insertBatcher[TTx] // Enqueue's inserts
+	rt    *Runtime[TTx]
+	retry webhook.RetryPolicy
+	opts  OutboxOptions
+	batch insertBatcher[TTx] // Enqueue's inserts
 }
 
 // NewOutbox returns an Outbox on rt that delivers with a [webhook.Sender]
@@ -124,13 +122,13 @@ func NewOutbox[TTx any](rt *Runtime[TTx], sender *webhook.SenderOptions, opts *O
 	}
 	o.MaxWorkers = cmp.Or(o.MaxWorkers, 100)
 	o.MaxPayloadBytes = cmp.Or(o.MaxPayloadBytes, 1<<20)
-	ob := &Outbox[TTx]{rt: rt, sender: s, retry: retry, opts: o}
+	ob := &Outbox[TTx]{rt: rt, retry: retry, opts: o}
 	ob.batch = insertBatcher[TTx]{rt: rt}
 	err = rt.attach(func() error {
 		if rt.outbox != nil {
 			return errors.New("durable: the runtime has an outbox already")
 		}
-		rt.outbox = ob
+		rt.outbox = &deliveryWorker[TTx]{rt: rt, sender: s, retry: retry, maxWorkers: o.MaxWorkers, enqueueOnly: o.EnqueueOnly}
 		return nil
 	})
 	if err != nil {
@@ -141,7 +139,7 @@ func NewOutbox[TTx any](rt *Runtime[TTx], sender *webhook.SenderOptions, opts *O
 
 // insertOpts are the options of every job this outbox inserts.
 func (o *Outbox[TTx]) insertOpts() *river.InsertOpts {
-	return &river.InsertOpts{MaxAttempts: attemptsOf(o.retry)}
+	return &river.InsertOpts{MaxAttempts: core.AttemptsOf(o.retry)}
 }
 
 // Enqueue stores msg for delivery to target. It returns [ErrInvalidURL] for
@@ -176,58 +174,41 @@ func (o *Outbox[TTx]) EnqueueTx(ctx context.Context, tx TTx, target string, msg 
 	return delivery(args.ID, res, err)
 }
 
-func (o *Outbox[TTx]) args(target string, msg Message) (deliveryArgs, error) {
+func (o *Outbox[TTx]) args(target string, msg Message) (core.DeliveryArgs, error) {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(target) > 2048 {
-		return deliveryArgs{}, ErrInvalidURL
+		return core.DeliveryArgs{}, ErrInvalidURL
 	}
 	if len(msg.ID) > 255 {
-		return deliveryArgs{}, ErrInvalidID
+		return core.DeliveryArgs{}, ErrInvalidID
 	}
 	if len(msg.Type) > 255 {
-		return deliveryArgs{}, fmt.Errorf("%w: type longer than 255 bytes", ErrInvalidMessage)
+		return core.DeliveryArgs{}, fmt.Errorf("%w: type longer than 255 bytes", ErrInvalidMessage)
 	}
-	args := deliveryArgs{ID: msg.ID, URL: target, Type: msg.Type}
+	args := core.DeliveryArgs{ID: msg.ID, URL: target, Type: msg.Type}
 	switch {
 	case msg.Payload != nil && msg.Data != nil:
-		return deliveryArgs{}, fmt.Errorf("%w: both Data and Payload are set", ErrInvalidMessage)
+		return core.DeliveryArgs{}, fmt.Errorf("%w: both Data and Payload are set", ErrInvalidMessage)
 	case msg.Payload != nil:
 		args.Payload = msg.Payload
 	case msg.Data != nil:
 		if args.Data, err = json.Marshal(msg.Data); err != nil {
-			return deliveryArgs{}, fmt.Errorf("%w: marshalling Data: %w", ErrInvalidMessage, err)
+			return core.DeliveryArgs{}, fmt.Errorf("%w: marshalling Data: %w", ErrInvalidMessage, err)
 		}
 	default:
-		return deliveryArgs{}, fmt.Errorf("%w: neither Data nor Payload is set", ErrInvalidMessage)
+		return core.DeliveryArgs{}, fmt.Errorf("%w: neither Data nor Payload is set", ErrInvalidMessage)
 	}
 	if args.ID == "" {
 		args.ID = webhook.NewMessageID()
 	}
 	size := len(args.Payload)
 	if args.Data != nil {
-		size = envelopeSize(args.ID, args.Type, len(args.Data))
+		size = core.EnvelopeSize(args.ID, args.Type, len(args.Data))
 	}
 	if size > o.opts.MaxPayloadBytes {
-		return deliveryArgs{}, ErrPayloadTooLarge
+		return core.DeliveryArgs{}, ErrPayloadTooLarge
 	}
 	return args, nil
-}
-
-// envelopeSize returns the length of the body a Sender builds around data
-// of length n, {"id":id,"event":typ,"data":...}, so that MaxPayloadBytes
-// bounds what the receiver reads: a receiver that takes as much as the
-// provider allows (1 MiB on both sides by default) must not refuse a body
-// for the few bytes the envelope adds. "event" is the longer of the two
-// field names ("type" for Standard Webhooks).
-func envelopeSize(id, typ string, n int) int {
-	return len(`{"id":,"event":,"data":}`) + jsonStringLen(id) + jsonStringLen(typ) + n
-}
-
-// jsonStringLen returns the length of s encoded as a JSON string by
-// encoding/json, as the Sender encodes the envelope's id and type.
-func jsonStringLen(s string) int {
-	b, _ := json.Marshal(s) // a string always marshals
-	return len(b)
 }
 
 func delivery(id string, res *rivertype.JobInsertResult, err error) (Delivery, error) {
@@ -245,7 +226,7 @@ func (o *Outbox[TTx]) Attempts(ctx context.Context, messageID string) ([]Attempt
 
 // Lookup returns the state of the message, or [ErrNotFound].
 func (o *Outbox[TTx]) Lookup(ctx context.Context, messageID string) (Item, error) {
-	return lookup(ctx, o.rt, deliveryKind, messageID)
+	return lookup(ctx, o.rt, core.DeliveryKind, messageID)
 }
 
 // Replay makes a finished message (delivered, cancelled or dead) deliverable
@@ -253,5 +234,5 @@ func (o *Outbox[TTx]) Lookup(ctx context.Context, messageID string) (Item, error
 // still waiting or running is left alone. It returns [ErrNotFound] for an
 // unknown id (or one past its retention).
 func (o *Outbox[TTx]) Replay(ctx context.Context, messageID string) error {
-	return replay(ctx, o.rt, deliveryKind, messageID)
+	return replay(ctx, o.rt, core.DeliveryKind, messageID)
 }

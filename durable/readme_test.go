@@ -26,7 +26,7 @@ type Order struct{ ID string }
 func handleInvoicePaid(ctx context.Context, ev webhook.Event) error { return nil }
 
 // showOnce hands an endpoint's new secret to its owner.
-func showOnce(ep durable.Endpoint, secret string) {}
+func showOnce(ep endpoints.Endpoint, secret string) {}
 `
 
 // TestReadmeSnippets builds the README's Go snippets that use durable,

@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	webhook "github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // RuntimeOptions configures a [Runtime]: what every queue of one process
@@ -45,7 +46,7 @@ type RuntimeOptions struct {
 
 	// JobTimeout bounds one run of a job (for the outbox: one delivery
 	// attempt plus its bookkeeping, so keep it above the Sender's
-	// AttemptTimeout). [Endpoints] raises it for its own deliveries to
+	// AttemptTimeout). Package endpoints raises it for its own deliveries to
 	// their AttemptTimeout plus 15 s. Default: 45 s.
 	JobTimeout time.Duration
 
@@ -97,9 +98,10 @@ func defaultID() string {
 }
 
 // Runtime is the one River client of a process: the [Outbox], the [Inbox]
-// and the [Endpoints] of a process attach to it when they are built, and
-// it runs the workers of all of them, with one notifier, one leader
-// election and one client ID. Build it with [NewRuntime], build the
+// and the endpoints service of a process (package
+// [github.com/signedhooks/webhook/durable/endpoints]) attach to it when
+// they are built, and it runs the workers of all of them, with one
+// notifier, one leader election and one client ID. Build it with [NewRuntime], build the
 // components on it, then call [Runtime.Start] in each process that works
 // (delivers or processes); a process that only enqueues never starts it,
 // and a component built with EnqueueOnly set is not worked by this
@@ -114,19 +116,19 @@ func defaultID() string {
 // component built after that gets [ErrRuntimeInUse]. A Runtime is safe for
 // concurrent use.
 type Runtime[TTx any] struct {
-	backend Backend[TTx]
+	backend core.Backend[TTx]
 	opts    RuntimeOptions
 
 	mu        sync.Mutex // guards what follows; client is also read without it
 	client    atomic.Pointer[river.Client[TTx]]
-	outbox    *Outbox[TTx]
-	inbox     *Inbox[TTx]
-	endpoints *Endpoints[TTx]
+	outbox    core.Attached[core.DeliveryArgs]
+	inbox     core.Attached[core.EventArgs]
+	endpoints core.Attached[core.EndpointArgs] // attached by package endpoints, through the link
 	running   bool
 }
 
 // NewRuntime returns a Runtime over b, which must have been migrated with
-// [Migrate] (and [MigrateEndpoints] if [Endpoints] attach).
+// [Migrate] (and endpoints.Migrate if endpoints attach).
 func NewRuntime[TTx any](b Backend[TTx], opts *RuntimeOptions) (*Runtime[TTx], error) {
 	if b == nil {
 		return nil, errors.New("durable: NewRuntime needs a backend")
@@ -138,7 +140,7 @@ func NewRuntime[TTx any](b Backend[TTx], opts *RuntimeOptions) (*Runtime[TTx], e
 	if len(o.ID) > 100 {
 		return nil, errors.New("durable: RuntimeOptions.ID is longer than 100 bytes")
 	}
-	return &Runtime[TTx]{backend: b, opts: o.withDefaults()}, nil
+	return &Runtime[TTx]{backend: b.inner(), opts: o.withDefaults()}, nil
 }
 
 // ID returns the client ID of this process (see [RuntimeOptions.ID]).
@@ -165,7 +167,7 @@ func (r *Runtime[TTx]) river() (*river.Client[TTx], error) {
 	if c := r.client.Load(); c != nil {
 		return c, nil
 	}
-	c, err := river.NewClient(r.backend.riverDriver(), r.config())
+	c, err := river.NewClient(r.backend.Driver(), r.config())
 	if err != nil {
 		return nil, fmt.Errorf("durable: %w", err)
 	}
@@ -178,21 +180,15 @@ func (r *Runtime[TTx]) river() (*river.Client[TTx], error) {
 func (r *Runtime[TTx]) config() *river.Config {
 	o := r.opts
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &deliveryWorker[TTx]{rt: r})
-	river.AddWorker(workers, &eventWorker[TTx]{rt: r})
-	river.AddWorker(workers, &endpointWorker[TTx]{rt: r})
+	river.AddWorker(workers, core.NewWorker(r.outbox))
+	river.AddWorker(workers, core.NewWorker(r.inbox))
+	river.AddWorker(workers, core.NewWorker(r.endpoints))
 	queues := map[string]river.QueueConfig{}
 	longest := o.JobTimeout
-	if ob := r.outbox; ob != nil && !ob.opts.EnqueueOnly {
-		queues[outboxQueue] = river.QueueConfig{MaxWorkers: ob.opts.MaxWorkers}
-	}
-	if in := r.inbox; in != nil && !in.opts.EnqueueOnly {
-		queues[inboxQueue] = river.QueueConfig{MaxWorkers: in.opts.MaxWorkers}
-	}
-	if e := r.endpoints; e != nil {
-		longest = max(longest, e.jobTimeout())
-		if !e.opts.EnqueueOnly {
-			queues[endpointQueue] = river.QueueConfig{MaxWorkers: e.opts.MaxWorkers}
+	for queue, c := range r.components() {
+		longest = max(longest, c.JobTimeout())
+		if n, enqueueOnly := c.Queue(); !enqueueOnly {
+			queues[queue] = river.QueueConfig{MaxWorkers: n}
 		}
 	}
 	rescue := cmp.Or(o.RescueAfter, 2*longest)
@@ -209,8 +205,8 @@ func (r *Runtime[TTx]) config() *river.Config {
 		ID:                          o.ID,
 		JobTimeout:                  o.JobTimeout,
 		Logger:                      o.Logger,
-		Middleware:                  r.middleware(),
-		MaxAttempts:                 attemptsOf(defaultDeliveryRetry),
+		Middleware:                  r.opts.Hooks.middleware(),
+		MaxAttempts:                 core.AttemptsOf(defaultDeliveryRetry),
 		Queues:                      queues,
 		RescueStuckJobsAfter:        rescue,
 		RetryPolicy:                 clientRetry{defaultDeliveryRetry},
@@ -234,32 +230,48 @@ func (r *Runtime[TTx]) Start(ctx context.Context) error {
 	if !r.works() {
 		return nil
 	}
-	if ob := r.outbox; ob != nil && !ob.opts.EnqueueOnly {
-		ob.log = newAttemptLog(r.backend, r.opts.Retention, r.opts.Logger)
-		ob.log.start()
+	for _, c := range r.components() {
+		if _, enqueueOnly := c.Queue(); !enqueueOnly {
+			c.Start()
+		}
 	}
 	if err := c.Start(ctx); err != nil {
-		r.closeLogs()
+		r.closeComponents()
 		return fmt.Errorf("durable: %w", err)
 	}
 	r.running = true
 	return nil
 }
 
-// works reports whether any attached component is worked here.
-func (r *Runtime[TTx]) works() bool {
-	return (r.outbox != nil && !r.outbox.opts.EnqueueOnly) ||
-		(r.inbox != nil && !r.inbox.opts.EnqueueOnly) ||
-		(r.endpoints != nil && !r.endpoints.opts.EnqueueOnly)
+// components returns the attached components by queue.
+func (r *Runtime[TTx]) components() map[string]core.Component {
+	m := map[string]core.Component{}
+	if r.outbox != nil {
+		m[core.OutboxQueue] = r.outbox
+	}
+	if r.inbox != nil {
+		m[core.InboxQueue] = r.inbox
+	}
+	if r.endpoints != nil {
+		m[core.EndpointQueue] = r.endpoints
+	}
+	return m
 }
 
-func (r *Runtime[TTx]) closeLogs() {
-	if ob := r.outbox; ob != nil && ob.log != nil {
-		ob.log.close() // every worker has returned: no more attempts come
-		ob.log = nil
+// works reports whether any attached component is worked here.
+func (r *Runtime[TTx]) works() bool {
+	for _, c := range r.components() {
+		if _, enqueueOnly := c.Queue(); !enqueueOnly {
+			return true
+		}
 	}
-	if e := r.endpoints; e != nil {
-		e.senders.closeAll()
+	return false
+}
+
+// closeComponents tells the components that every worker has returned.
+func (r *Runtime[TTx]) closeComponents() {
+	for _, c := range r.components() {
+		c.Close()
 	}
 }
 
@@ -275,7 +287,7 @@ func (r *Runtime[TTx]) Stop(ctx context.Context) error {
 		return nil
 	}
 	err := stopClient(ctx, r.client.Load())
-	r.closeLogs()
+	r.closeComponents()
 	r.running = false
 	return err
 }
@@ -286,7 +298,7 @@ func (r *Runtime[TTx]) Stop(ctx context.Context) error {
 type clientRetry struct{ policy webhook.RetryPolicy }
 
 func (p clientRetry) NextRetry(job *rivertype.JobRow) time.Time {
-	return retryAt(p.policy, job.Attempt, 0)
+	return core.RetryAt(p.policy, job.Attempt, 0)
 }
 
 // stopClient stops fetching, waits for running jobs until ctx is done, then

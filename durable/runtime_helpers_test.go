@@ -72,29 +72,3 @@ func newOwnInbox[TTx any](t testing.TB, b durable.Backend[TTx], h durable.Handle
 	require.NoError(t, err)
 	return ownInbox[TTx]{in, runtimeControl[TTx]{rt}}
 }
-
-// ownEndpoints is an Endpoints on a Runtime of its own, started and
-// stopped with it.
-type ownEndpoints[TTx any] struct {
-	*durable.Endpoints[TTx]
-	runtimeControl[TTx]
-}
-
-func newOwnEndpoints[TTx any](t testing.TB, b durable.Backend[TTx], opts *durable.EndpointsOptions) ownEndpoints[TTx] {
-	rt := newRuntime(t, b, nil)
-	e, err := durable.NewEndpoints(rt, opts)
-	require.NoError(t, err)
-	// The tests' clock is fake: an open breaker rechecks it every 20 ms.
-	durable.SetParkHook(e, shortPark)
-	return ownEndpoints[TTx]{e, runtimeControl[TTx]{rt}}
-}
-
-// shortPark makes the wait of an open breaker last at most 20 ms of real
-// time, and so recheck the tests' fake clock that often.
-func shortPark(_ int64, d time.Duration) time.Duration { return min(d, 20*time.Millisecond) }
-
-// setParkHook replaces shortPark (see durable.SetParkHook). Call it before
-// Start.
-func (o ownEndpoints[TTx]) setParkHook(hook func(jobID int64, d time.Duration) time.Duration) {
-	durable.SetParkHook(o.Endpoints, hook)
-}

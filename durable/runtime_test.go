@@ -12,6 +12,7 @@ import (
 
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 )
 
 // One Runtime holds one component of each kind, attached before it is
@@ -20,7 +21,7 @@ func TestRuntimeAttach(t *testing.T) {
 	t.Parallel()
 	db := newSQLiteDB(t)
 	b := durable.SQLite(db.sqlite)
-	require.NoError(t, durable.MigrateEndpoints(context.Background(), b))
+	require.NoError(t, endpoints.Migrate(context.Background(), b))
 	nop := func(context.Context, webhook.Event) error { return nil }
 
 	rt := newRuntime(t, b, nil)
@@ -30,7 +31,7 @@ func TestRuntimeAttach(t *testing.T) {
 	require.Error(t, err, "a second outbox would declare the delivery kind twice")
 	in, err := durable.NewInbox(rt, nop, nil)
 	require.NoError(t, err)
-	_, err = durable.NewEndpoints(rt, nil)
+	_, err = endpoints.New(rt, nil)
 	require.NoError(t, err)
 
 	// The first use fixes the client and its queues.
@@ -43,7 +44,7 @@ func TestRuntimeAttach(t *testing.T) {
 	defer stop(t, used)
 	for name, attach := range map[string]func() error{
 		"outbox":    func() error { _, err := durable.NewOutbox(used, senderOptions(nil), nil); return err },
-		"endpoints": func() error { _, err := durable.NewEndpoints(used, nil); return err },
+		"endpoints": func() error { _, err := endpoints.New(used, nil); return err },
 	} {
 		assert.ErrorIs(t, attach(), durable.ErrRuntimeInUse, name)
 	}
@@ -95,7 +96,7 @@ func TestRuntimeOneClientPostgres(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := newPostgresDB(t)
-	require.NoError(t, durable.MigrateEndpoints(ctx, durable.Postgres(db.pg)))
+	require.NoError(t, endpoints.Migrate(ctx, durable.Postgres(db.pg)))
 	cfg, err := pgxpool.ParseConfig(db.pgURL)
 	require.NoError(t, err)
 	cfg.ConnConfig.RuntimeParams["application_name"] = "durable_one_client"
@@ -108,7 +109,7 @@ func TestRuntimeOneClientPostgres(t *testing.T) {
 	require.NoError(t, err)
 	_, err = durable.NewInbox(rt, func(context.Context, webhook.Event) error { return nil }, nil)
 	require.NoError(t, err)
-	_, err = durable.NewEndpoints(rt, nil)
+	_, err = endpoints.New(rt, nil)
 	require.NoError(t, err)
 	require.NoError(t, rt.Start(ctx))
 	defer stop(t, rt)
@@ -135,7 +136,7 @@ func TestRuntimeTwoProcessesPostgres(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := newPostgresDB(t)
-	require.NoError(t, durable.MigrateEndpoints(ctx, durable.Postgres(db.pg)))
+	require.NoError(t, endpoints.Migrate(ctx, durable.Postgres(db.pg)))
 	n := 1000
 	ep := newEndpoint(t, nil)
 	enqueueAll(t, db, ep.URL, n)

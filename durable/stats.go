@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/signedhooks/webhook/durable/internal/core"
 )
 
 // QueueStats are the figures of one queue at one moment, from
@@ -25,16 +27,16 @@ type QueueStats struct {
 	Lag time.Duration
 }
 
-// QueueStats returns the figures of the Outbox's, the Endpoints' and the
+// QueueStats returns the figures of the Outbox's, the endpoints' and the
 // Inbox's queues, in that order, whether or not a component of this
 // process uses them: the database is shared, so every process sees the
 // same figures. It costs one query, which counts the unfinished jobs
 // through River's own index on their state and queue: cheap beside a
 // backlog's work, but poll it every few seconds at most, not per job.
 func (r *Runtime[TTx]) QueueStats(ctx context.Context) ([]QueueStats, error) {
-	lag := oldestAgeUS(r.backend.dialect())
+	lag := core.OldestAgeUS(r.backend.Dialect())
 	out := []QueueStats{{Queue: QueueOutbox}, {Queue: QueueEndpoints}, {Queue: QueueInbox}}
-	rs, err := r.backend.query(ctx, `SELECT queue, state, count(*), `+lag+` FROM river_job
+	rs, err := r.backend.Query(ctx, `SELECT queue, state, count(*), `+lag+` FROM river_job
 	WHERE state IN ('available', 'scheduled', 'running', 'retryable') AND queue IN (?, ?, ?)
 	GROUP BY queue, state`, QueueOutbox, QueueEndpoints, QueueInbox)
 	if err != nil {
@@ -74,13 +76,4 @@ func (r *Runtime[TTx]) QueueStats(ctx context.Context) ([]QueueStats, error) {
 		return nil, fmt.Errorf("durable: queue stats: %w", err)
 	}
 	return out, nil
-}
-
-// oldestAgeUS is the SQL for how long ago, in microseconds on the
-// database's clock, the earliest scheduled_at of a group of River jobs was.
-func oldestAgeUS(d dialect) string {
-	if d == dialectPostgres {
-		return `CAST(EXTRACT(EPOCH FROM (now() - min(scheduled_at))) * 1000000 AS BIGINT)`
-	}
-	return `CAST((julianday('now') - julianday(min(scheduled_at))) * 86400000000 AS INTEGER)`
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 )
 
 // runner is the part of *sql.DB and *pgxpool.Pool the event table uses,
@@ -80,7 +81,7 @@ func numbered(q string) string {
 	return b.String()
 }
 
-func openSQLite(ctx context.Context, r *Relay, eo *durable.EndpointsOptions) error {
+func openSQLite(ctx context.Context, r *Relay, eo *endpoints.Options) error {
 	db, err := durable.OpenSQLite(r.cfg.Database)
 	if err != nil {
 		return fmt.Errorf("relay: opening %s: %w", clip(r.cfg.Database), err)
@@ -100,7 +101,7 @@ func openSQLite(ctx context.Context, r *Relay, eo *durable.EndpointsOptions) err
 	return nil
 }
 
-func openPostgres(ctx context.Context, r *Relay, eo *durable.EndpointsOptions) error {
+func openPostgres(ctx context.Context, r *Relay, eo *endpoints.Options) error {
 	pc, err := pgxpool.ParseConfig(r.cfg.Database)
 	if err != nil {
 		return errors.New("relay: the database URL is malformed") // pgx's error may quote the password

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 )
 
 // EventRecord is one routed event: where it came from, which routes it
@@ -36,7 +37,7 @@ type DeliveryRecord struct {
 	State durable.State `json:"state"`
 	// Attempts are the newest attempts, newest first (at most 20), filled
 	// by [Relay.Event] only.
-	Attempts []durable.EndpointAttempt `json:"attempts,omitempty"`
+	Attempts []endpoints.Attempt `json:"attempts,omitempty"`
 }
 
 // EventPage is a page of events, newest first; pass Next to get the
@@ -118,7 +119,7 @@ func (r *Relay) record(ctx context.Context, row eventRow, attempts bool) (EventR
 			return EventRecord{}, err
 		}
 		if attempts {
-			p, err := r.ep.ListAttempts(ctx, appID(d), durable.AttemptFilter{EndpointID: ep, MessageID: row.id}, "", 20)
+			p, err := r.ep.ListAttempts(ctx, appID(d), endpoints.AttemptFilter{EndpointID: ep, MessageID: row.id}, "", 20)
 			if err != nil {
 				return EventRecord{}, err
 			}

@@ -16,6 +16,7 @@ import (
 
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 )
 
 // DestinationHeader names the destination in every delivery the relay
@@ -87,17 +88,17 @@ type inboxAPI interface {
 }
 
 type endpointsAPI interface {
-	CreateApplication(ctx context.Context, id, name string) (durable.Application, error)
-	ListEndpoints(ctx context.Context, appID string) ([]durable.Endpoint, error)
-	CreateEndpoint(ctx context.Context, appID string, in durable.EndpointInput) (durable.Endpoint, string, error)
-	UpdateEndpoint(ctx context.Context, appID, endpointID string, upd durable.EndpointUpdate) (durable.Endpoint, error)
-	EnableEndpoint(ctx context.Context, appID, endpointID string) (durable.Endpoint, error)
+	CreateApplication(ctx context.Context, id, name string) (endpoints.Application, error)
+	ListEndpoints(ctx context.Context, appID string) ([]endpoints.Endpoint, error)
+	CreateEndpoint(ctx context.Context, appID string, in endpoints.Input) (endpoints.Endpoint, string, error)
+	UpdateEndpoint(ctx context.Context, appID, endpointID string, upd endpoints.Update) (endpoints.Endpoint, error)
+	EnableEndpoint(ctx context.Context, appID, endpointID string) (endpoints.Endpoint, error)
 	DeleteEndpoint(ctx context.Context, appID, endpointID string) error
-	Publish(ctx context.Context, appID, eventType string, payload []byte, id string) (durable.PublishResult, error)
+	Publish(ctx context.Context, appID, eventType string, payload []byte, id string) (endpoints.PublishResult, error)
 	Resend(ctx context.Context, appID, endpointID, messageID string) error
 	Recover(ctx context.Context, appID, endpointID string, since time.Time) (int, error)
 	Delivery(ctx context.Context, appID, endpointID, messageID string) (durable.Item, error)
-	ListAttempts(ctx context.Context, appID string, f durable.AttemptFilter, cursor string, limit int) (durable.Page[durable.EndpointAttempt], error)
+	ListAttempts(ctx context.Context, appID string, f endpoints.AttemptFilter, cursor string, limit int) (endpoints.Page[endpoints.Attempt], error)
 	PurgeMessages(ctx context.Context, before time.Time) (int64, error)
 }
 
@@ -141,12 +142,12 @@ func isPostgres(db string) bool {
 }
 
 // build attaches the inbox and the endpoints to a runtime over b.
-func build[TTx any](ctx context.Context, r *Relay, b durable.Backend[TTx], eo *durable.EndpointsOptions) error {
+func build[TTx any](ctx context.Context, r *Relay, b durable.Backend[TTx], eo *endpoints.Options) error {
 	d := r.cfg.Delivery
 	if err := durable.Migrate(ctx, b); err != nil {
 		return err
 	}
-	if err := durable.MigrateEndpoints(ctx, b); err != nil {
+	if err := endpoints.Migrate(ctx, b); err != nil {
 		return err
 	}
 	rt, err := durable.NewRuntime(b, &durable.RuntimeOptions{
@@ -163,7 +164,7 @@ func build[TTx any](ctx context.Context, r *Relay, b durable.Backend[TTx], eo *d
 	if err != nil {
 		return err
 	}
-	ep, err := durable.NewEndpoints(rt, eo)
+	ep, err := endpoints.New(rt, eo)
 	if err != nil {
 		return err
 	}
@@ -171,7 +172,7 @@ func build[TTx any](ctx context.Context, r *Relay, b durable.Backend[TTx], eo *d
 	return nil
 }
 
-func (r *Relay) endpointsOptions(allow []netip.Prefix) *durable.EndpointsOptions {
+func (r *Relay) endpointsOptions(allow []netip.Prefix) *endpoints.Options {
 	d := r.cfg.Delivery
 	signers := make(map[string]*webhook.Signer, len(r.cfg.Destinations))
 	for _, dst := range r.cfg.Destinations {
@@ -180,7 +181,7 @@ func (r *Relay) endpointsOptions(allow []netip.Prefix) *durable.EndpointsOptions
 			signers[dst.Name] = s
 		}
 	}
-	o := &durable.EndpointsOptions{
+	o := &endpoints.Options{
 		AttemptTimeout:     d.AttemptTimeout,
 		BreakerThreshold:   d.BreakerThreshold,
 		BreakerCooldown:    d.BreakerCooldown,
@@ -264,7 +265,7 @@ func appID(destination string) string { return "relay." + destination }
 func (r *Relay) ensureDestinations(ctx context.Context) error {
 	for _, d := range r.cfg.Destinations {
 		app := appID(d.Name)
-		if _, err := r.ep.CreateApplication(ctx, app, d.Name); err != nil && !errors.Is(err, durable.ErrDuplicateApplication) {
+		if _, err := r.ep.CreateApplication(ctx, app, d.Name); err != nil && !errors.Is(err, endpoints.ErrDuplicateApplication) {
 			return fmt.Errorf("relay: destination %s: %w", d.Name, err)
 		}
 		eps, err := r.ep.ListEndpoints(ctx, app)
@@ -273,7 +274,7 @@ func (r *Relay) ensureDestinations(ctx context.Context) error {
 		}
 		headers := map[string]string{DestinationHeader: d.Name}
 		if len(eps) == 0 {
-			ep, _, err := r.ep.CreateEndpoint(ctx, app, durable.EndpointInput{
+			ep, _, err := r.ep.CreateEndpoint(ctx, app, endpoints.Input{
 				URL: d.URL, Description: "relay destination " + d.Name,
 				RateLimit: d.RateLimit, Burst: d.Burst, Headers: headers,
 			})
@@ -291,7 +292,7 @@ func (r *Relay) ensureDestinations(ctx context.Context) error {
 		}
 		if ep.URL != d.URL || ep.RateLimit != d.RateLimit || ep.Burst != d.Burst || ep.Headers[DestinationHeader] != d.Name || len(ep.Headers) != 1 {
 			u, rl, b := d.URL, d.RateLimit, d.Burst
-			if _, err := r.ep.UpdateEndpoint(ctx, app, ep.ID, durable.EndpointUpdate{URL: &u, RateLimit: &rl, Burst: &b, Headers: &headers}); err != nil {
+			if _, err := r.ep.UpdateEndpoint(ctx, app, ep.ID, endpoints.Update{URL: &u, RateLimit: &rl, Burst: &b, Headers: &headers}); err != nil {
 				return fmt.Errorf("relay: destination %s: %w", d.Name, err)
 			}
 		}
@@ -377,7 +378,7 @@ func (r *Relay) route(ctx context.Context, ev webhook.Event) error {
 	}
 	for _, d := range p.Destinations {
 		_, err := r.ep.Publish(ctx, appID(d), typ, ev.Payload, ev.ID)
-		if errors.Is(err, durable.ErrInvalidField) || errors.Is(err, durable.ErrPayloadTooLarge) || errors.Is(err, durable.ErrInvalidID) {
+		if errors.Is(err, endpoints.ErrInvalidField) || errors.Is(err, durable.ErrPayloadTooLarge) || errors.Is(err, durable.ErrInvalidID) {
 			return webhook.Unprocessable(fmt.Errorf("relay: publishing to %s: %w", d, err))
 		}
 		if err != nil {

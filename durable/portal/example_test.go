@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 	"github.com/signedhooks/webhook/durable/portal"
 )
 
@@ -31,21 +32,21 @@ func Example() {
 	}
 	defer db.Close()
 	backend := durable.SQLite(db)
-	if err := durable.MigrateEndpoints(ctx, backend); err != nil {
+	if err := endpoints.Migrate(ctx, backend); err != nil {
 		panic(err)
 	}
 	rt, err := durable.NewRuntime(backend, nil)
 	if err != nil {
 		panic(err)
 	}
-	svc, err := durable.NewEndpoints(rt, nil)
+	svc, err := endpoints.New(rt, nil)
 	if err != nil {
 		panic(err)
 	}
 	if _, err := svc.CreateApplication(ctx, "acme", "Acme"); err != nil {
 		panic(err)
 	}
-	if _, _, err := svc.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: "https://acme.example/webhooks"}); err != nil {
+	if _, _, err := svc.CreateEndpoint(ctx, "acme", endpoints.Input{URL: "https://acme.example/webhooks"}); err != nil {
 		panic(err)
 	}
 
@@ -53,7 +54,7 @@ func Example() {
 		Key:   []byte("a secret of 32 bytes or more, from the provider's config"),
 		Path:  "/portal/",
 		Title: "Example Corp webhooks",
-		EventTypes: []durable.EventType{
+		EventTypes: []endpoints.EventType{
 			{Name: "invoice.paid", Description: "An invoice was paid.", Example: json.RawMessage(`{"invoice":"in_1"}`)},
 		},
 	})

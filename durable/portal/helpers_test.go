@@ -21,6 +21,7 @@ import (
 
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 	"github.com/signedhooks/webhook/durable/portal"
 )
 
@@ -47,13 +48,13 @@ func (c *clock) Advance(d time.Duration) {
 // env is a provider with applications "acme" and "globex" and a portal
 // mounted under /portal/.
 type env struct {
-	svc   *durable.Endpoints[*sql.Tx]
+	svc   *endpoints.Service[*sql.Tx]
 	rt    *durable.Runtime[*sql.Tx]
 	p     *portal.Portal
 	clock *clock
 }
 
-var catalog = []durable.EventType{
+var catalog = []endpoints.EventType{
 	{Name: "invoice.paid", Description: "An invoice was paid.", Example: json.RawMessage(`{"invoice":"in_1","amount":4200}`),
 		Schema: `{"type":"object","required":["invoice"]}`},
 	{Name: "invoice.refunded", Description: "An invoice was refunded."},
@@ -67,10 +68,10 @@ func newEnv(t *testing.T, opts *portal.Options) *env {
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	b := durable.SQLite(db)
-	require.NoError(t, durable.MigrateEndpoints(ctx, b))
+	require.NoError(t, endpoints.Migrate(ctx, b))
 	rt, err := durable.NewRuntime(b, &durable.RuntimeOptions{FetchPollInterval: 20 * time.Millisecond})
 	require.NoError(t, err)
-	svc, err := durable.NewEndpoints(rt, &durable.EndpointsOptions{
+	svc, err := endpoints.New(rt, &endpoints.Options{
 		InsecureAllowPrivateNetworks: true, // receivers are on loopback
 		Retry:                        webhook.Backoff{InitialDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxAttempts: 1},
 	})

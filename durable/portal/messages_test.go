@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 )
 
 // waitAttempts waits until the message page shows n attempts.
@@ -31,7 +32,7 @@ func TestTestEventReachesTheReceiverAndShowsItsAttempt(t *testing.T) {
 	ctx := context.Background()
 	rc := newReceiver(t)
 	v := e.signIn(t, "acme")
-	ep, secret, err := e.svc.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: rc.URL + "/hook", Filter: []string{"customer.created"}})
+	ep, secret, err := e.svc.CreateEndpoint(ctx, "acme", endpoints.Input{URL: rc.URL + "/hook", Filter: []string{"customer.created"}})
 	require.NoError(t, err)
 	rc.useSecret(t, secret)
 	e.start(t)
@@ -83,7 +84,7 @@ func TestMessageLogFilters(t *testing.T) {
 	ctx := context.Background()
 	rc := newReceiver(t)
 	v := e.signIn(t, "acme")
-	_, secret, err := e.svc.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: rc.URL + "/hook", Filter: []string{"invoice.*"}})
+	_, secret, err := e.svc.CreateEndpoint(ctx, "acme", endpoints.Input{URL: rc.URL + "/hook", Filter: []string{"invoice.*"}})
 	require.NoError(t, err)
 	rc.useSecret(t, secret)
 	e.start(t)
@@ -134,7 +135,7 @@ func TestResendAndRecoverAFailedMessage(t *testing.T) {
 	ctx := context.Background()
 	rc := newReceiver(t)
 	v := e.signIn(t, "acme")
-	ep, secret, err := e.svc.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: rc.URL + "/hook"})
+	ep, secret, err := e.svc.CreateEndpoint(ctx, "acme", endpoints.Input{URL: rc.URL + "/hook"})
 	require.NoError(t, err)
 	rc.useSecret(t, secret)
 	rc.status.Store(http.StatusServiceUnavailable)
@@ -182,9 +183,9 @@ func TestApplicationsNeverSeeEachOther(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	acme, globex := e.signIn(t, "acme"), e.signIn(t, "globex")
-	mine, _, err := e.svc.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: "https://acme.example/hook", Description: "acme-only"})
+	mine, _, err := e.svc.CreateEndpoint(ctx, "acme", endpoints.Input{URL: "https://acme.example/hook", Description: "acme-only"})
 	require.NoError(t, err)
-	theirs, theirSecret, err := e.svc.CreateEndpoint(ctx, "globex", durable.EndpointInput{URL: "https://globex.example/hook", Description: "globex-only"})
+	theirs, theirSecret, err := e.svc.CreateEndpoint(ctx, "globex", endpoints.Input{URL: "https://globex.example/hook", Description: "globex-only"})
 	require.NoError(t, err)
 	myMsg, err := e.svc.SendTest(ctx, "acme", mine.ID, "invoice.paid", []byte(`{"who":"acme"}`))
 	require.NoError(t, err)
@@ -235,7 +236,7 @@ func TestApplicationsNeverSeeEachOther(t *testing.T) {
 	still, err := e.svc.RevealSecret(ctx, "globex", theirs.ID)
 	require.NoError(t, err)
 	assert.Equal(t, theirSecret, still)
-	page, err := e.svc.FindMessages(ctx, "globex", durable.MessageQuery{}, "", 0)
+	page, err := e.svc.FindMessages(ctx, "globex", endpoints.MessageQuery{}, "", 0)
 	require.NoError(t, err)
 	assert.Len(t, page.Items, 1, "no test event was sent on globex's behalf")
 }

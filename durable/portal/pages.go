@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 )
 
 func (p *Portal) routes() {
@@ -65,7 +65,7 @@ type endpointForm struct {
 	Filter                                             []string
 }
 
-func formOf(ep durable.Endpoint) endpointForm {
+func formOf(ep endpoints.Endpoint) endpointForm {
 	f := endpointForm{URL: ep.URL, Description: ep.Description, Headers: headersText(ep.Headers), Filter: ep.Filter}
 	if ep.RateLimit != 0 {
 		f.RateLimit = strconv.FormatFloat(ep.RateLimit, 'f', -1, 64)
@@ -92,11 +92,11 @@ func (p *Portal) filterForm(f *endpointForm) {
 
 // parseEndpointForm reads the endpoint form into f and checks what the
 // portal checks beyond durable: the filter against the catalogue.
-func (p *Portal) parseEndpointForm(r *http.Request) (durable.EndpointInput, endpointForm, error) {
+func (p *Portal) parseEndpointForm(r *http.Request) (endpoints.Input, endpointForm, error) {
 	f := endpointForm{URL: strings.TrimSpace(r.PostFormValue("url")), Description: r.PostFormValue("description"),
 		Extra: r.PostFormValue("filter_extra"), RateLimit: strings.TrimSpace(r.PostFormValue("rate_limit")),
 		Burst: strings.TrimSpace(r.PostFormValue("burst")), Headers: r.PostFormValue("headers"), Filter: r.PostForm["filter"]}
-	in := durable.EndpointInput{URL: f.URL, Description: f.Description, Headers: map[string]string{}}
+	in := endpoints.Input{URL: f.URL, Description: f.Description, Headers: map[string]string{}}
 	in.Filter = append(in.Filter, f.Filter...)
 	in.Filter = append(in.Filter, strings.FieldsFunc(f.Extra, func(c rune) bool { return c == ',' || c == ' ' || c == '\n' || c == '\r' || c == '\t' })...)
 	var err error
@@ -128,8 +128,8 @@ func (p *Portal) parseEndpointForm(r *http.Request) (durable.EndpointInput, endp
 }
 
 type endpointsData struct {
-	Endpoints []durable.Endpoint
-	Types     []durable.EventType
+	Endpoints []endpoints.Endpoint
+	Types     []endpoints.EventType
 	Form      endpointForm
 	Error     string
 }
@@ -151,7 +151,7 @@ func (p *Portal) showEndpoints(w http.ResponseWriter, r *http.Request, status in
 func (p *Portal) createEndpoint(w http.ResponseWriter, r *http.Request) {
 	s := sessionOf(r)
 	in, f, err := p.parseEndpointForm(r)
-	var ep durable.Endpoint
+	var ep endpoints.Endpoint
 	if err == nil {
 		ep, _, err = p.svc.CreateEndpoint(r.Context(), s.appID, in)
 	}
@@ -168,12 +168,12 @@ func (p *Portal) createEndpoint(w http.ResponseWriter, r *http.Request) {
 }
 
 type endpointData struct {
-	Endpoint    durable.Endpoint
-	Types       []durable.EventType
+	Endpoint    endpoints.Endpoint
+	Types       []endpoints.EventType
 	Form        endpointForm
 	Error       string
 	Secret      string // revealed on request
-	Attempts    []durable.EndpointAttempt
+	Attempts    []endpoints.Attempt
 	TestTypes   []string
 	Recovered   string
 	GraceChoice []graceChoice
@@ -199,7 +199,7 @@ func (p *Portal) showEndpoint(w http.ResponseWriter, r *http.Request, status int
 		p.failErr(w, r, err)
 		return
 	}
-	attempts, err := p.svc.ListAttempts(r.Context(), s.appID, durable.AttemptFilter{EndpointID: id}, "", 20)
+	attempts, err := p.svc.ListAttempts(r.Context(), s.appID, endpoints.AttemptFilter{EndpointID: id}, "", 20)
 	if err != nil {
 		p.failErr(w, r, err)
 		return
@@ -231,7 +231,7 @@ func (p *Portal) updateEndpoint(w http.ResponseWriter, r *http.Request) {
 	s := sessionOf(r)
 	in, f, err := p.parseEndpointForm(r)
 	if err == nil {
-		_, err = p.svc.UpdateEndpoint(r.Context(), s.appID, r.PathValue("id"), durable.EndpointUpdate{
+		_, err = p.svc.UpdateEndpoint(r.Context(), s.appID, r.PathValue("id"), endpoints.Update{
 			URL: &in.URL, Description: &in.Description, Filter: &in.Filter, RateLimit: &in.RateLimit, Burst: &in.Burst, Headers: &in.Headers})
 	}
 	if err != nil {
@@ -374,8 +374,8 @@ func (p *Portal) eventTypesPage(w http.ResponseWriter, r *http.Request) {
 }
 
 type messagesData struct {
-	Messages []durable.LoggedMessage
-	Types    []durable.EventType
+	Messages []endpoints.LoggedMessage
+	Types    []endpoints.EventType
 	Type     string
 	Status   string
 	Since    string
@@ -402,7 +402,7 @@ func (p *Portal) messagesPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	d := messagesData{Types: p.catalog.Types(), Type: strings.TrimSpace(q.Get("type")), Status: q.Get("status"),
 		Since: q.Get("since"), Until: q.Get("until")}
-	mq := durable.MessageQuery{EventType: d.Type, Status: d.Status}
+	mq := endpoints.MessageQuery{EventType: d.Type, Status: d.Status}
 	var err1, err2 error
 	mq.Since, err1 = parseFormTime(d.Since)
 	mq.Until, err2 = parseFormTime(d.Until)
@@ -436,9 +436,9 @@ func (p *Portal) messagesPage(w http.ResponseWriter, r *http.Request) {
 }
 
 type messageData struct {
-	Message   durable.LoggedMessage
-	Attempts  []durable.EndpointAttempt
-	Endpoints []durable.Endpoint
+	Message   endpoints.LoggedMessage
+	Attempts  []endpoints.Attempt
+	Endpoints []endpoints.Endpoint
 	Error     string
 	reload    bool
 }
@@ -461,7 +461,7 @@ func (p *Portal) showMessage(w http.ResponseWriter, r *http.Request, status int,
 	// The attempts first, then the message's status: read the other way
 	// round, an attempt recorded in between would show beside a status
 	// that predates it ("pending" above a delivered attempt).
-	attempts, err := p.svc.ListAttempts(r.Context(), s.appID, durable.AttemptFilter{MessageID: r.PathValue("id")}, "", 100)
+	attempts, err := p.svc.ListAttempts(r.Context(), s.appID, endpoints.AttemptFilter{MessageID: r.PathValue("id")}, "", 100)
 	if err != nil {
 		p.failErr(w, r, err)
 		return
@@ -477,7 +477,7 @@ func (p *Portal) showMessage(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	d := messageData{Message: m, Attempts: attempts.Items, Endpoints: eps, Error: errMsg,
-		reload: m.Status == durable.MessagePending && p.opts.Now().Sub(m.CreatedAt) < 2*time.Minute}
+		reload: m.Status == endpoints.MessagePending && p.opts.Now().Sub(m.CreatedAt) < 2*time.Minute}
 	p.render(w, r, s, status, "message", d)
 }
 

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 )
 
 // Options configures a [Portal]. Key is required; the zero value of every
@@ -36,9 +36,9 @@ type Options struct {
 	// lists them, offers them in the endpoint filter and sends their
 	// Example as the test event; when some are declared, filters must name
 	// declared types or prefixes of them, and test events a declared type.
-	// Default: the service's [durable.EndpointsOptions.EventTypes], and
+	// Default: the service's [endpoints.Options.EventTypes], and
 	// with none declared there either, any well-formed type is accepted.
-	EventTypes []durable.EventType
+	EventTypes []endpoints.EventType
 
 	// TestEventType is the type of a test event when no types are
 	// declared. Default: "webhook.test".
@@ -78,32 +78,32 @@ type Portal struct {
 	svc     service
 	opts    Options
 	key     []byte
-	catalog *durable.EventCatalog
+	catalog *endpoints.EventCatalog
 	pages   map[string]*pageTemplate
 	static  http.Handler
 	mux     *http.ServeMux
 }
 
-// service is what the portal uses of a *durable.Endpoints, whatever its
+// service is what the portal uses of a *endpoints.Service, whatever its
 // transaction type.
 type service interface {
-	GetApplication(ctx context.Context, id string) (durable.Application, error)
-	ListEndpoints(ctx context.Context, appID string) ([]durable.Endpoint, error)
-	CreateEndpoint(ctx context.Context, appID string, in durable.EndpointInput) (durable.Endpoint, string, error)
-	GetEndpoint(ctx context.Context, appID, endpointID string) (durable.Endpoint, error)
-	UpdateEndpoint(ctx context.Context, appID, endpointID string, upd durable.EndpointUpdate) (durable.Endpoint, error)
-	EnableEndpoint(ctx context.Context, appID, endpointID string) (durable.Endpoint, error)
-	DisableEndpoint(ctx context.Context, appID, endpointID string) (durable.Endpoint, error)
+	GetApplication(ctx context.Context, id string) (endpoints.Application, error)
+	ListEndpoints(ctx context.Context, appID string) ([]endpoints.Endpoint, error)
+	CreateEndpoint(ctx context.Context, appID string, in endpoints.Input) (endpoints.Endpoint, string, error)
+	GetEndpoint(ctx context.Context, appID, endpointID string) (endpoints.Endpoint, error)
+	UpdateEndpoint(ctx context.Context, appID, endpointID string, upd endpoints.Update) (endpoints.Endpoint, error)
+	EnableEndpoint(ctx context.Context, appID, endpointID string) (endpoints.Endpoint, error)
+	DisableEndpoint(ctx context.Context, appID, endpointID string) (endpoints.Endpoint, error)
 	DeleteEndpoint(ctx context.Context, appID, endpointID string) error
 	RotateSecret(ctx context.Context, appID, endpointID string, grace time.Duration) (string, error)
 	RevealSecret(ctx context.Context, appID, endpointID string) (string, error)
-	SendTest(ctx context.Context, appID, endpointID, eventType string, payload []byte) (durable.PublishResult, error)
-	FindMessages(ctx context.Context, appID string, q durable.MessageQuery, cursor string, limit int) (durable.Page[durable.LoggedMessage], error)
-	FindMessage(ctx context.Context, appID, messageID string) (durable.LoggedMessage, error)
-	ListAttempts(ctx context.Context, appID string, f durable.AttemptFilter, cursor string, limit int) (durable.Page[durable.EndpointAttempt], error)
+	SendTest(ctx context.Context, appID, endpointID, eventType string, payload []byte) (endpoints.PublishResult, error)
+	FindMessages(ctx context.Context, appID string, q endpoints.MessageQuery, cursor string, limit int) (endpoints.Page[endpoints.LoggedMessage], error)
+	FindMessage(ctx context.Context, appID, messageID string) (endpoints.LoggedMessage, error)
+	ListAttempts(ctx context.Context, appID string, f endpoints.AttemptFilter, cursor string, limit int) (endpoints.Page[endpoints.Attempt], error)
 	Resend(ctx context.Context, appID, endpointID, messageID string) error
 	Recover(ctx context.Context, appID, endpointID string, since time.Time) (int, error)
-	EventTypes() []durable.EventType
+	EventTypes() []endpoints.EventType
 }
 
 //go:embed templates static
@@ -120,7 +120,7 @@ const maxFormBytes = 128 << 10
 
 // New returns the portal of svc's applications. Errors: [ErrShortKey],
 // [ErrInvalidOptions] (a malformed Path or declared event type).
-func New[TTx any](svc *durable.Endpoints[TTx], opts *Options) (*Portal, error) {
+func New[TTx any](svc *endpoints.Service[TTx], opts *Options) (*Portal, error) {
 	if svc == nil {
 		return nil, fmt.Errorf("%w: New needs a service", ErrInvalidOptions)
 	}
@@ -168,7 +168,7 @@ func newPortal(svc service, opts *Options) (*Portal, error) {
 	if len(o.EventTypes) == 0 {
 		o.EventTypes = svc.EventTypes() // the service's own catalogue
 	}
-	if p.catalog, err = durable.NewEventCatalog(o.EventTypes); err != nil {
+	if p.catalog, err = endpoints.NewEventCatalog(o.EventTypes); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
 	o.EventTypes = nil // the catalogue holds its own copy
@@ -252,7 +252,7 @@ func (p *Portal) signIn(w http.ResponseWriter, r *http.Request, rest, tok string
 	appID, ok := p.checkToken(tok)
 	if ok {
 		if _, err := p.svc.GetApplication(r.Context(), appID); err != nil {
-			if !errors.Is(err, durable.ErrUnknownApplication) {
+			if !errors.Is(err, endpoints.ErrUnknownApplication) {
 				p.opts.Logger.ErrorContext(r.Context(), "portal: sign-in", "err", err)
 			}
 			ok = false

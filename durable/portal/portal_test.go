@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 	"github.com/signedhooks/webhook/durable/portal"
 )
 
@@ -29,7 +29,7 @@ func TestNewChecksOptions(t *testing.T) {
 		{"short key", portal.Options{Key: make([]byte, 31)}, portal.ErrShortKey},
 		{"path without slash", portal.Options{Key: testKey, Path: "/portal"}, portal.ErrInvalidOptions},
 		{"relative path", portal.Options{Key: testKey, Path: "portal/"}, portal.ErrInvalidOptions},
-		{"bad event type", portal.Options{Key: testKey, EventTypes: []durable.EventType{{Name: "not valid"}}}, durable.ErrInvalidField},
+		{"bad event type", portal.Options{Key: testKey, EventTypes: []endpoints.EventType{{Name: "not valid"}}}, endpoints.ErrInvalidField},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -161,7 +161,7 @@ func TestEveryPostNeedsCSRFAndSameOrigin(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	v := e.signIn(t, "acme")
-	ep, _, err := e.svc.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: "https://acme.example/hook"})
+	ep, _, err := e.svc.CreateEndpoint(ctx, "acme", endpoints.Input{URL: "https://acme.example/hook"})
 	require.NoError(t, err)
 	msg, err := e.svc.SendTest(ctx, "acme", ep.ID, "invoice.paid", []byte(`{}`))
 	require.NoError(t, err)
@@ -320,7 +320,7 @@ func TestEndpointPages(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, rec.Code)
 	assert.Equal(t, "/portal/endpoints?done=deleted", rec.Header().Get("Location"))
 	_, err = e.svc.GetEndpoint(ctx, "acme", id)
-	require.ErrorIs(t, err, durable.ErrUnknownEndpoint)
+	require.ErrorIs(t, err, endpoints.ErrUnknownEndpoint)
 	assert.Equal(t, http.StatusNotFound, v.get("/portal/endpoints/"+id).Code)
 }
 
@@ -331,7 +331,7 @@ func TestSecretRevealAndRotate(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	v := e.signIn(t, "acme")
-	ep, first, err := e.svc.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: "https://acme.example/hook"})
+	ep, first, err := e.svc.CreateEndpoint(ctx, "acme", endpoints.Input{URL: "https://acme.example/hook"})
 	require.NoError(t, err)
 
 	path := "/portal/endpoints/" + ep.ID
@@ -376,7 +376,7 @@ func TestEventTypesPage(t *testing.T) {
 	assert.Contains(t, page, "&#34;amount&#34;: 4200", "the example, indented")
 	assert.Contains(t, page, "JSON Schema")
 
-	none := newEnv(t, &portal.Options{EventTypes: []durable.EventType{}})
+	none := newEnv(t, &portal.Options{EventTypes: []endpoints.EventType{}})
 	assert.Contains(t, none.signIn(t, "acme").get("/portal/event-types").Body.String(), "No event types are declared.")
 }
 
@@ -385,7 +385,7 @@ func TestPagesAreStrict(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	v := e.signIn(t, "acme")
-	ep, _, err := e.svc.CreateEndpoint(ctx, "acme", durable.EndpointInput{URL: "https://acme.example/hook"})
+	ep, _, err := e.svc.CreateEndpoint(ctx, "acme", endpoints.Input{URL: "https://acme.example/hook"})
 	require.NoError(t, err)
 	msg, err := e.svc.SendTest(ctx, "acme", ep.ID, "invoice.paid", []byte(`{"x":"</script><script>alert(1)</script>"}`))
 	require.NoError(t, err)

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 )
 
 // pageTemplate is one page: the layout and the page's "content".
@@ -96,8 +97,8 @@ func (p *Portal) fail(w http.ResponseWriter, r *http.Request, s *session, status
 
 // clientErrors are durable's errors about the customer's input: their
 // text says what to fix and holds no secret.
-var clientErrors = []error{durable.ErrInvalidURL, durable.ErrBlockedURL, durable.ErrInvalidFilter, durable.ErrInvalidField,
-	durable.ErrInvalidText, durable.ErrTooManyEndpoints, durable.ErrPayloadTooLarge, durable.ErrInvalidID, errForm}
+var clientErrors = []error{durable.ErrInvalidURL, endpoints.ErrBlockedURL, endpoints.ErrInvalidFilter, endpoints.ErrInvalidField,
+	endpoints.ErrInvalidText, endpoints.ErrTooManyEndpoints, durable.ErrPayloadTooLarge, durable.ErrInvalidID, errForm}
 
 // errForm is a form field the portal could not read.
 var errForm = errors.New("portal: invalid form")
@@ -107,7 +108,7 @@ var errForm = errors.New("portal: invalid form")
 // 409 for an endpoint disabled meanwhile, 500 (logged, not shown) for
 // anything else.
 func (p *Portal) userMessage(r *http.Request, err error) (int, string) {
-	if errors.Is(err, durable.ErrEndpointDisabled) {
+	if errors.Is(err, endpoints.ErrDisabled) {
 		return http.StatusConflict, "This endpoint is disabled: enable it, then try again."
 	}
 	for _, c := range clientErrors {
@@ -119,7 +120,7 @@ func (p *Portal) userMessage(r *http.Request, err error) (int, string) {
 			return http.StatusUnprocessableEntity, strings.ToUpper(msg[:1]) + msg[1:] + "."
 		}
 	}
-	if errors.Is(err, durable.ErrUnknownEndpoint) || errors.Is(err, durable.ErrUnknownMessage) || errors.Is(err, durable.ErrUnknownApplication) {
+	if errors.Is(err, endpoints.ErrUnknownEndpoint) || errors.Is(err, endpoints.ErrUnknownMessage) || errors.Is(err, endpoints.ErrUnknownApplication) {
 		return http.StatusNotFound, "There is no such endpoint or message."
 	}
 	p.opts.Logger.ErrorContext(r.Context(), "portal", "path", r.URL.Path, "err", err)

@@ -9,9 +9,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/signedhooks/webhook/durable/endpoints"
 	"github.com/stretchr/testify/assert"
-
-	"github.com/signedhooks/webhook/durable"
 )
 
 // Errors about the customer's input or the endpoint's state are answered
@@ -24,9 +23,9 @@ func TestUserMessage(t *testing.T) {
 		status int
 		says   string
 	}{
-		{fmt.Errorf("resend: %w", durable.ErrEndpointDisabled), http.StatusConflict, "This endpoint is disabled: enable it, then try again."},
-		{fmt.Errorf("%w: description holds a NUL byte", durable.ErrInvalidText), http.StatusUnprocessableEntity, "Invalid text: description holds a NUL byte."},
-		{durable.ErrUnknownMessage, http.StatusNotFound, "There is no such endpoint or message."},
+		{fmt.Errorf("resend: %w", endpoints.ErrDisabled), http.StatusConflict, "This endpoint is disabled: enable it, then try again."},
+		{fmt.Errorf("%w: description holds a NUL byte", endpoints.ErrInvalidText), http.StatusUnprocessableEntity, "Invalid text: description holds a NUL byte."},
+		{endpoints.ErrUnknownMessage, http.StatusNotFound, "There is no such endpoint or message."},
 		{errors.New("pq: connection reset, secret whsec_x"), http.StatusInternalServerError, "Something went wrong on our side. Try again in a moment."},
 	} {
 		status, says := p.userMessage(r, tc.err)

@@ -23,9 +23,9 @@
 //	so := &webhook.SenderOptions{Secret: secret}
 //	tel.InstrumentSender(so)
 //	outbox, err := durable.NewOutbox(rt, so, nil)
-//	eo := &durable.EndpointsOptions{}
+//	eo := &endpoints.Options{}
 //	tel.InstrumentEndpoints(eo)
-//	endpoints, err := durable.NewEndpoints(rt, eo)
+//	service, err := endpoints.New(rt, eo)
 //	reg, err := tel.ObserveQueues(rt.QueueStats)
 //
 // # Spans

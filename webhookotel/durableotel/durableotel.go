@@ -18,6 +18,7 @@ import (
 
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 	"github.com/signedhooks/webhook/webhookotel"
 )
 
@@ -183,7 +184,7 @@ func (t *Telemetry) InstrumentSender(opts *webhook.SenderOptions) { t.sender.Ins
 // and an OnBreaker that counts breaker changes by the state entered and
 // marks the run's span. The hooks already set are still called, after
 // these.
-func (t *Telemetry) InstrumentEndpoints(opts *durable.EndpointsOptions) {
+func (t *Telemetry) InstrumentEndpoints(opts *endpoints.Options) {
 	wrap, onDisable, onBreaker := opts.WrapTransport, opts.OnDisable, opts.OnBreaker
 	opts.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
 		if wrap != nil {
@@ -191,7 +192,7 @@ func (t *Telemetry) InstrumentEndpoints(opts *durable.EndpointsOptions) {
 		}
 		return t.sender.WrapTransport(rt)
 	}
-	opts.OnDisable = func(ctx context.Context, e durable.Endpoint) {
+	opts.OnDisable = func(ctx context.Context, e endpoints.Endpoint) {
 		t.disabled.Add(ctx, 1, metric.WithAttributes(keyReason.String(e.DisabledReason)))
 		trace.SpanFromContext(ctx).AddEvent(eventDisabled,
 			trace.WithAttributes(keyEndpointID.String(e.ID), keyReason.String(e.DisabledReason)))
@@ -199,7 +200,7 @@ func (t *Telemetry) InstrumentEndpoints(opts *durable.EndpointsOptions) {
 			onDisable(ctx, e)
 		}
 	}
-	opts.OnBreaker = func(ctx context.Context, e durable.Endpoint) {
+	opts.OnBreaker = func(ctx context.Context, e endpoints.Endpoint) {
 		state := string(e.Breaker.State)
 		t.breaker.Add(ctx, 1, metric.WithAttributes(keyBreaker.String(state)))
 		trace.SpanFromContext(ctx).AddEvent(eventBreaker,
@@ -357,7 +358,7 @@ func (t *Telemetry) ObserveQueues(stats func(context.Context) ([]durable.QueueSt
 // endpoint that drops out of the top stops being reported. One process per
 // database is enough. A collection whose call fails reports nothing. Stop
 // reporting with the returned registration's Unregister.
-func (t *Telemetry) ObserveEndpoints(pending func(ctx context.Context, limit int) ([]durable.EndpointPending, error), top int) (metric.Registration, error) {
+func (t *Telemetry) ObserveEndpoints(pending func(ctx context.Context, limit int) ([]endpoints.Pending, error), top int) (metric.Registration, error) {
 	if top < 1 || top > 1000 {
 		return nil, fmt.Errorf("durableotel: ObserveEndpoints: top must be between 1 and 1000, not %d", top)
 	}

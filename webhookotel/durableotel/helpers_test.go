@@ -19,6 +19,7 @@ import (
 
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 	"github.com/signedhooks/webhook/webhookotel"
 	"github.com/signedhooks/webhook/webhookotel/durableotel"
 )
@@ -169,7 +170,7 @@ func sqliteDB(t *testing.T, name string) (*sql.DB, *durable.SQLiteBackend) {
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	b := durable.SQLite(db)
-	require.NoError(t, durable.MigrateEndpoints(context.Background(), b))
+	require.NoError(t, endpoints.Migrate(context.Background(), b))
 	return db, b
 }
 

@@ -21,6 +21,7 @@ import (
 
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 	"github.com/signedhooks/webhook/webhookotel"
 )
 
@@ -229,9 +230,9 @@ func TestTracePublish(t *testing.T) {
 
 	_, b := sqliteDB(t, "provider")
 	rt := tel.runtime(t, b)
-	eo := &durable.EndpointsOptions{InsecureAllowPrivateNetworks: true, Retry: fastRetry}
+	eo := &endpoints.Options{InsecureAllowPrivateNetworks: true, Retry: fastRetry}
 	tel.durable.InstrumentEndpoints(eo)
-	eps, err := durable.NewEndpoints(rt, eo)
+	eps, err := endpoints.New(rt, eo)
 	require.NoError(t, err)
 	ctx := context.Background()
 	_, err = eps.CreateApplication(ctx, "app_1", "Shop")
@@ -242,7 +243,7 @@ func TestTracePublish(t *testing.T) {
 	var handler atomic.Pointer[http.Handler]
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*handler.Load()).ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	ep, whsec, err := eps.CreateEndpoint(ctx, "app_1", durable.EndpointInput{URL: srv.URL + "/in"})
+	ep, whsec, err := eps.CreateEndpoint(ctx, "app_1", endpoints.Input{URL: srv.URL + "/in"})
 	require.NoError(t, err)
 	key, err := webhook.ParseSecret(whsec)
 	require.NoError(t, err)
@@ -313,17 +314,17 @@ func TestEndpointDisabled(t *testing.T) {
 	_, b := sqliteDB(t, "provider")
 	rt := tel.runtime(t, b)
 	var called atomic.Int32
-	eo := &durable.EndpointsOptions{InsecureAllowPrivateNetworks: true, Retry: fastRetry, DisableAfter: time.Nanosecond,
-		OnDisable: func(context.Context, durable.Endpoint) { called.Add(1) }}
+	eo := &endpoints.Options{InsecureAllowPrivateNetworks: true, Retry: fastRetry, DisableAfter: time.Nanosecond,
+		OnDisable: func(context.Context, endpoints.Endpoint) { called.Add(1) }}
 	tel.durable.InstrumentEndpoints(eo)
-	eps, err := durable.NewEndpoints(rt, eo)
+	eps, err := endpoints.New(rt, eo)
 	require.NoError(t, err)
 	ctx := context.Background()
 	_, err = eps.CreateApplication(ctx, "app_1", "Shop")
 	require.NoError(t, err)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadGateway) }))
 	t.Cleanup(srv.Close)
-	ep, _, err := eps.CreateEndpoint(ctx, "app_1", durable.EndpointInput{URL: srv.URL + "/in"})
+	ep, _, err := eps.CreateEndpoint(ctx, "app_1", endpoints.Input{URL: srv.URL + "/in"})
 	require.NoError(t, err)
 	_, err = eps.Publish(ctx, "app_1", "order.placed", []byte(`{}`), "msg_1")
 	require.NoError(t, err)
@@ -352,23 +353,23 @@ func TestEndpointBreaker(t *testing.T) {
 	tel := newTelemetry(t)
 	_, b := sqliteDB(t, "provider")
 	rt := tel.runtime(t, b)
-	var states []durable.BreakerState
+	var states []endpoints.BreakerState
 	var mu sync.Mutex
-	eo := &durable.EndpointsOptions{InsecureAllowPrivateNetworks: true, Retry: fastRetry, BreakerThreshold: 2,
-		OnBreaker: func(_ context.Context, e durable.Endpoint) {
+	eo := &endpoints.Options{InsecureAllowPrivateNetworks: true, Retry: fastRetry, BreakerThreshold: 2,
+		OnBreaker: func(_ context.Context, e endpoints.Endpoint) {
 			mu.Lock()
 			defer mu.Unlock()
 			states = append(states, e.Breaker.State)
 		}}
 	tel.durable.InstrumentEndpoints(eo)
-	eps, err := durable.NewEndpoints(rt, eo)
+	eps, err := endpoints.New(rt, eo)
 	require.NoError(t, err)
 	ctx := context.Background()
 	_, err = eps.CreateApplication(ctx, "app_1", "Shop")
 	require.NoError(t, err)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadGateway) }))
 	t.Cleanup(srv.Close)
-	ep, _, err := eps.CreateEndpoint(ctx, "app_1", durable.EndpointInput{URL: srv.URL + "/in"})
+	ep, _, err := eps.CreateEndpoint(ctx, "app_1", endpoints.Input{URL: srv.URL + "/in"})
 	require.NoError(t, err)
 	_, err = eps.Publish(ctx, "app_1", "order.placed", []byte(`{}`), "msg_1")
 	require.NoError(t, err)
@@ -381,7 +382,7 @@ func TestEndpointBreaker(t *testing.T) {
 	}, 20*time.Second, 10*time.Millisecond, "the second failure opens the breaker")
 
 	mu.Lock()
-	assert.Equal(t, []durable.BreakerState{durable.BreakerOpen}, states)
+	assert.Equal(t, []endpoints.BreakerState{endpoints.BreakerOpen}, states)
 	mu.Unlock()
 	assert.Equal(t, map[string]int64{"webhook.breaker.state=open": 1}, counts(t, tel.metrics(t)["webhook.endpoint.breaker"]))
 	// The hook runs inside the run, whose span ends after it: wait for
@@ -454,14 +455,14 @@ func TestObserveEndpoints(t *testing.T) {
 	tel := newTelemetry(t)
 	_, b := sqliteDB(t, "provider")
 	rt := tel.runtime(t, b)
-	eps, err := durable.NewEndpoints(rt, &durable.EndpointsOptions{InsecureAllowPrivateNetworks: true})
+	eps, err := endpoints.New(rt, &endpoints.Options{InsecureAllowPrivateNetworks: true})
 	require.NoError(t, err)
 	ctx := context.Background()
 	_, err = eps.CreateApplication(ctx, "app_1", "Shop")
 	require.NoError(t, err)
-	busy, _, err := eps.CreateEndpoint(ctx, "app_1", durable.EndpointInput{URL: "http://127.0.0.1:9/busy"})
+	busy, _, err := eps.CreateEndpoint(ctx, "app_1", endpoints.Input{URL: "http://127.0.0.1:9/busy"})
 	require.NoError(t, err)
-	_, _, err = eps.CreateEndpoint(ctx, "app_1", durable.EndpointInput{URL: "http://127.0.0.1:9/quiet", Filter: []string{"order.placed"}})
+	_, _, err = eps.CreateEndpoint(ctx, "app_1", endpoints.Input{URL: "http://127.0.0.1:9/quiet", Filter: []string{"order.placed"}})
 	require.NoError(t, err)
 	for i := range 3 {
 		_, err = eps.Publish(ctx, "app_1", "invoice.paid", []byte(`{}`), "msg_"+strconv.Itoa(i))

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 )
 
 func main() {
@@ -31,11 +32,11 @@ func main() {
 
 func run(sqlitePath string) error {
 	ctx := context.Background()
-	keys, err := durable.KeyRingFromEnv("WEBHOOK_SECRET_KEYS")
+	keys, err := endpoints.KeyRingFromEnv("WEBHOOK_SECRET_KEYS")
 	if err != nil {
 		return err
 	}
-	opts := &durable.EndpointsOptions{SecretKeys: keys, EnqueueOnly: true}
+	opts := &endpoints.Options{SecretKeys: keys, EnqueueOnly: true}
 	var n int
 	if sqlitePath != "" {
 		db, err := durable.OpenSQLite(sqlitePath)
@@ -62,15 +63,15 @@ func run(sqlitePath string) error {
 	return nil
 }
 
-func reencrypt[TTx any](ctx context.Context, b durable.Backend[TTx], opts *durable.EndpointsOptions) (int, error) {
-	if err := durable.MigrateEndpoints(ctx, b); err != nil {
+func reencrypt[TTx any](ctx context.Context, b durable.Backend[TTx], opts *endpoints.Options) (int, error) {
+	if err := endpoints.Migrate(ctx, b); err != nil {
 		return 0, err
 	}
 	rt, err := durable.NewRuntime(b, nil)
 	if err != nil {
 		return 0, err
 	}
-	e, err := durable.NewEndpoints(rt, opts) // refuses keys that cannot read the database
+	e, err := endpoints.New(rt, opts) // refuses keys that cannot read the database
 	if err != nil {
 		return 0, err
 	}

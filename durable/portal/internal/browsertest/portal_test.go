@@ -25,6 +25,7 @@ import (
 
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
 	"github.com/signedhooks/webhook/durable/portal"
 )
 
@@ -163,17 +164,17 @@ func (rc *receiver) wait(t *testing.T) webhook.Event {
 
 // provider is a provider's service with the portal mounted under
 // /portal/ of a TLS server, so the session cookie is Secure for real.
-func provider(t *testing.T) (*durable.Endpoints[*sql.Tx], *portal.Portal, *httptest.Server) {
+func provider(t *testing.T) (*endpoints.Service[*sql.Tx], *portal.Portal, *httptest.Server) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := durable.OpenSQLite(filepath.Join(t.TempDir(), "portal.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	b := durable.SQLite(db)
-	require.NoError(t, durable.MigrateEndpoints(ctx, b))
+	require.NoError(t, endpoints.Migrate(ctx, b))
 	rt, err := durable.NewRuntime(b, &durable.RuntimeOptions{FetchPollInterval: 20 * time.Millisecond})
 	require.NoError(t, err)
-	svc, err := durable.NewEndpoints(rt, &durable.EndpointsOptions{
+	svc, err := endpoints.New(rt, &endpoints.Options{
 		InsecureAllowPrivateNetworks: true, // the receiver is on loopback
 		// One attempt: a failure is a dead letter at once, to resend.
 		Retry: webhook.Backoff{InitialDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxAttempts: 1},
@@ -187,7 +188,7 @@ func provider(t *testing.T) (*durable.Endpoints[*sql.Tx], *portal.Portal, *httpt
 		Key:   []byte("browser-test-portal-key-0123456789abcdef"),
 		Path:  "/portal/",
 		Title: "Example Corp webhooks",
-		EventTypes: []durable.EventType{
+		EventTypes: []endpoints.EventType{
 			{Name: "invoice.paid", Description: "An invoice was paid.", Example: json.RawMessage(`{"invoice":"in_1","amount":4200}`)},
 			{Name: "customer.created", Description: "A customer signed up."},
 		},

@@ -1,0 +1,10 @@
+package endpoints
+
+import "time"
+
+// SetParkHook makes hook see every wait of an open breaker of e (the job
+// and the wait on e's clock) and return the wait in River's real time. Set
+// it before the Runtime starts.
+func SetParkHook[TTx any](e *Service[TTx], hook func(jobID int64, d time.Duration) time.Duration) {
+	e.parkHook = hook
+}

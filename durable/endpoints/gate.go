@@ -1,0 +1,453 @@
+package endpoints
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	mrand "math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/signedhooks/webhook/durable/internal/core"
+	"github.com/tidwall/gjson"
+)
+
+// The gate keeps one endpoint from holding more than its share of the
+// fleet's workers, and keeps its rate limit for the fleet, with its state in
+// the database, so that every process sharing it sees the same counts:
+//
+//   - Concurrency: an attempt holds one of the endpoint's MaxConcurrency
+//     slots, a row of webhook_endpoint_slot taken in one statement before
+//     the attempt and deleted after it. A slot expires a little after the
+//     longest a job may run, so a crashed worker's slot comes back by
+//     itself. With no slot free, the job joins the endpoint's line
+//     (webhook_endpoint_waiter) and is snoozed, which frees its worker at
+//     once; each release wakes the longest waiting job (it makes its River
+//     job available now), so a backlog costs no polling. A waiter's snooze
+//     still ends by itself after a while (doubling from gateWaitFirst to
+//     gateWaitMax), in case its wake-up was lost with a crashed worker.
+//
+//   - Rate: a token bucket per endpoint in webhook_endpoint_bucket, kept as
+//     the theoretical arrival time of the next attempt (the generic cell
+//     rate algorithm, which is a token bucket with one number of state). An
+//     attempt reserves the next free time in one statement, if it is at
+//     most gateHorizon ahead, and the job is snoozed until then: no worker
+//     waits, and no attempt is spent (River does not count snoozes). A
+//     job that finds the bucket booked beyond the horizon snoozes until the
+//     horizon reaches it and tries again.
+//
+// Times in these tables are on the database's clock, so that processes
+// whose clocks differ agree; every wait is computed by the database and
+// handed back as a duration.
+//
+// Snoozes made here are recorded in the job's metadata (metaGate): they are
+// not runs, and the attempt number sent to the receiver leaves them out.
+
+const (
+	// gateHorizon is how far ahead an attempt may book the bucket. It stays
+	// below River's scheduler interval (5 s), so that a booked job is made
+	// available by its own snooze and fetched on time, not a scheduler
+	// round later.
+	gateHorizon = 3 * time.Second
+	// gateLate is how late a booked job may start and still use its
+	// booking, at most; later, it books again, so that late jobs do not
+	// bunch (see lateness).
+	gateLate = 250 * time.Millisecond
+	// gateWaitFirst and gateWaitMax bound the snooze of a job waiting in
+	// line for a slot, which a release normally ends much earlier: it
+	// doubles from the first to the most.
+	gateWaitFirst = 5 * time.Second
+	// gateRecheck is how long a release waits before it looks again at a
+	// line whose first jobs are still running (see leave).
+	gateRecheck = 50 * time.Millisecond
+	gateWaitMax = 30 * time.Second
+)
+
+// metaGate is the job metadata key of the gate's snoozes.
+const metaGate = "webhook_gate"
+
+// gateMeta is the value stored under metaGate.
+type gateMeta struct {
+	Snoozes int  `json:"snoozes"`           // snoozes made by the gate
+	Waits   int  `json:"waits,omitempty"`   // of which in a row without a booking or a slot
+	Booked  int  `json:"booked,omitempty"`  // the snooze (by number) that booked a time
+	InLine  bool `json:"in_line,omitempty"` // the job is in its endpoint's line
+}
+
+func readGateMeta(metadata []byte) gateMeta {
+	g := gjson.GetBytes(metadata, metaGate)
+	return gateMeta{Snoozes: int(g.Get("snoozes").Int()), Waits: int(g.Get("waits").Int()), Booked: int(g.Get("booked").Int()),
+		InLine: g.Get("in_line").Bool()}
+}
+
+// gateSnoozes returns how many of a job's snoozes the gate made.
+func gateSnoozes(metadata []byte) int { return readGateMeta(metadata).Snoozes }
+
+// gate runs the statements of the endpoints' slots and buckets.
+type gate struct {
+	db         core.Runner
+	dialect    core.Dialect
+	defaultCap int
+	lease      time.Duration
+	takeSlot   string
+	freeSlot   string
+	join       string
+	quit       string
+	line       string // the first jobs in line and their River states
+	freeLine   string // PostgreSQL: freeSlot and line in one round trip
+	wake       string // make a sleeping job available now
+	book       string
+}
+
+func newGate(db core.Runner, d core.Dialect, defaultCap int, lease time.Duration) *gate {
+	// now is the database's clock in Unix microseconds, one value per
+	// statement on both.
+	now := `CAST((julianday('now') - 2440587.5) * 86400000000.0 AS BIGINT)`
+	if d == core.DialectPostgres {
+		now = `CAST(extract(epoch FROM now()) * 1000000 AS BIGINT)`
+	}
+	sub := func(q string) string { return strings.ReplaceAll(q, "NOW", now) }
+	g := &gate{
+		db: db, dialect: d, defaultCap: defaultCap, lease: lease,
+		// A free slot (never taken, expired, or this job's own from a run
+		// that did not release it), the first from a random one on, so
+		// that concurrent takers seldom pick the same; the insert or the
+		// conditional update takes it, or changes nothing if a concurrent
+		// statement took it first.
+		takeSlot: sub(`WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s WHERE n + 1 < ?)
+	INSERT INTO webhook_endpoint_slot (endpoint_id, slot, job_id, expires_us)
+	SELECT ?, n, ?, NOW + ? FROM s WHERE NOT EXISTS (SELECT 1 FROM webhook_endpoint_slot l
+		WHERE l.endpoint_id = ? AND l.slot = s.n AND l.expires_us > NOW AND l.job_id <> ?)
+	ORDER BY (n + ?) % ? LIMIT 1
+	ON CONFLICT (endpoint_id, slot) DO UPDATE SET job_id = excluded.job_id, expires_us = excluded.expires_us
+	WHERE webhook_endpoint_slot.expires_us <= NOW OR webhook_endpoint_slot.job_id = excluded.job_id`),
+		freeSlot: `DELETE FROM webhook_endpoint_slot WHERE endpoint_id = ? AND job_id = ?`,
+		join: sub(`INSERT INTO webhook_endpoint_waiter (endpoint_id, job_id, since_us) VALUES (?, ?, NOW)
+	ON CONFLICT (endpoint_id, job_id) DO NOTHING`),
+		quit: `DELETE FROM webhook_endpoint_waiter WHERE endpoint_id = ? AND job_id = ?`,
+		line: lineQuery(`datetime('now', 'subsec')`),
+		// Only a job still waiting (snoozed) is woken: never a running or
+		// a finished one.
+		wake: `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec')
+	WHERE id = ? AND kind = '` + core.EndpointKind + `'
+	AND (state = 'scheduled' OR (state = 'available' AND scheduled_at > datetime('now', 'subsec')))`,
+		// Book the next free time if it is within the horizon: tat is the
+		// time the bucket is booked until; an attempt may start at tat -
+		// tolerance, and books one interval more. The booking's random key
+		// tells the caller whether it was its statement that booked.
+		book: sub(`INSERT INTO webhook_endpoint_bucket (endpoint_id, tat_us, booking) VALUES (?, NOW + ?, ?)
+	ON CONFLICT (endpoint_id) DO UPDATE SET
+	tat_us = CASE WHEN webhook_endpoint_bucket.tat_us - ? - NOW <= ?
+		THEN (CASE WHEN webhook_endpoint_bucket.tat_us > NOW THEN webhook_endpoint_bucket.tat_us ELSE NOW END) + ?
+		ELSE webhook_endpoint_bucket.tat_us END,
+	booking = CASE WHEN webhook_endpoint_bucket.tat_us - ? - NOW <= ? THEN excluded.booking ELSE webhook_endpoint_bucket.booking END
+	RETURNING tat_us - NOW, booking`),
+	}
+	if d == core.DialectPostgres {
+		g.line = lineQuery(`now()`)
+		g.freeLine = `WITH f AS (DELETE FROM webhook_endpoint_slot WHERE endpoint_id = ? AND job_id = ?) ` + g.line
+		g.wake = `UPDATE river_job SET state = 'available', scheduled_at = now()
+	WHERE id = ? AND kind = '` + core.EndpointKind + `'
+	AND (state = 'scheduled' OR (state = 'available' AND scheduled_at > now()))`
+	}
+	return g
+}
+
+// gateSchema is the gate's tables and the endpoint's max_concurrency
+// column, added to databases of earlier versions.
+func gateSchema(d core.Dialect) []string {
+	return []string{
+		`CREATE TABLE IF NOT EXISTS webhook_endpoint_slot (
+	endpoint_id TEXT NOT NULL,
+	slot INTEGER NOT NULL,
+	job_id BIGINT NOT NULL,
+	expires_us BIGINT NOT NULL,
+	PRIMARY KEY (endpoint_id, slot)
+)`,
+		`CREATE TABLE IF NOT EXISTS webhook_endpoint_waiter (
+	endpoint_id TEXT NOT NULL,
+	job_id BIGINT NOT NULL,
+	since_us BIGINT NOT NULL,
+	PRIMARY KEY (endpoint_id, job_id)
+)`,
+		`CREATE INDEX IF NOT EXISTS webhook_endpoint_waiter_since ON webhook_endpoint_waiter (endpoint_id, since_us)`,
+		`CREATE TABLE IF NOT EXISTS webhook_endpoint_bucket (
+	endpoint_id TEXT PRIMARY KEY,
+	tat_us BIGINT NOT NULL,
+	booking BIGINT NOT NULL
+)`,
+	}
+}
+
+// migrateGate creates the gate's tables and adds max_concurrency to
+// webhook_endpoint if it lacks it (SQLite has no ADD COLUMN IF NOT EXISTS).
+func migrateGate[TTx any](ctx context.Context, b core.Backend[TTx]) error {
+	for _, q := range gateSchema(b.Dialect()) {
+		if err := b.Exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	if b.Dialect() == core.DialectPostgres {
+		return b.Exec(ctx, `ALTER TABLE webhook_endpoint ADD COLUMN IF NOT EXISTS max_concurrency INTEGER NOT NULL DEFAULT 0`)
+	}
+	rs, err := b.Query(ctx, `SELECT 1 FROM pragma_table_info('webhook_endpoint') WHERE name = 'max_concurrency'`)
+	if err != nil {
+		return err
+	}
+	has := rs.Next()
+	rs.Close()
+	if err := rs.Err(); err != nil || has {
+		return err
+	}
+	return b.Exec(ctx, `ALTER TABLE webhook_endpoint ADD COLUMN max_concurrency INTEGER NOT NULL DEFAULT 0`)
+}
+
+// dropGate deletes a deleted endpoint's slots, line and bucket.
+func dropGate(ctx context.Context, r core.Runner, endpointID string) error {
+	for _, table := range []string{"webhook_endpoint_slot", "webhook_endpoint_waiter", "webhook_endpoint_bucket"} {
+		if _, err := r.Exec(ctx, `DELETE FROM `+table+` WHERE endpoint_id = ?`, endpointID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// gatePass is a job's way through the gate: Leave releases its slot.
+type gatePass struct {
+	g     *gate
+	ep    string
+	jobID int64
+	// sendBy, for a rate-limited endpoint, is when the attempt's booking
+	// runs out: sent later, it could bunch with the next booked attempts,
+	// so it books again instead (see [gatePass.late]).
+	sendBy time.Time
+	meta   gateMeta // the job's gate metadata as enter left it
+}
+
+// late reports whether the attempt can no longer be sent under its
+// booking: the work between the gate and the request (the breaker, the
+// message, the secrets) took too long.
+func (p gatePass) late() bool { return !p.sendBy.IsZero() && time.Now().After(p.sendBy) }
+
+// rebook reschedules a late attempt at once, to book a new time: a snooze,
+// which sends nothing and spends no attempt. The caller still calls Leave.
+func (p gatePass) rebook(ctx context.Context) error {
+	m := p.meta
+	m.Snoozes++
+	m.Booked = 0
+	return m.snooze(ctx, 0)
+}
+
+// enter lets the job's attempt to ep through, or returns the snooze that
+// reschedules it (a [river.JobSnooze] error), or a database error. The
+// caller calls Leave on the pass when the attempt is over.
+func (g *gate) enter(ctx context.Context, ep *Endpoint, job *river.Job[core.EndpointArgs]) (gatePass, error) {
+	orig := readGateMeta(job.Metadata)
+	m := orig
+	booked := m.Booked != 0 && m.Booked == m.Snoozes && time.Since(job.ScheduledAt) <= lateness(ep)
+	m.Booked = 0
+	var sendBy time.Time
+	if booked && ep.RateLimit > 0 {
+		sendBy = job.ScheduledAt.Add(lateness(ep))
+	}
+	if ep.RateLimit > 0 && !booked {
+		wait, ok, err := g.bookTime(ctx, ep, m.Waits)
+		if err != nil {
+			return gatePass{}, err
+		}
+		sendBy = time.Now().Add(wait + lateness(ep))
+		if !ok || wait > 0 {
+			m.Snoozes++
+			if ok {
+				m.Booked, m.Waits = m.Snoozes, 0
+			} else {
+				m.Waits++
+			}
+			return gatePass{}, m.snooze(ctx, wait)
+		}
+	}
+	taken, err := g.take(ctx, ep, job.ID)
+	if err != nil {
+		return gatePass{}, err
+	}
+	if !taken {
+		// Join the line (again, if a release took this job out of it to
+		// wake it), then try once more: a release between the two either
+		// frees a slot for the second try or wakes this job.
+		if _, err := g.db.Exec(ctx, g.join, ep.ID, job.ID); err != nil {
+			return gatePass{}, err
+		}
+		m.InLine = true
+		if taken, err = g.take(ctx, ep, job.ID); err != nil {
+			return gatePass{}, err
+		}
+		if !taken {
+			m.Snoozes++
+			d := gateWaitFirst << min(m.Waits, 5)
+			m.Waits++
+			return gatePass{}, m.snooze(ctx, jitter(min(d, gateWaitMax)))
+		}
+	}
+	if m.InLine {
+		if _, err := g.db.Exec(ctx, g.quit, ep.ID, job.ID); err != nil {
+			g.leave(ctx, ep.ID, job.ID)
+			return gatePass{}, err
+		}
+		m.InLine = false
+	}
+	if m.Waits = 0; m != orig { // a booking is used once
+		_ = river.MetadataSet(ctx, metaGate, m) // fails only outside a worker
+	}
+	return gatePass{g: g, ep: ep.ID, jobID: job.ID, sendBy: sendBy, meta: m}, nil
+}
+
+func (m gateMeta) snooze(ctx context.Context, d time.Duration) error {
+	if err := river.MetadataSet(ctx, metaGate, m); err != nil {
+		return err
+	}
+	return river.JobSnooze(max(d, 0))
+}
+
+// take takes a slot of ep for the job. A concurrent statement that took
+// the same free slot makes it change nothing; on PostgreSQL it tries once
+// more then, from another random slot.
+func (g *gate) take(ctx context.Context, ep *Endpoint, jobID int64) (bool, error) {
+	limit := ep.MaxConcurrency
+	if limit <= 0 {
+		limit = g.defaultCap
+	}
+	for range 2 {
+		n, err := g.db.Exec(ctx, g.takeSlot, limit, ep.ID, jobID, g.lease.Microseconds(), ep.ID, jobID, mrand.IntN(limit), limit)
+		if err != nil || n > 0 || g.dialect != core.DialectPostgres { // SQLite runs one statement at a time
+			return n > 0, err
+		}
+	}
+	return false, nil
+}
+
+// Leave releases the pass's slot and wakes the first job in the
+// endpoint's line. It runs after the attempt, whatever its outcome, on a
+// context of its own: a slot it fails to release expires.
+func (p gatePass) Leave(ctx context.Context) {
+	if p.g != nil {
+		p.g.leave(ctx, p.ep, p.jobID)
+	}
+}
+
+// lineQuery returns the first jobs in an endpoint's line with their River
+// state, and whether they are due later than now (the database's clock).
+func lineQuery(now string) string {
+	return `SELECT w.job_id, j.state, CASE WHEN j.scheduled_at > ` + now + ` THEN 1 ELSE 0 END
+	FROM webhook_endpoint_waiter w LEFT JOIN river_job j ON j.id = w.job_id
+	WHERE w.endpoint_id = ? ORDER BY w.since_us, w.job_id LIMIT 4`
+}
+
+// leave frees the job's slot and wakes the first sleeping job in line. A
+// job in line may still be running, about to snooze (River records the
+// snooze after Work returns): it cannot be woken yet, so leave looks
+// again a little later, a few times, rather than let it sleep on with a
+// slot free.
+func (g *gate) leave(ctx context.Context, ep string, jobID int64) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	q, args := g.freeLine, []any{ep, jobID, ep}
+	if g.dialect != core.DialectPostgres {
+		if _, err := g.db.Exec(ctx, g.freeSlot, ep, jobID); err != nil {
+			return
+		}
+		q, args = g.line, []any{ep}
+	}
+	for try := 0; ; try++ {
+		type waiter struct {
+			job   int64
+			state sql.NullString
+			later int
+		}
+		var line []waiter
+		err := core.QueryEach(ctx, g.db, q, args, func(r core.Rows) error {
+			var w waiter
+			err := r.Scan(&w.job, &w.state, &w.later)
+			line = append(line, w)
+			return err
+		})
+		if err != nil {
+			return
+		}
+		q, args = g.line, []any{ep}
+		pending := false
+		for _, w := range line {
+			switch st := w.state.String; {
+			case st == "scheduled" || st == "available" && w.later == 1:
+				if n, err := g.db.Exec(ctx, g.wake, w.job); err != nil || n > 0 {
+					_, _ = g.db.Exec(ctx, g.quit, ep, w.job)
+					return
+				}
+				pending = true // it changed meanwhile
+			case st == "available":
+				return // due now: it runs and takes the slot by itself
+			case st == "running":
+				pending = true
+			case st == "retryable": // it comes back by itself
+			default: // finished, or gone: out of the line
+				_, _ = g.db.Exec(ctx, g.quit, ep, w.job)
+			}
+		}
+		if !pending || try == 3 {
+			return
+		}
+		select {
+		case <-time.After(gateRecheck):
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// bookTime books ep's next free time. ok reports a booking, which starts
+// after wait (zero or less: now); without one, wait is how long until the
+// bucket's bookings are within the horizon again, and a random share of a
+// spread that doubles with the job's waits in a row (up to 16 horizons), so
+// that a long backlog does not come back all at once, again and again.
+func (g *gate) bookTime(ctx context.Context, ep *Endpoint, waits int) (wait time.Duration, ok bool, err error) {
+	interval := int64(1e6 / ep.RateLimit) // µs per attempt
+	interval = max(interval, 1)
+	tolerance := interval * int64(max(ep.Burst, 1)-1) // a burst goes at once
+	horizon := gateHorizon.Microseconds()
+	var key [8]byte
+	_, _ = rand.Read(key[:])
+	booking := int64(binary.BigEndian.Uint64(key[:]) >> 1)
+	var ahead, got int64
+	found := false
+	err = core.QueryEach(ctx, g.db, g.book, []any{ep.ID, interval, booking, tolerance, horizon, interval, tolerance, horizon},
+		func(r core.Rows) error { found = true; return r.Scan(&ahead, &got) })
+	if err == nil && !found {
+		err = errors.New("durable: rate bucket: no row")
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	if got == booking {
+		// Booked until ahead: this attempt's time is one interval earlier.
+		return time.Duration(ahead-interval-tolerance) * time.Microsecond, true, nil
+	}
+	wait = time.Duration(ahead-tolerance-horizon) * time.Microsecond
+	return max(wait, 0) + jitter(gateHorizon<<min(waits, 4)), false, nil
+}
+
+// lateness is how late a booked job of ep may start and still use its
+// booking: at most half an interval, so that late jobs add less than one
+// attempt to any window, and at most gateLate.
+func lateness(ep *Endpoint) time.Duration {
+	return min(gateLate, time.Duration(float64(time.Second)/ep.RateLimit/2))
+}
+
+// jitter returns a duration between d/2 and d.
+func jitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
+	}
+	return d/2 + time.Duration(mrand.Int64N(int64(d/2)))
+}

@@ -1,0 +1,126 @@
+package endpoints_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	webhook "github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/endpoints"
+)
+
+// An endpoint's MaxConcurrency is stored, shown, kept by updates of other
+// fields, and bounded.
+func TestMaxConcurrencyIsStoredAndBounded(t *testing.T) {
+	eachEndpointsDB(t, nil, func(t *testing.T, env *epEnv) {
+		ctx := context.Background()
+		_, err := env.e.CreateApplication(ctx, "app", "")
+		require.NoError(t, err)
+		ep, _, err := env.e.CreateEndpoint(ctx, "app", endpoints.Input{URL: "https://example.com/a", MaxConcurrency: 3})
+		require.NoError(t, err)
+		assert.Equal(t, 3, ep.MaxConcurrency)
+
+		five, desc := 5, "renamed"
+		ep, err = env.e.UpdateEndpoint(ctx, "app", ep.ID, endpoints.Update{MaxConcurrency: &five})
+		require.NoError(t, err)
+		assert.Equal(t, 5, ep.MaxConcurrency)
+		ep, err = env.e.UpdateEndpoint(ctx, "app", ep.ID, endpoints.Update{Description: &desc})
+		require.NoError(t, err)
+		assert.Equal(t, 5, ep.MaxConcurrency, "kept by an update of another field")
+
+		for _, bad := range []int{-1, 1001} {
+			_, _, err := env.e.CreateEndpoint(ctx, "app", endpoints.Input{URL: "https://example.com/b", MaxConcurrency: bad})
+			require.ErrorIs(t, err, endpoints.ErrInvalidField, "create with %d", bad)
+			_, err = env.e.UpdateEndpoint(ctx, "app", ep.ID, endpoints.Update{MaxConcurrency: &bad})
+			require.ErrorIs(t, err, endpoints.ErrInvalidField, "update to %d", bad)
+		}
+	})
+}
+
+// Migrate stays idempotent with the gate's tables and column.
+func TestMigrateEndpointsTwice(t *testing.T) {
+	ctx := context.Background()
+	db, err := durable.OpenSQLite(filepath.Join(t.TempDir(), "twice.db"))
+	require.NoError(t, err)
+	defer db.Close()
+	require.NoError(t, endpoints.Migrate(ctx, durable.SQLite(db)))
+	require.NoError(t, endpoints.Migrate(ctx, durable.SQLite(db)))
+	pg := durable.Postgres(epPostgresPool(t))
+	require.NoError(t, endpoints.Migrate(ctx, pg))
+	require.NoError(t, endpoints.Migrate(ctx, pg))
+}
+
+// A delivery that finds its endpoint's slots busy waits in line, and the
+// release of a slot wakes it: it arrives before its own snooze would
+// have ended, having spent no attempt.
+func TestGateReleaseWakesTheNextInLine(t *testing.T) {
+	eachEndpointsDB(t, nil, func(t *testing.T, env *epEnv) {
+		ctx := context.Background()
+		release := make(chan struct{})
+		var mu sync.Mutex
+		arrived := map[string]time.Time{}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id := r.Header.Get(webhook.IDHeader)
+			mu.Lock()
+			arrived[id] = time.Now()
+			mu.Unlock()
+			if id == "first" {
+				<-release
+			}
+		}))
+		defer srv.Close()
+		defer func() {
+			select {
+			case <-release:
+			default:
+				close(release)
+			}
+		}()
+		arrivedAt := func(id string) (time.Time, bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			at, ok := arrived[id]
+			return at, ok
+		}
+		_, err := env.e.CreateApplication(ctx, "app", "")
+		require.NoError(t, err)
+		ep, _, err := env.e.CreateEndpoint(ctx, "app", endpoints.Input{URL: srv.URL, MaxConcurrency: 1})
+		require.NoError(t, err)
+		env.start(t)
+
+		_, err = env.e.Publish(ctx, "app", "a.b", []byte(`{}`), "first")
+		require.NoError(t, err)
+		require.Eventually(t, func() bool { _, ok := arrivedAt("first"); return ok }, 10*time.Second, 5*time.Millisecond)
+		_, err = env.e.Publish(ctx, "app", "a.b", []byte(`{}`), "second")
+		require.NoError(t, err)
+		// Wait until the second is snoozed in line well into the future.
+		var next time.Time
+		require.Eventually(t, func() bool {
+			it, err := env.e.Delivery(ctx, "app", ep.ID, "second")
+			next = it.NextAt
+			return err == nil && it.State == durable.StatePending && time.Until(next) > 700*time.Millisecond
+		}, 20*time.Second, 5*time.Millisecond)
+		_, ok := arrivedAt("second")
+		require.False(t, ok, "the second waits while the only slot is busy")
+		close(release)
+
+		env.waitDelivery(t, "app", ep.ID, "second", durable.StateDone)
+		at, _ := arrivedAt("second")
+		assert.True(t, at.Before(next), "woken at %v, before its snooze ended at %v", at, next)
+		it, err := env.e.Delivery(ctx, "app", ep.ID, "second")
+		require.NoError(t, err)
+		assert.Equal(t, 1, it.Attempts, "waiting spent no attempt")
+		page, err := env.e.ListAttempts(ctx, "app", endpoints.AttemptFilter{MessageID: "second"}, "", 10)
+		require.NoError(t, err)
+		require.Len(t, page.Items, 1)
+		assert.Equal(t, 1, page.Items[0].Number, "the receiver saw attempt 1")
+	})
+}

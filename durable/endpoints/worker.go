@@ -1,0 +1,178 @@
+package endpoints
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/riverqueue/river"
+	webhook "github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/internal/core"
+)
+
+// worker makes one delivery attempt per job run, with the endpoint's
+// settings and live secrets as they are at that moment. It is what a
+// Service attaches to its durable.Runtime ([core.Attached]); a Runtime
+// without one only declares the kind.
+type worker[TTx any] struct{ e *Service[TTx] }
+
+func (w worker[TTx]) NextRetry(job *river.Job[core.EndpointArgs]) time.Time {
+	return core.RetryAt(w.e.opts.Retry, job.Attempt, w.e.waits.Take(job.ID))
+}
+
+// Timeout gives a delivery room for its AttemptTimeout.
+func (w worker[TTx]) Timeout(*river.Job[core.EndpointArgs]) time.Duration { return w.e.jobTimeout() }
+
+func (w worker[TTx]) Queue() (int, bool)        { return w.e.opts.MaxWorkers, w.e.opts.EnqueueOnly }
+func (w worker[TTx]) JobTimeout() time.Duration { return w.e.jobTimeout() }
+func (w worker[TTx]) Start()                    {}
+func (w worker[TTx]) Close()                    { w.e.senders.closeAll() }
+
+func (w worker[TTx]) Work(ctx context.Context, job *river.Job[core.EndpointArgs]) error {
+	e, args := w.e, job.Args
+	ep, err := loadEndpoint(ctx, e.db, args.EndpointID)
+	if errors.Is(err, ErrUnknownEndpoint) {
+		return river.JobCancel(errors.New("durable: endpoint deleted"))
+	}
+	if err != nil {
+		return err
+	}
+	if !ep.Enabled {
+		return river.JobCancel(errors.New("durable: endpoint disabled"))
+	}
+	// A snooze when the endpoint's slots are busy or its rate is booked;
+	// before the breaker, so that a probe it admits is sent at once.
+	pass, err := e.gate.enter(ctx, &ep, job)
+	if err != nil {
+		return err
+	}
+	defer pass.Leave(ctx)
+	wait, err := e.admitBreaker(ctx, &ep)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return e.park(ctx, job, wait) // an open breaker: no attempt spent
+	}
+	msg, err := loadMessage(ctx, e.db, args.AppID, args.MessageID)
+	if errors.Is(err, ErrUnknownMessage) {
+		return river.JobCancel(errors.New("durable: message deleted"))
+	}
+	if err != nil {
+		return err
+	}
+	secrets, err := e.liveSecrets(ctx, e.db, ep.ID, e.opts.Now())
+	if err != nil {
+		return err
+	}
+	sender, err := e.senders.get(&ep, secrets)
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	if pass.late() {
+		return pass.rebook(ctx) // its rate booking ran out: book again
+	}
+	// The runs an open breaker parked or the gate snoozed sent nothing.
+	run := core.Run(job.JobRow, parkedRuns(job.Metadata)+gateSnoozes(job.Metadata))
+	// The stored payload is the event's data: the Sender wraps it in the
+	// envelope with the id and the type, so the receiver gets all three in
+	// the signed bytes. Publish checked that the payload is JSON.
+	res := core.Attempt(ctx, sender, ep.URL, webhook.Message{ID: msg.ID, Type: msg.EventType, Data: json.RawMessage(msg.Payload)},
+		job.JobRow, run, e.opts.Now)
+	rec := Attempt{EndpointID: ep.ID, MessageID: msg.ID, Number: res.Number, At: res.At, Latency: res.Latency,
+		StatusCode: res.StatusCode, Outcome: res.Outcome, Error: res.Error, Response: string(res.Response)}
+	// Record and judge health even when stopping, with a context of its own.
+	rctx, cancel := core.Detached(ctx)
+	defer cancel()
+	if err := e.recordAttempt(rctx, args.AppID, job.ID, &rec); err != nil {
+		e.rt.Logger().Error("durable: recording attempt", "message_id", msg.ID, "endpoint_id", ep.ID, "error", err)
+	}
+	e.rt.Attempted(ctx, durable.AttemptInfo{Queue: durable.QueueEndpoints, JobID: job.ID, MessageID: msg.ID, EventType: msg.EventType,
+		EndpointID: ep.ID, AppID: args.AppID, Number: res.Number, StatusCode: res.StatusCode, Latency: res.Latency, Class: res.Class,
+		Outcome: rec.Outcome, Err: res.Err})
+	if res.Aborted {
+		return ctx.Err()
+	}
+	disabled, err := e.judgeHealth(rctx, &ep, res.Class)
+	if err != nil {
+		e.rt.Logger().Error("durable: endpoint health", "endpoint_id", ep.ID, "error", err)
+	}
+	if disabled && res.Class != webhook.ClassDelivered {
+		return river.JobCancel(errors.New("durable: endpoint disabled (" + ep.DisabledReason + "): " + rec.Error))
+	}
+	return res.Verdict(ctx, &e.waits, job.ID)
+}
+
+// judgeHealth judges an endpoint by the outcome of an attempt: it keeps
+// the start of its current run of failures and disables it once the run is
+// DisableAfter long ("failing"), or at once on a 410 ("gone"), and counts
+// the outcome in its circuit breaker. It reports whether this call disabled
+// it; the OnDisable hook is called then, once.
+func (e *Service[TTx]) judgeHealth(ctx context.Context, ep *Endpoint, class webhook.Class) (bool, error) {
+	now := e.opts.Now()
+	if class == webhook.ClassGone {
+		return e.disable(ctx, ep, "gone", now)
+	}
+	if err := e.judgeBreaker(ctx, ep, class); err != nil {
+		return false, err
+	}
+	ok := class == webhook.ClassDelivered
+	switch {
+	case ok && ep.FailingSince == nil:
+		return false, nil
+	case ok:
+		_, err := e.db.Exec(ctx, `UPDATE webhook_endpoint SET failing_since_us = 0 WHERE endpoint_id = ?`, ep.ID)
+		return false, err
+	case ep.FailingSince == nil:
+		_, err := e.db.Exec(ctx, `UPDATE webhook_endpoint SET failing_since_us = ? WHERE endpoint_id = ? AND failing_since_us = 0`,
+			now.UnixMicro(), ep.ID)
+		return false, err
+	case now.Sub(*ep.FailingSince) < e.opts.DisableAfter:
+		return false, nil
+	}
+	return e.disable(ctx, ep, "failing", now)
+}
+
+// disable disables an endpoint for reason, unless it is disabled already,
+// and then tells the OnDisable hook.
+func (e *Service[TTx]) disable(ctx context.Context, ep *Endpoint, reason string, now time.Time) (bool, error) {
+	n, err := e.db.Exec(ctx, `UPDATE webhook_endpoint SET enabled = 0, disabled_reason = ?, version = version + 1,
+	updated_us = ? WHERE endpoint_id = ? AND enabled = 1`, reason, now.UnixMicro(), ep.ID)
+	if err != nil || n == 0 {
+		return false, err
+	}
+	ep.Enabled, ep.DisabledReason, ep.UpdatedAt = false, reason, now
+	if e.opts.OnDisable != nil {
+		e.opts.OnDisable(ctx, *ep)
+	}
+	return true, nil
+}
+
+func (e *Service[TTx]) recordAttempt(ctx context.Context, appID string, jobID int64, a *Attempt) error {
+	_, err := e.db.Exec(ctx, `INSERT INTO webhook_endpoint_attempt (app_id, endpoint_id, message_id, job_id, attempt,
+	attempted_at_us, latency_us, status_code, outcome, error, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		appID, a.EndpointID, a.MessageID, jobID, a.Number, a.At.UnixMicro(), a.Latency.Microseconds(), a.StatusCode,
+		a.Outcome, core.CleanText(a.Error), core.CleanText(a.Response))
+	return err
+}
+
+func loadMessage(ctx context.Context, r core.Runner, appID, messageID string) (MessageRecord, error) {
+	var m MessageRecord
+	var us int64
+	found := false
+	err := core.QueryEach(ctx, r, `SELECT id, message_id, event_type, payload, created_us FROM webhook_message
+	WHERE app_id = ? AND message_id = ?`, []any{appID, messageID}, func(r core.Rows) error {
+		found = true
+		return r.Scan(&m.seq, &m.ID, &m.EventType, (*[]byte)(&m.Payload), &us)
+	})
+	if err != nil {
+		return MessageRecord{}, err
+	}
+	if !found {
+		return MessageRecord{}, ErrUnknownMessage
+	}
+	m.CreatedAt = time.UnixMicro(us)
+	return m, nil
+}
