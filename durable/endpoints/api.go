@@ -67,7 +67,8 @@ type APIOptions struct {
 // 401 unauthorized, 404 unknown_application / unknown_endpoint /
 // unknown_message / unknown_route, 405 method_not_allowed (with Allow), 409
 // duplicate_application / too_many_endpoints / endpoint_disabled (a resend
-// to a disabled endpoint), 413 body_too_large, 422 invalid_url (a URL that
+// to a disabled endpoint) / delivery_running (a resend while the delivery's
+// attempt is in flight), 413 body_too_large, 422 invalid_url (a URL that
 // is malformed or that the Sender's guard refuses) / invalid_filter /
 // invalid_field, and 500 internal (details only in the log).
 func (e *Service[TTx]) Handler(opts *APIOptions) http.Handler {
@@ -254,6 +255,7 @@ var errorCodes = []struct {
 	{ErrDuplicateApplication, http.StatusConflict, "duplicate_application"},
 	{ErrTooManyEndpoints, http.StatusConflict, "too_many_endpoints"},
 	{ErrDisabled, http.StatusConflict, "endpoint_disabled"},
+	{ErrDeliveryRunning, http.StatusConflict, "delivery_running"},
 	{ErrInvalidText, http.StatusBadRequest, "invalid_text"},
 	{durable.ErrInvalidURL, http.StatusUnprocessableEntity, "invalid_url"},
 	{ErrBlockedURL, http.StatusUnprocessableEntity, "invalid_url"},

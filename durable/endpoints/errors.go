@@ -36,6 +36,12 @@ var (
 	// cannot be resent to it; enable it first ("endpoint_disabled", 409).
 	ErrDisabled = errors.New("durable: endpoint disabled")
 
+	// ErrDeliveryRunning means a resend found the message's delivery to
+	// the endpoint running: its attempt is in flight, and a resend now
+	// would be lost if that attempt ends the delivery. Resend again once
+	// the attempt has ended ("delivery_running", 409).
+	ErrDeliveryRunning = errors.New("durable: the delivery is running; resend it when its attempt has ended")
+
 	// ErrInvalidFilter means an event-type filter is malformed: each entry
 	// is an event type such as "invoice.paid", or a prefix such as
 	// "invoice.*" ("invalid_filter", 422).

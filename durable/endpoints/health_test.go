@@ -3,8 +3,10 @@ package endpoints_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -181,5 +183,54 @@ func TestResend(t *testing.T) {
 		require.ErrorIs(t, env.e.Resend(ctx, "other", ep.ID, "msg_1"), endpoints.ErrUnknownEndpoint)
 		_, err = env.e.Recover(ctx, "acme", "ep_nope", time.Time{})
 		require.ErrorIs(t, err, endpoints.ErrUnknownEndpoint)
+	})
+}
+
+// A resend while the delivery's attempt is in flight is refused, not
+// dropped: River leaves a running job alone, and the attempt may end the
+// delivery (a dead letter), which would lose the resend. Once the attempt
+// has ended, the resend delivers again.
+func TestResendWhileRunning(t *testing.T) {
+	t.Parallel()
+	eachEndpointsDB(t, nil, func(t *testing.T, env *epEnv) {
+		ctx := context.Background()
+		inside, release := make(chan struct{}, 1), make(chan struct{})
+		var got atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if got.Add(1) == 1 {
+				inside <- struct{}{}
+				<-release
+			}
+		}))
+		defer srv.Close()
+		defer func() {
+			select {
+			case <-release:
+			default:
+				close(release)
+			}
+		}()
+		_, err := env.e.CreateApplication(ctx, "acme", "")
+		require.NoError(t, err)
+		ep, _, err := env.e.CreateEndpoint(ctx, "acme", endpoints.Input{URL: srv.URL})
+		require.NoError(t, err)
+		env.start(t)
+		_, err = env.e.Publish(ctx, "acme", "a.b", []byte(`{}`), "msg_1")
+		require.NoError(t, err)
+		select {
+		case <-inside:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the first attempt never arrived")
+		}
+		err = env.e.Resend(ctx, "acme", ep.ID, "msg_1")
+		require.ErrorIs(t, err, endpoints.ErrDeliveryRunning)
+		status, out, body := call(t, specChecked(t, env.e.Handler(nil)), http.MethodPost, "/applications/acme/endpoints/"+ep.ID+"/messages/msg_1/resend", "")
+		assert.Equal(t, http.StatusConflict, status, body)
+		assert.Equal(t, "delivery_running", out["error"])
+
+		close(release)
+		env.waitDelivery(t, "acme", ep.ID, "msg_1", durable.StateDone)
+		require.NoError(t, env.e.Resend(ctx, "acme", ep.ID, "msg_1"))
+		require.Eventually(t, func() bool { return got.Load() == 2 }, 30*time.Second, 10*time.Millisecond)
 	})
 }

@@ -218,10 +218,12 @@ func pageArgs(cursor string, limit int) (before int64, n int, err error) {
 }
 
 // Resend delivers message messageID to one endpoint again, now, whatever
-// became of its earlier delivery (a delivery still waiting or running is
-// left alone). A disabled endpoint refuses it with [ErrDisabled]:
+// became of its earlier delivery. A delivery still waiting is left alone
+// (it runs when due); one whose attempt is running refuses the resend with
+// [ErrDeliveryRunning], since that attempt may end the delivery: resend
+// once it has ended. A disabled endpoint refuses it with [ErrDisabled]:
 // enable the endpoint first. Errors: [ErrUnknownEndpoint],
-// [ErrUnknownMessage], [ErrDisabled].
+// [ErrUnknownMessage], [ErrDisabled], [ErrDeliveryRunning].
 func (e *Service[TTx]) Resend(ctx context.Context, appID, endpointID, messageID string) error {
 	ep, err := e.GetEndpoint(ctx, appID, endpointID)
 	if err != nil {
@@ -248,7 +250,11 @@ func (e *Service[TTx]) Resend(ctx context.Context, appID, endpointID, messageID 
 	if len(res.Jobs) == 0 { // past its retention: queue it anew
 		_, err = c.Insert(ctx, core.EndpointArgs{EndpointID: endpointID, MessageID: messageID, AppID: appID}, e.insertOpts())
 	} else {
-		_, err = c.JobRetry(ctx, res.Jobs[0].ID)
+		// River leaves a running job as it is, and says so by its state.
+		var row *rivertype.JobRow
+		if row, err = c.JobRetry(ctx, res.Jobs[0].ID); err == nil && row.State == rivertype.JobStateRunning {
+			return ErrDeliveryRunning
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("durable: resend: %w", err)

@@ -105,11 +105,14 @@ var errForm = errors.New("portal: invalid form")
 
 // userMessage returns what to tell the customer about err, and the
 // status: 422 for their input, 404 for an unknown endpoint or message,
-// 409 for an endpoint disabled meanwhile, 500 (logged, not shown) for
+// 409 for an endpoint disabled meanwhile or a delivery in flight, 500 (logged, not shown) for
 // anything else.
 func (p *Portal) userMessage(r *http.Request, err error) (int, string) {
 	if errors.Is(err, endpoints.ErrDisabled) {
 		return http.StatusConflict, "This endpoint is disabled: enable it, then try again."
+	}
+	if errors.Is(err, endpoints.ErrDeliveryRunning) {
+		return http.StatusConflict, "This message is being delivered to the endpoint right now: resend it once the attempt has ended."
 	}
 	for _, c := range clientErrors {
 		if errors.Is(err, c) {

@@ -24,6 +24,7 @@ func TestUserMessage(t *testing.T) {
 		says   string
 	}{
 		{fmt.Errorf("resend: %w", endpoints.ErrDisabled), http.StatusConflict, "This endpoint is disabled: enable it, then try again."},
+		{endpoints.ErrDeliveryRunning, http.StatusConflict, "This message is being delivered to the endpoint right now: resend it once the attempt has ended."},
 		{fmt.Errorf("%w: description holds a NUL byte", endpoints.ErrInvalidText), http.StatusUnprocessableEntity, "Invalid text: description holds a NUL byte."},
 		{endpoints.ErrUnknownMessage, http.StatusNotFound, "There is no such endpoint or message."},
 		{errors.New("pq: connection reset, secret whsec_x"), http.StatusInternalServerError, "Something went wrong on our side. Try again in a moment."},
