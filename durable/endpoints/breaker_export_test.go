@@ -8,3 +8,10 @@ import "time"
 func SetParkHook[TTx any](e *Service[TTx], hook func(jobID int64, d time.Duration) time.Duration) {
 	e.parkHook = hook
 }
+
+// SetLineWait makes hook see the snooze of every job of e that joins an
+// endpoint's line for a slot, and return the one to use. Set it before the
+// Runtime starts.
+func SetLineWait[TTx any](e *Service[TTx], hook func(time.Duration) time.Duration) {
+	e.gate.lineWait = hook
+}

@@ -100,6 +100,9 @@ type gate struct {
 	freeLine   string // PostgreSQL: freeSlot and line in one round trip
 	wake       string // make a sleeping job available now
 	book       string
+	// lineWait, set by tests before Start, sees the snooze of every job
+	// that joins a line and returns the one to use.
+	lineWait func(time.Duration) time.Duration
 }
 
 func newGate(db core.Runner, d core.Dialect, defaultCap int, lease time.Duration) *gate {
@@ -286,9 +289,12 @@ func (g *gate) enter(ctx context.Context, ep *Endpoint, job *river.Job[core.Endp
 		}
 		if !taken {
 			m.Snoozes++
-			d := gateWaitFirst << min(m.Waits, 5)
+			d := jitter(min(gateWaitFirst<<min(m.Waits, 5), gateWaitMax))
+			if g.lineWait != nil {
+				d = g.lineWait(d)
+			}
 			m.Waits++
-			return gatePass{}, m.snooze(ctx, jitter(min(d, gateWaitMax)))
+			return gatePass{}, m.snooze(ctx, d)
 		}
 	}
 	if m.InLine {

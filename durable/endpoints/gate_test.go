@@ -94,6 +94,11 @@ func TestGateReleaseWakesTheNextInLine(t *testing.T) {
 		require.NoError(t, err)
 		ep, _, err := env.e.CreateEndpoint(ctx, "app", endpoints.Input{URL: srv.URL, MaxConcurrency: 1})
 		require.NoError(t, err)
+		// A snooze in line far longer than the wake-up can take on a
+		// loaded machine, so that an arrival before it ends can only be
+		// the release's doing (with the 2.5-5 s default, a wake-up that
+		// took 0.7 s under load once arrived after the snooze ended).
+		env.e.setLineWait(func(time.Duration) time.Duration { return time.Minute })
 		env.start(t)
 
 		_, err = env.e.Publish(ctx, "app", "a.b", []byte(`{}`), "first")

@@ -51,6 +51,7 @@ type endpointsAPI interface {
 	PurgeMessages(ctx context.Context, before time.Time) (int64, error)
 	Handler(opts *endpoints.APIOptions) http.Handler
 	setParkHook(hook func(jobID int64, d time.Duration) time.Duration)
+	setLineWait(hook func(time.Duration) time.Duration)
 }
 
 // epEnv is one freshly migrated database with an Endpoints over it.

@@ -74,6 +74,12 @@ func (o ownEndpoints[TTx]) setParkHook(hook func(jobID int64, d time.Duration) t
 	endpoints.SetParkHook(o.Service, hook)
 }
 
+// setLineWait sets the snooze of jobs that join a line (see
+// endpoints.SetLineWait). Call it before Start.
+func (o ownEndpoints[TTx]) setLineWait(hook func(time.Duration) time.Duration) {
+	endpoints.SetLineWait(o.Service, hook)
+}
+
 // waitState polls until the item reaches want.
 func waitState(t testing.TB, lookup func(context.Context, string) (durable.Item, error), id string, want durable.State) durable.Item {
 	t.Helper()
