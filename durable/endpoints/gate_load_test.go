@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,83 +13,9 @@ import (
 
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable/endpoints"
+	"github.com/signedhooks/webhook/durable/internal/loadsink"
 	"github.com/signedhooks/webhook/internal/longtest"
 )
-
-// loadSink is a loopback server for the load tests, one endpoint per path:
-// a path answers after its delay with its status, and the sink records when
-// each message first arrived, every arrival per path, and the most requests
-// a path held at once. It does not verify signatures (other tests do).
-type loadSink struct {
-	*httptest.Server
-	mu       sync.Mutex
-	delay    map[string]time.Duration
-	status   map[string]int
-	first    map[string]time.Time   // message id -> first arrival
-	arrivals map[string][]time.Time // path -> every arrival
-	inflight map[string]int
-	peak     map[string]int
-}
-
-func newLoadSink(t testing.TB) *loadSink {
-	s := &loadSink{delay: map[string]time.Duration{}, status: map[string]int{}, first: map[string]time.Time{},
-		arrivals: map[string][]time.Time{}, inflight: map[string]int{}, peak: map[string]int{}}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		now, path, id := time.Now(), r.URL.Path, r.Header.Get(webhook.IDHeader)
-		s.mu.Lock()
-		if _, ok := s.first[id]; !ok {
-			s.first[id] = now
-		}
-		s.arrivals[path] = append(s.arrivals[path], now)
-		s.inflight[path]++
-		s.peak[path] = max(s.peak[path], s.inflight[path])
-		delay, status := s.delay[path], s.status[path]
-		s.mu.Unlock()
-		select {
-		case <-time.After(delay):
-		case <-r.Context().Done(): // the worker stopped
-		}
-		s.mu.Lock()
-		s.inflight[path]--
-		s.mu.Unlock()
-		w.WriteHeader(max(status, http.StatusOK))
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
-func (s *loadSink) set(path string, delay time.Duration, status int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.delay[path], s.status[path] = delay, status
-}
-
-func (s *loadSink) arrived(id string) (time.Time, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	at, ok := s.first[id]
-	return at, ok
-}
-
-func (s *loadSink) stats(path string) (arrivals []time.Time, peak int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.arrivals[path]), s.peak[path]
-}
-
-// peakRate returns the most arrivals within any window of length w.
-func peakRate(at []time.Time, w time.Duration) int {
-	at = slices.Clone(at)
-	slices.SortFunc(at, func(a, b time.Time) int { return a.Compare(b) })
-	best, lo := 0, 0
-	for hi := range at {
-		for at[hi].Sub(at[lo]) >= w {
-			lo++
-		}
-		best = max(best, hi-lo+1)
-	}
-	return best
-}
 
 // percentiles returns the p50, p99 and max of d.
 func percentiles(d []time.Duration) (p50, p99, top time.Duration) {
@@ -123,7 +47,7 @@ type neighbour struct {
 	delay time.Duration      // A's answer delay
 	state int                // A's answer status
 	// check asserts what holds of A's endpoint once B's messages are in.
-	check func(t *testing.T, env *epEnv, sink *loadSink, a endpoints.Endpoint)
+	check func(t *testing.T, env *epEnv, sink *loadsink.Sink, a endpoints.Endpoint)
 }
 
 // runNeighbour runs sc on env: B's messages alone first, for B's own
@@ -137,8 +61,8 @@ type neighbour struct {
 // (its cap, its rate, its attempts) is asserted always.
 func runNeighbour(t *testing.T, env *epEnv, sc neighbour) {
 	ctx := context.Background()
-	sink := newLoadSink(t)
-	sink.set("/a", sc.delay, sc.state)
+	sink := loadsink.New(t)
+	sink.Set("/a", sc.delay, sc.state)
 	for _, app := range []string{"a", "b"} {
 		_, err := env.e.CreateApplication(ctx, app, "")
 		require.NoError(t, err)
@@ -157,13 +81,13 @@ func runNeighbour(t *testing.T, env *epEnv, sc neighbour) {
 		_, err := env.e.Publish(ctx, "a", "load.a", []byte(`{}`), fmt.Sprintf("a%d", i))
 		require.NoError(t, err)
 	}
-	require.Eventually(t, func() bool { at, _ := sink.stats("/a"); return len(at) > 0 }, 20*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { at, _ := sink.Stats("/a"); return len(at) > 0 }, 20*time.Second, 5*time.Millisecond)
 	time.Sleep(200 * time.Millisecond) // A's backlog is in the queue's way
 	lat := publishB(t, env, sink, "beside", nB)
 
 	_, p99Alone, _ := percentiles(alone)
 	p50, p99, top := percentiles(lat)
-	arr, peak := sink.stats("/a")
+	arr, peak := sink.Stats("/a")
 	t.Logf("%s %s: B (%d msgs) p50 %v p99 %v max %v (alone: p99 %v); A (%d queued): %d requests so far, peak in flight %d",
 		env.name, sc.name, nB, p50.Round(time.Millisecond), p99.Round(time.Millisecond), top.Round(time.Millisecond),
 		p99Alone.Round(time.Millisecond), nA, len(arr), peak)
@@ -175,7 +99,7 @@ func runNeighbour(t *testing.T, env *epEnv, sc neighbour) {
 
 // publishB publishes n messages to application B, one every 10 ms, and
 // returns their latencies once all have arrived.
-func publishB(t *testing.T, env *epEnv, sink *loadSink, tag string, n int) []time.Duration {
+func publishB(t *testing.T, env *epEnv, sink *loadsink.Sink, tag string, n int) []time.Duration {
 	ctx := context.Background()
 	sent := make([]time.Time, n)
 	for i := range n {
@@ -187,7 +111,7 @@ func publishB(t *testing.T, env *epEnv, sink *loadSink, tag string, n int) []tim
 	lat := make([]time.Duration, n)
 	require.Eventually(t, func() bool {
 		for i := range n {
-			at, ok := sink.arrived(fmt.Sprintf("%s-b%d", tag, i))
+			at, ok := sink.Arrived(fmt.Sprintf("%s-b%d", tag, i))
 			if !ok {
 				return false
 			}
@@ -219,8 +143,8 @@ func TestNeighbourIsolation(t *testing.T) {
 		name:  "slow",
 		input: endpoints.Input{MaxConcurrency: 4},
 		delay: 2 * time.Second,
-		check: func(t *testing.T, env *epEnv, sink *loadSink, a endpoints.Endpoint) {
-			_, peak := sink.stats("/a")
+		check: func(t *testing.T, env *epEnv, sink *loadsink.Sink, a endpoints.Endpoint) {
+			_, peak := sink.Stats("/a")
 			assert.LessOrEqual(t, peak, 4, "A's requests in flight")
 			assert.Positive(t, peak)
 			require.Eventually(t, func() bool {
@@ -236,25 +160,25 @@ func TestNeighbourIsolation(t *testing.T) {
 		// cap does not slow. A's breaker opens after 5 failures.
 		opts:  &endpoints.Options{Retry: webhook.Backoff{InitialDelay: 5 * time.Second, MaxDelay: time.Hour}},
 		state: http.StatusInternalServerError,
-		check: func(t *testing.T, env *epEnv, sink *loadSink, _ endpoints.Endpoint) {
-			arr, peak := sink.stats("/a")
+		check: func(t *testing.T, env *epEnv, sink *loadsink.Sink, _ endpoints.Endpoint) {
+			arr, peak := sink.Stats("/a")
 			assert.LessOrEqual(t, peak, 8, "A's requests in flight (the default cap)")
 			assert.Positive(t, len(arr), "A is attempted (until its breaker opens)")
 		},
 	}, {
 		name:  "rate-limited",
 		input: endpoints.Input{RateLimit: 5, Burst: 1},
-		check: func(t *testing.T, env *epEnv, sink *loadSink, a endpoints.Endpoint) {
+		check: func(t *testing.T, env *epEnv, sink *loadsink.Sink, a endpoints.Endpoint) {
 			// Watch A for a few seconds more: the rate holds over time.
-			require.Eventually(t, func() bool { arr, _ := sink.stats("/a"); return len(arr) >= 25 },
+			require.Eventually(t, func() bool { arr, _ := sink.Stats("/a"); return len(arr) >= 25 },
 				20*time.Second, 50*time.Millisecond)
-			arr, _ := sink.stats("/a")
+			arr, _ := sink.Stats("/a")
 			var gaps []string
 			for i := 1; i < len(arr); i++ {
 				gaps = append(gaps, arr[i].Sub(arr[i-1]).Round(time.Millisecond).String())
 			}
 			t.Logf("A's gaps: %v", gaps)
-			assert.LessOrEqual(t, peakRate(arr, time.Second), 5+1, "A's peak over any second: limit + burst")
+			assert.LessOrEqual(t, loadsink.PeakRate(arr, time.Second), 5+1, "A's peak over any second: limit + burst")
 			firstAttemptsOnly(t, env, a)
 		},
 	}}
