@@ -15,6 +15,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# Before .ci/postgres.sh, which adds the cluster's stop to this EXIT trap
+# (set after it, the trap would replace the stop and leave the cluster
+# running).
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
 if [ -z "${DATABASE_URL:-}" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
 	source .ci/postgres.sh
 fi
@@ -25,8 +31,6 @@ case "${WEBHOOK_LONG:-}" in
 *) echo "test.sh: WEBHOOK_LONG is set: the long tests run, at full scale" ;;
 esac
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/testreport" ./scripts/testreport || exit 1
 
 # Modules run two at a time (TEST_JOBS overrides it): most tests wait on
