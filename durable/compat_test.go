@@ -2,11 +2,8 @@ package durable_test
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +16,7 @@ import (
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
 	"github.com/signedhooks/webhook/durable/endpoints"
+	"github.com/signedhooks/webhook/durable/internal/compattest"
 )
 
 // compatFixture is a SQLite database written by the release at main
@@ -118,7 +116,7 @@ func checkCompat[TTx any](t *testing.T, b durable.Backend[TTx], q compatSQL, old
 	if oldURL == "" {
 		oldURL = strings.TrimSuffix(endpointURL, "/acme")
 	}
-	rc := newCompatReceiver(t, endpointSecret)
+	rc := compattest.NewReceiver(t, testSecret, endpointSecret)
 	require.NoError(t, q.exec(q.moveJobs, oldURL, rc.URL))
 	require.NoError(t, q.exec(q.moveURLs, oldURL, rc.URL))
 
@@ -153,56 +151,14 @@ func checkCompat[TTx any](t *testing.T, b durable.Backend[TTx], q compatSQL, old
 		}, id, durable.StateDone)
 	}
 
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	assert.Zero(t, rc.bad, "every request verifies")
-	assert.Equal(t, `{"event":"order.created","n":1}`, rc.bodies["msg_payload"], "a raw payload byte for byte")
-	assert.JSONEq(t, `{"id":"msg_data","event":"order.created","data":{"n":2}}`, rc.bodies["msg_data"])
-	assert.JSONEq(t, `{"id":"msg_pub_1","event":"invoice.paid","data":{"invoice":"in_1"}}`, rc.bodies["msg_pub_1"])
-	assert.JSONEq(t, `{"id":"msg_pub_2","event":"invoice.created","data":{"invoice":"in_2"}}`, rc.bodies["msg_pub_2"])
+	assert.Zero(t, rc.Bad(), "every request verifies")
+	assert.Equal(t, `{"event":"order.created","n":1}`, rc.Body("msg_payload"), "a raw payload byte for byte")
+	assert.JSONEq(t, `{"id":"msg_data","event":"order.created","data":{"n":2}}`, rc.Body("msg_data"))
+	assert.JSONEq(t, `{"id":"msg_pub_1","event":"invoice.paid","data":{"invoice":"in_1"}}`, rc.Body("msg_pub_1"))
+	assert.JSONEq(t, `{"id":"msg_pub_2","event":"invoice.created","data":{"invoice":"in_2"}}`, rc.Body("msg_pub_2"))
 	attempts, err := o.Attempts(ctx, "msg_snoozed")
 	require.NoError(t, err)
 	require.Len(t, attempts, 2, "the old attempt and the new one")
 	assert.Equal(t, []int{1, 2}, []int{attempts[0].Number, attempts[1].Number}, "the waiting run counts")
-	assert.Greater(t, rc.signed["msg_snoozed"], attempts[0].At.Unix(), "signed after the old attempt")
-}
-
-// compatReceiver verifies the outbox's requests (/hooks) with testSecret
-// and the endpoint's (/acme) with its secret, and keeps each id's body and
-// signed time.
-type compatReceiver struct {
-	*httptest.Server
-	mu     sync.Mutex
-	bodies map[string]string
-	signed map[string]int64
-	bad    int
-}
-
-func newCompatReceiver(t *testing.T, endpointSecret string) *compatReceiver {
-	key, err := webhook.ParseSecret(endpointSecret)
-	require.NoError(t, err)
-	outbox, err := webhook.NewVerifier(testSecret, nil)
-	require.NoError(t, err)
-	endpoint, err := webhook.NewVerifier(key, nil)
-	require.NoError(t, err)
-	rc := &compatReceiver{bodies: map[string]string{}, signed: map[string]int64{}}
-	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := outbox
-		if strings.HasPrefix(r.URL.Path, "/acme") {
-			v = endpoint
-		}
-		body, err := v.VerifyRequest(r)
-		rc.mu.Lock()
-		defer rc.mu.Unlock()
-		if err != nil {
-			rc.bad++
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		id := r.Header.Get(webhook.IDHeader)
-		rc.bodies[id] = string(body)
-		rc.signed[id], _ = strconv.ParseInt(r.Header.Get(webhook.TimestampHeader), 10, 64)
-	}))
-	t.Cleanup(rc.Close)
-	return rc
+	assert.Greater(t, rc.Signed("msg_snoozed"), attempts[0].At.Unix(), "signed after the old attempt")
 }

@@ -2,17 +2,10 @@ package endpoints_test
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
-	"strconv"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
-
-	webhook "github.com/signedhooks/webhook"
 )
 
 // compatFixtures are the databases written by earlier releases that
@@ -37,44 +30,4 @@ func loadPostgresDump(t *testing.T, dump string) *pgxpool.Pool {
 	_, err = conn.Exec(context.Background(), dump)
 	require.NoError(t, err)
 	return pool
-}
-
-// compatReceiver verifies the fixtures' deliveries: the outbox's (any
-// path) with testSecret and the endpoint's (/acme) with its secret, and
-// keeps each id's body and signed time.
-type compatReceiver struct {
-	*httptest.Server
-	mu     sync.Mutex
-	bodies map[string]string
-	signed map[string]int64
-	bad    int
-}
-
-func newCompatReceiver(t *testing.T, endpointSecret string) *compatReceiver {
-	key, err := webhook.ParseSecret(endpointSecret)
-	require.NoError(t, err)
-	outbox, err := webhook.NewVerifier(testSecret, nil)
-	require.NoError(t, err)
-	endpoint, err := webhook.NewVerifier(key, nil)
-	require.NoError(t, err)
-	rc := &compatReceiver{bodies: map[string]string{}, signed: map[string]int64{}}
-	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := outbox
-		if strings.HasPrefix(r.URL.Path, "/acme") {
-			v = endpoint
-		}
-		body, err := v.VerifyRequest(r)
-		rc.mu.Lock()
-		defer rc.mu.Unlock()
-		if err != nil {
-			rc.bad++
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		id := r.Header.Get(webhook.IDHeader)
-		rc.bodies[id] = string(body)
-		rc.signed[id], _ = strconv.ParseInt(r.Header.Get(webhook.TimestampHeader), 10, 64)
-	}))
-	t.Cleanup(rc.Close)
-	return rc
 }

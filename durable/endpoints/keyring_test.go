@@ -24,6 +24,7 @@ import (
 	webhook "github.com/signedhooks/webhook"
 	"github.com/signedhooks/webhook/durable"
 	"github.com/signedhooks/webhook/durable/endpoints"
+	"github.com/signedhooks/webhook/durable/internal/compattest"
 )
 
 // sealedAPI is an Endpoints on a Runtime of its own, with the calls these
@@ -676,7 +677,7 @@ func TestSecretsCompatPreviousRelease(t *testing.T) {
 			ep := listed[0]
 			secret := string(db.column(t, `SELECT secret FROM webhook_endpoint_secret`))
 			require.True(t, strings.HasPrefix(secret, "whsec_"), "the fixture's secret is plaintext")
-			rc := newCompatReceiver(t, secret)
+			rc := compattest.NewReceiver(t, testSecret, secret)
 			oldURL := f.oldURL
 			if oldURL == "" {
 				oldURL = strings.TrimSuffix(ep.URL, "/acme")
@@ -699,9 +700,7 @@ func TestSecretsCompatPreviousRelease(t *testing.T) {
 					return e.Delivery(ctx, "acme", ep.ID, id)
 				}, id, durable.StateDone)
 			}
-			rc.mu.Lock()
-			assert.Zero(t, rc.bad, "every request verifies with the customer's old secret")
-			rc.mu.Unlock()
+			assert.Zero(t, rc.Bad(), "every request verifies with the customer's old secret")
 			assert.True(t, strings.HasPrefix(string(db.column(t, `SELECT secret FROM webhook_endpoint_secret`)), "enc:v1:"))
 			assert.False(t, holds(t, db.cells(t), secret))
 			_, err = db.open(sealedOptions(nil))
