@@ -28,7 +28,7 @@ fi
 
 case "${WEBHOOK_LONG:-}" in
 "" | 0) echo "test.sh: the long tests (crash, fault, load) skip; WEBHOOK_LONG=1 runs them (CI does, in a step of its own)" ;;
-*) echo "test.sh: WEBHOOK_LONG is set: the long tests run, at full scale" ;;
+*) echo "test.sh: WEBHOOK_LONG is set: the long tests run too (under -race, SQLite at their short scale)" ;;
 esac
 
 go build -o "$tmp/testreport" ./scripts/testreport || exit 1
@@ -40,20 +40,20 @@ go build -o "$tmp/testreport" ./scripts/testreport || exit 1
 # modules never mix.
 mods=$(git ls-files '*go.mod' 2>/dev/null || find . -name go.mod -not -path '*/vendor/*')
 mods=$( (echo "$mods" | grep -x 'durable/go.mod'; echo "$mods" | grep -vx 'durable/go.mod') | xargs -n1 dirname)
-jobs=${TEST_JOBS:-2}
+parallel=${TEST_JOBS:-2}
 i=0
 {
-for dir in $mods; do
-	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
-	i=$((i + 1))
-	(
-		out="$tmp/$i.out"
-		echo "== go test -race ./... in $dir" >"$out"
-		(cd "$dir" && go test -race -count=1 -json ./...) >>"$out" 2>&1 || echo "$dir" >>"$tmp/failed"
-		flock "$tmp/lock" cat "$out"
-	) &
-done
-wait
+	for dir in $mods; do
+		while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n; done
+		i=$((i + 1))
+		(
+			out="$tmp/$i.out"
+			echo "== go test -race ./... in $dir" >"$out"
+			(cd "$dir" && go test -race -count=1 -json ./...) >>"$out" 2>&1 || echo "$dir" >>"$tmp/failed"
+			flock "$tmp/lock" cat "$out"
+		) &
+	done
+	wait
 } 2>&1 | "$tmp/testreport"
 status=$?
 if [ -s "$tmp/failed" ]; then
