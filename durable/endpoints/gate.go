@@ -99,6 +99,9 @@ type gate struct {
 	line       string // the first jobs in line and their River states
 	freeLine   string // PostgreSQL: freeSlot and line in one round trip
 	wake       string // make a sleeping job available now
+	checked    string // PostgreSQL: the endpoint's state and a slot in one round trip (gate_fast.go)
+	state      string // SQLite: the endpoint's state
+	takes      groupCommit[pendingTake]
 	book       string
 	// lineWait, set by tests before Start, sees the snooze of every job
 	// that joins a line and returns the one to use.
@@ -149,6 +152,7 @@ func newGate(db core.Runner, d core.Dialect, defaultCap int, lease time.Duration
 	booking = CASE WHEN webhook_endpoint_bucket.tat_us - ? - NOW <= ? THEN excluded.booking ELSE webhook_endpoint_bucket.booking END
 	RETURNING tat_us - NOW, booking`),
 	}
+	g.checked, g.state = checkedStatements(d, sub)
 	if d == core.DialectPostgres {
 		g.line = lineQuery(`now()`)
 		g.freeLine = `WITH f AS (DELETE FROM webhook_endpoint_slot WHERE endpoint_id = ? AND job_id = ?) ` + g.line
@@ -276,6 +280,15 @@ func (g *gate) enter(ctx context.Context, ep *Endpoint, job *river.Job[core.Endp
 	if err != nil {
 		return gatePass{}, err
 	}
+	return g.afterTake(ctx, ep, job, taken, orig, m, sendBy)
+}
+
+// afterTake goes on from the job's first try for a slot: with none free it
+// joins the endpoint's line and is snoozed. orig is the job's gate metadata
+// as it came, m as enter left it.
+func (g *gate) afterTake(ctx context.Context, ep *Endpoint, job *river.Job[core.EndpointArgs], taken bool,
+	orig, m gateMeta, sendBy time.Time) (gatePass, error) {
+	var err error
 	if !taken {
 		// Join the line (again, if a release took this job out of it to
 		// wake it), then try once more: a release between the two either
@@ -321,12 +334,17 @@ func (m gateMeta) snooze(ctx context.Context, d time.Duration) error {
 // the same free slot makes it change nothing; on PostgreSQL it tries once
 // more then, from another random slot.
 func (g *gate) take(ctx context.Context, ep *Endpoint, jobID int64) (bool, error) {
+	return g.takeOn(ctx, g.db, ep, jobID)
+}
+
+// takeOn is take on r, the database or a transaction.
+func (g *gate) takeOn(ctx context.Context, r core.Runner, ep *Endpoint, jobID int64) (bool, error) {
 	limit := ep.MaxConcurrency
 	if limit <= 0 {
 		limit = g.defaultCap
 	}
 	for range 2 {
-		n, err := g.db.Exec(ctx, g.takeSlot, limit, ep.ID, jobID, g.lease.Microseconds(), ep.ID, jobID, mrand.IntN(limit), limit)
+		n, err := r.Exec(ctx, g.takeSlot, limit, ep.ID, jobID, g.lease.Microseconds(), ep.ID, jobID, mrand.IntN(limit), limit)
 		if err != nil || n > 0 || g.dialect != core.DialectPostgres { // SQLite runs one statement at a time
 			return n > 0, err
 		}
@@ -366,23 +384,35 @@ func (g *gate) leave(ctx context.Context, ep string, jobID int64) {
 		}
 		q, args = g.line, []any{ep}
 	}
+	line, err := g.readLine(ctx, q, args)
+	if err != nil {
+		return
+	}
+	g.wakeLine(ctx, ep, line)
+}
+
+// lineWaiter is a job in an endpoint's line, with its River state.
+type lineWaiter struct {
+	job   int64
+	state sql.NullString
+	later int
+}
+
+func (g *gate) readLine(ctx context.Context, q string, args []any) ([]lineWaiter, error) {
+	var line []lineWaiter
+	err := core.QueryEach(ctx, g.db, q, args, func(r core.Rows) error {
+		var w lineWaiter
+		err := r.Scan(&w.job, &w.state, &w.later)
+		line = append(line, w)
+		return err
+	})
+	return line, err
+}
+
+// wakeLine wakes the first sleeping job of ep's line, given its first
+// jobs as a release read them (see leave).
+func (g *gate) wakeLine(ctx context.Context, ep string, line []lineWaiter) {
 	for try := 0; ; try++ {
-		type waiter struct {
-			job   int64
-			state sql.NullString
-			later int
-		}
-		var line []waiter
-		err := core.QueryEach(ctx, g.db, q, args, func(r core.Rows) error {
-			var w waiter
-			err := r.Scan(&w.job, &w.state, &w.later)
-			line = append(line, w)
-			return err
-		})
-		if err != nil {
-			return
-		}
-		q, args = g.line, []any{ep}
 		pending := false
 		for _, w := range line {
 			switch st := w.state.String; {
@@ -407,6 +437,10 @@ func (g *gate) leave(ctx context.Context, ep string, jobID int64) {
 		select {
 		case <-time.After(gateRecheck):
 		case <-ctx.Done():
+			return
+		}
+		var err error
+		if line, err = g.readLine(ctx, g.line, []any{ep}); err != nil {
 			return
 		}
 	}

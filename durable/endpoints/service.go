@@ -188,6 +188,11 @@ type Service[TTx any] struct {
 	senders *senderCache
 	gate    *gate
 	opts    Options
+	// What deliveries read, kept between them (cache.go), and the
+	// group-commit of their attempts and slots (finish.go).
+	endpoints *endpointCache
+	messages  *messageCache
+	fin       groupCommit[pendingFinish]
 	// parkHook, set by tests before Start, sees every wait of an open
 	// breaker and returns the real one: tests move Now, not River's clock.
 	parkHook func(jobID int64, d time.Duration) time.Duration
@@ -244,6 +249,22 @@ func New[TTx any](rt *durable.Runtime[TTx], opts *Options) (*Service[TTx], error
 	// A slot outlives the longest run of its job, after which River
 	// cancels the job; a crashed worker's slot comes back then.
 	e.gate = newGate(db, view.Backend().Dialect(), o.MaxConcurrency, e.jobTimeout()+5*time.Second)
+	e.endpoints, e.messages = newEndpointCache(), newMessageCache()
+	e.fin.max = maxFinishBatch
+	e.gate.takes.max = maxTakeBatch
+	e.gate.takes.key = func(p *pendingTake) string { return p.epID }
+	if view.Backend().Dialect() == core.DialectPostgres {
+		// Batches at once: a few, well within a pool's connections.
+		e.fin.run, e.fin.parallel = runPostgres(db), 4
+		e.gate.takes.run, e.gate.takes.parallel = e.gate.takesPostgres, 4
+	} else {
+		backend := view.Backend()
+		inTx := func(ctx context.Context, fn func(core.Runner) error) error {
+			return backend.InTx(ctx, func(_ TTx, r core.Runner) error { return fn(r) })
+		}
+		e.fin.run = runSQLite(inTx)
+		e.gate.takes.run = e.gate.takesSQLite(inTx)
+	}
 	if o.SecretKeys != nil {
 		if e.keyCheck, err = o.SecretKeys.seal(keyCheckText, keyCheckAAD(o.SecretKeys.newest())); err != nil {
 			return nil, err

@@ -32,23 +32,13 @@ func (w worker[TTx]) Close()                    { w.e.senders.closeAll() }
 
 func (w worker[TTx]) Work(ctx context.Context, job *river.Job[core.EndpointArgs]) error {
 	e, args := w.e, job.Args
-	ep, err := loadEndpoint(ctx, e.db, args.EndpointID)
-	if errors.Is(err, ErrUnknownEndpoint) {
-		return river.JobCancel(errors.New("durable: endpoint deleted"))
-	}
-	if err != nil {
-		return err
-	}
-	if !ep.Enabled {
-		return river.JobCancel(errors.New("durable: endpoint disabled"))
-	}
 	// A snooze when the endpoint's slots are busy or its rate is booked;
 	// before the breaker, so that a probe it admits is sent at once.
-	pass, err := e.gate.enter(ctx, &ep, job)
+	ep, secrets, pass, err := e.admit(ctx, job)
 	if err != nil {
 		return err
 	}
-	defer pass.Leave(ctx)
+	defer func() { pass.Leave(ctx) }() // unless finish released it
 	wait, err := e.admitBreaker(ctx, &ep)
 	if err != nil {
 		return err
@@ -56,14 +46,10 @@ func (w worker[TTx]) Work(ctx context.Context, job *river.Job[core.EndpointArgs]
 	if wait > 0 {
 		return e.park(ctx, job, wait) // an open breaker: no attempt spent
 	}
-	msg, err := loadMessage(ctx, e.db, args.AppID, args.MessageID)
+	msg, err := e.message(ctx, args.AppID, args.MessageID)
 	if errors.Is(err, ErrUnknownMessage) {
 		return river.JobCancel(errors.New("durable: message deleted"))
 	}
-	if err != nil {
-		return err
-	}
-	secrets, err := e.liveSecrets(ctx, e.db, ep.ID, e.opts.Now())
 	if err != nil {
 		return err
 	}
@@ -86,9 +72,7 @@ func (w worker[TTx]) Work(ctx context.Context, job *river.Job[core.EndpointArgs]
 	// Record and judge health even when stopping, with a context of its own.
 	rctx, cancel := core.Detached(ctx)
 	defer cancel()
-	if err := e.recordAttempt(rctx, args.AppID, job.ID, &rec); err != nil {
-		e.rt.Logger().Error("durable: recording attempt", "message_id", msg.ID, "endpoint_id", ep.ID, "error", err)
-	}
+	e.finish(rctx, args.AppID, job.ID, &rec, &pass)
 	e.rt.Attempted(ctx, durable.AttemptInfo{Queue: durable.QueueEndpoints, JobID: job.ID, MessageID: msg.ID, EventType: msg.EventType,
 		EndpointID: ep.ID, AppID: args.AppID, Number: res.Number, StatusCode: res.StatusCode, Latency: res.Latency, Class: res.Class,
 		Outcome: rec.Outcome, Err: res.Err})
@@ -103,6 +87,81 @@ func (w worker[TTx]) Work(ctx context.Context, job *river.Job[core.EndpointArgs]
 		return river.JobCancel(errors.New("durable: endpoint disabled (" + ep.DisabledReason + "): " + rec.Error))
 	}
 	return res.Verdict(ctx, &e.waits, job.ID)
+}
+
+// admit reads the job's endpoint and its live secrets, from memory while
+// they are current (cache.go), and lets the job through the gate: it
+// returns the pass, or the error that ends the run (a snooze, a cancel for
+// a deleted or disabled endpoint, or a database error).
+func (e *Service[TTx]) admit(ctx context.Context, job *river.Job[core.EndpointArgs]) (Endpoint, []storedSecret, gatePass, error) {
+	id := job.Args.EndpointID
+	if ce, ok := e.endpoints.get(id); ok && ce.ep.RateLimit == 0 {
+		st, taken, found, err := e.gate.takeChecked(ctx, id, job.ID)
+		if err != nil {
+			return Endpoint{}, nil, gatePass{}, err
+		}
+		if !found {
+			e.endpoints.drop(id)
+			return Endpoint{}, nil, gatePass{}, river.JobCancel(errors.New("durable: endpoint deleted"))
+		}
+		if st.version == ce.ep.version {
+			ep := ce.ep
+			st.apply(&ep)
+			if !ep.Enabled { // disabling bumps the version: seldom here
+				return Endpoint{}, nil, gatePass{}, river.JobCancel(errors.New("durable: endpoint disabled"))
+			}
+			pass, err := e.gate.enterTaken(ctx, &ep, job, taken)
+			return ep, ce.live(e.opts.Now()), pass, err
+		}
+		if taken { // changed: read it again, and enter the gate by its new settings
+			e.gate.leave(ctx, id, job.ID)
+		}
+	}
+	ep, err := loadEndpoint(ctx, e.db, id)
+	if errors.Is(err, ErrUnknownEndpoint) {
+		e.endpoints.drop(id)
+		return Endpoint{}, nil, gatePass{}, river.JobCancel(errors.New("durable: endpoint deleted"))
+	}
+	if err != nil {
+		return Endpoint{}, nil, gatePass{}, err
+	}
+	if !ep.Enabled {
+		return Endpoint{}, nil, gatePass{}, river.JobCancel(errors.New("durable: endpoint disabled"))
+	}
+	secrets, err := e.liveSecrets(ctx, e.db, ep.ID, e.opts.Now())
+	if err != nil {
+		return Endpoint{}, nil, gatePass{}, err
+	}
+	e.endpoints.put(ep, secrets)
+	pass, err := e.gate.enter(ctx, &ep, job)
+	return ep, secrets, pass, err
+}
+
+// message returns a delivery's message, from memory if a delivery of it
+// read it lately.
+func (e *Service[TTx]) message(ctx context.Context, appID, messageID string) (MessageRecord, error) {
+	return e.messages.load(appID, messageID, func() (MessageRecord, error) { return loadMessage(ctx, e.db, appID, messageID) })
+}
+
+// finish records an attempt and releases its pass's slot, with the
+// attempts of concurrent workers (finish.go), then wakes the next job in
+// the endpoint's line. If the release failed, the pass is left for Leave.
+func (e *Service[TTx]) finish(ctx context.Context, appID string, jobID int64, rec *Attempt, pass *gatePass) {
+	p := &pendingFinish{appID: appID, jobID: jobID, a: rec}
+	e.fin.do(p)
+	if p.recErr != nil {
+		e.rt.Logger().Error("durable: recording attempt", "message_id", rec.MessageID, "endpoint_id", rec.EndpointID, "error", p.recErr)
+	}
+	if p.freeErr != nil || pass.g == nil {
+		return
+	}
+	g := pass.g
+	pass.g = nil // released
+	if len(p.line) > 0 {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		g.wakeLine(ctx, rec.EndpointID, p.line)
+	}
 }
 
 // judgeHealth judges an endpoint by the outcome of an attempt: it keeps
@@ -148,14 +207,6 @@ func (e *Service[TTx]) disable(ctx context.Context, ep *Endpoint, reason string,
 		e.opts.OnDisable(ctx, *ep)
 	}
 	return true, nil
-}
-
-func (e *Service[TTx]) recordAttempt(ctx context.Context, appID string, jobID int64, a *Attempt) error {
-	_, err := e.db.Exec(ctx, `INSERT INTO webhook_endpoint_attempt (app_id, endpoint_id, message_id, job_id, attempt,
-	attempted_at_us, latency_us, status_code, outcome, error, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		appID, a.EndpointID, a.MessageID, jobID, a.Number, a.At.UnixMicro(), a.Latency.Microseconds(), a.StatusCode,
-		a.Outcome, core.CleanText(a.Error), core.CleanText(a.Response))
-	return err
 }
 
 func loadMessage(ctx context.Context, r core.Runner, appID, messageID string) (MessageRecord, error) {
