@@ -1,6 +1,7 @@
 package durable_test
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -11,9 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/stretchr/testify/require"
 
 	"github.com/signedhooks/webhook/durable"
+	"github.com/signedhooks/webhook/durable/internal/benchfloor"
 )
 
 // BenchmarkOutboxEnqueue measures Enqueue alone (8 goroutines, no workers).
@@ -47,28 +51,41 @@ func BenchmarkOutboxEnqueue(b *testing.B) {
 }
 
 // BenchmarkOutboxDrain measures delivery alone: b.N messages enqueued in
-// one transaction beforehand, then the time to deliver and complete them.
+// one transaction beforehand, then the time to deliver and complete them,
+// next to the floor measured in the same run (internal/benchfloor: bare
+// River on a fresh database of the same backend, as many workers, one POST
+// per job). Run it with -benchtime=Nx: each iteration is one delivery.
 func BenchmarkOutboxDrain(b *testing.B) {
-	benchDBs(b, func(b *testing.B, db *testDB) {
-		var got atomic.Int64
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			got.Add(1)
-			w.WriteHeader(http.StatusNoContent)
-		}))
-		defer srv.Close()
-		enqueueAll(b, db, srv.URL, b.N)
-		w, _ := strconv.Atoi(os.Getenv("BENCH_WORKERS"))
-		o := db.newOutbox(b, nil, &durable.OutboxOptions{MaxWorkers: w})
-		b.ResetTimer()
-		start := time.Now()
-		require.NoError(b, o.Start(context.Background()))
-		defer stop(b, o)
-		for got.Load() < int64(b.N) {
-			time.Sleep(time.Millisecond)
+	w, _ := strconv.Atoi(os.Getenv("BENCH_WORKERS"))
+	for _, kind := range []string{"sqlite", "postgres"} {
+		newDB := newSQLiteDB
+		if kind == "postgres" {
+			newDB = newPostgresDB
 		}
-		waitCompleted(b, db, b.N)
-		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
-	})
+		b.Run(kind+"/outbox", func(b *testing.B) {
+			db := newDB(b)
+			sink := benchfloor.NewSink(b)
+			enqueueAll(b, db, sink.URL, b.N)
+			o := db.newOutbox(b, nil, &durable.OutboxOptions{MaxWorkers: w})
+			b.ResetTimer()
+			start := time.Now()
+			require.NoError(b, o.Start(context.Background()))
+			defer stop(b, o)
+			sink.WaitFor(int64(b.N))
+			waitCompleted(b, db, b.N)
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
+		})
+		b.Run(kind+"/bare-river", func(b *testing.B) {
+			db := newDB(b)
+			var rate float64
+			if db.sqlite != nil {
+				rate = benchfloor.Drain(b, riversqlite.New(db.sqlite), b.N, 1, cmp.Or(w, 100))
+			} else {
+				rate = benchfloor.Drain(b, riverpgxv5.New(db.pg), b.N, 1, cmp.Or(w, 100))
+			}
+			b.ReportMetric(rate, "deliveries/s")
+		})
+	}
 }
 
 // BenchmarkOutboxEndToEndBatch is BenchmarkOutboxEndToEnd with enqueues in

@@ -1,24 +1,19 @@
 package endpoints_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/stretchr/testify/require"
 
 	"github.com/signedhooks/webhook/durable"
 	"github.com/signedhooks/webhook/durable/endpoints"
+	"github.com/signedhooks/webhook/durable/internal/benchfloor"
 )
 
 // Fan-out size of BenchmarkEndpointsFanOut: apps × endpointsPerApp
@@ -28,18 +23,6 @@ const (
 	endpointsPerApp = 20
 	fanOutMessages  = 20
 )
-
-// countingSink answers 204 and counts requests.
-func countingSink(b *testing.B) (*httptest.Server, *atomic.Int64) {
-	var got atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		got.Add(1)
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	b.Cleanup(srv.Close)
-	return srv, &got
-}
 
 // BenchmarkEndpointsFanOut drains 1,000 endpoints × 20 messages (20,000
 // deliveries, published beforehand) through the endpoints' workers with
@@ -72,14 +55,14 @@ func benchFanOut(b *testing.B, kind string) {
 	} else {
 		env = newPostgresEndpoints(b, opts)
 	}
-	srv, got := countingSink(b)
+	sink := benchfloor.NewSink(b)
 	payload := []byte(`{"id":"in_123","amount":4200,"currency":"eur"}`)
 	for a := range fanOutApps {
 		app := fmt.Sprintf("app%d", a)
 		_, err := env.e.CreateApplication(ctx, app, "")
 		require.NoError(b, err)
 		for i := range endpointsPerApp {
-			_, _, err := env.e.CreateEndpoint(ctx, app, endpoints.Input{URL: fmt.Sprintf("%s/%d/%d", srv.URL, a, i)})
+			_, _, err := env.e.CreateEndpoint(ctx, app, endpoints.Input{URL: fmt.Sprintf("%s/%d/%d", sink.URL, a, i)})
 			require.NoError(b, err)
 		}
 	}
@@ -93,89 +76,27 @@ func benchFanOut(b *testing.B, kind string) {
 	b.StartTimer()
 	start := time.Now()
 	require.NoError(b, env.e.Start(ctx))
-	for got.Load() < total {
-		time.Sleep(time.Millisecond)
-	}
+	sink.WaitFor(total)
 	elapsed := time.Since(start)
 	b.StopTimer()
 	stop(b, env.e)
 	b.ReportMetric(float64(total)/elapsed.Seconds(), "deliveries/s")
 }
 
-// floorArgs is a bare River job: one POST to URL.
-type floorArgs struct {
-	URL string `json:"url"`
-}
-
-func (floorArgs) Kind() string { return "bench_floor" }
-
-type floorWorker struct {
-	river.WorkerDefaults[floorArgs]
-	client *http.Client
-}
-
-func (w *floorWorker) Work(ctx context.Context, job *river.Job[floorArgs]) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, job.Args.URL, bytes.NewReader([]byte(`{"id":"in_123"}`)))
-	if err != nil {
-		return err
-	}
-	resp, err := w.client.Do(req)
-	if err != nil {
-		return err
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.Body.Close()
-}
-
 func benchBareRiver(b *testing.B, kind string) {
 	b.StopTimer()
-	ctx := context.Background()
-	srv, got := countingSink(b)
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &floorWorker{client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 100}}})
-	// The runtime's defaults (durable.RuntimeOptions).
-	cfg := &river.Config{
-		FetchCooldown: 2 * time.Millisecond, FetchPollInterval: 50 * time.Millisecond,
-		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 100}}, Workers: workers,
-	}
-	total := fanOutApps * endpointsPerApp * fanOutMessages
-	params := make([]river.InsertManyParams, total)
-	for i := range params {
-		params[i] = river.InsertManyParams{Args: floorArgs{URL: fmt.Sprintf("%s/%d", srv.URL, i%(fanOutApps*endpointsPerApp))}}
-	}
-	var start func() error
-	var stopClient func()
+	total, paths := fanOutApps*endpointsPerApp*fanOutMessages, fanOutApps*endpointsPerApp
+	var rate float64
 	if kind == "sqlite" {
 		db, err := durable.OpenSQLite(filepath.Join(b.TempDir(), "floor.db"))
 		require.NoError(b, err)
 		b.Cleanup(func() { db.Close() })
-		require.NoError(b, durable.Migrate(ctx, durable.SQLite(db)))
-		c, err := river.NewClient(riversqlite.New(db), cfg)
-		require.NoError(b, err)
-		insertFloor(b, params, func(p []river.InsertManyParams) error { _, err := c.InsertMany(ctx, p); return err })
-		start, stopClient = func() error { return c.Start(ctx) }, func() { _ = c.Stop(ctx) }
+		require.NoError(b, durable.Migrate(context.Background(), durable.SQLite(db)))
+		rate = benchfloor.Drain(b, riversqlite.New(db), total, paths, 100)
 	} else {
 		pool := epPostgresPool(b)
-		require.NoError(b, durable.Migrate(ctx, durable.Postgres(pool)))
-		c, err := river.NewClient(riverpgxv5.New(pool), cfg)
-		require.NoError(b, err)
-		insertFloor(b, params, func(p []river.InsertManyParams) error { _, err := c.InsertMany(ctx, p); return err })
-		start, stopClient = func() error { return c.Start(ctx) }, func() { _ = c.Stop(ctx) }
+		require.NoError(b, durable.Migrate(context.Background(), durable.Postgres(pool)))
+		rate = benchfloor.Drain(b, riverpgxv5.New(pool), total, paths, 100)
 	}
-	b.StartTimer()
-	t0 := time.Now()
-	require.NoError(b, start())
-	for got.Load() < int64(total) {
-		time.Sleep(time.Millisecond)
-	}
-	elapsed := time.Since(t0)
-	b.StopTimer()
-	stopClient()
-	b.ReportMetric(float64(total)/elapsed.Seconds(), "deliveries/s")
-}
-
-func insertFloor(b *testing.B, params []river.InsertManyParams, insert func([]river.InsertManyParams) error) {
-	for i := 0; i < len(params); i += 1000 {
-		require.NoError(b, insert(params[i:min(i+1000, len(params))]))
-	}
+	b.ReportMetric(rate, "deliveries/s")
 }
