@@ -1,6 +1,7 @@
 package endpoints
 
 import (
+	"bytes"
 	"context"
 	"math/rand/v2"
 	"time"
@@ -260,5 +261,8 @@ func (e *Service[TTx]) park(ctx context.Context, job *river.Job[core.EndpointArg
 
 // parkedRuns returns how many runs of a job [park] put back.
 func parkedRuns(metadata []byte) int {
+	if !bytes.Contains(metadata, []byte(`"`+metaParked+`"`)) {
+		return 0
+	}
 	return int(gjson.GetBytes(metadata, metaParked).Int())
 }

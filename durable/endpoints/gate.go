@@ -1,6 +1,7 @@
 package endpoints
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -78,6 +79,9 @@ type gateMeta struct {
 }
 
 func readGateMeta(metadata []byte) gateMeta {
+	if !bytes.Contains(metadata, []byte(`"`+metaGate+`"`)) {
+		return gateMeta{} // most jobs: never snoozed by the gate
+	}
 	g := gjson.GetBytes(metadata, metaGate)
 	return gateMeta{Snoozes: int(g.Get("snoozes").Int()), Waits: int(g.Get("waits").Int()), Booked: int(g.Get("booked").Int()),
 		InLine: g.Get("in_line").Bool()}
