@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/signedhooks/webhook/durable"
 	"github.com/signedhooks/webhook/durable/endpoints"
 	"github.com/signedhooks/webhook/durable/internal/loadsink"
 	"github.com/signedhooks/webhook/internal/longtest"
@@ -28,20 +30,51 @@ const fairFanout = 100
 // draining. In first-in, first-out order B would wait for A's backlog.
 func TestFairAcrossApplications(t *testing.T) {
 	longtest.Require(t, "a backlogged application beside a light one")
-	for _, kind := range []string{"sqlite", "postgres"} {
-		t.Run(kind, func(t *testing.T) {
-			var env *epEnv
-			if kind == "sqlite" {
-				env = newSQLiteEndpoints(t, nil)
-			} else {
-				env = newPostgresEndpoints(t, nil)
-			}
-			runFair(t, env)
-		})
-	}
+	t.Run("sqlite", func(t *testing.T) {
+		env := newSQLiteEndpoints(t, nil)
+		runFair(t, env, env.start)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		env := newPostgresEndpoints(t, nil)
+		runFair(t, env, env.start)
+	})
+	t.Run("postgres-fleet", func(t *testing.T) {
+		env, start := newPostgresFleet(t)
+		runFair(t, env, start)
+	})
 }
 
-func runFair(t *testing.T, env *epEnv) {
+// newPostgresFleet is three processes on one PostgreSQL database, each a
+// Runtime with a pool of its own: one that only publishes, whose env it
+// returns, and two that only deliver, 50 workers each, which start starts.
+// The priorities set where the messages are published order the work of
+// the others.
+func newPostgresFleet(t *testing.T) (*epEnv, func(t testing.TB)) {
+	ctx := context.Background()
+	pool := epPostgresPool(t)
+	b := durable.Postgres(pool)
+	require.NoError(t, endpoints.Migrate(ctx, b))
+	clock := &epClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	pub := newOwnEndpoints(t, b, epOptions(&endpoints.Options{EnqueueOnly: true}, clock))
+	var workers []*epEnv
+	for range 2 {
+		p, err := pgxpool.NewWithConfig(ctx, pool.Config())
+		require.NoError(t, err)
+		t.Cleanup(p.Close)
+		w := newOwnEndpoints(t, durable.Postgres(p), epOptions(&endpoints.Options{MaxWorkers: 50}, clock))
+		workers = append(workers, &epEnv{name: "postgres worker", e: w, clock: clock})
+	}
+	start := func(t testing.TB) {
+		for _, w := range workers {
+			w.start(t)
+		}
+	}
+	return &epEnv{name: "postgres fleet", e: pub, clock: clock}, start
+}
+
+// runFair runs the scenario of TestFairAcrossApplications: env publishes,
+// and start starts the workers.
+func runFair(t *testing.T, env *epEnv, start func(t testing.TB)) {
 	ctx := context.Background()
 	sink := loadsink.New(t)
 	// "rate" measures the drain rate, with A's endpoints but in an
@@ -58,7 +91,7 @@ func runFair(t *testing.T, env *epEnv) {
 	}
 	_, _, err := env.e.CreateEndpoint(ctx, "b", endpoints.Input{URL: sink.URL + "/b"})
 	require.NoError(t, err)
-	env.start(t)
+	start(t)
 
 	arrivals := func(app string) (n int, last time.Time) {
 		for i := range fairFanout {
@@ -96,7 +129,7 @@ func runFair(t *testing.T, env *epEnv) {
 	// goroutines, so that it is queued faster than the workers, which
 	// compete for the same cores, drain it.
 	nA := max(int(6*rate)/fairFanout, 1)
-	start := time.Now()
+	began := time.Now()
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
 	for p := range errs {
@@ -108,7 +141,7 @@ func runFair(t *testing.T, env *epEnv) {
 	}
 	wg.Wait()
 	require.NoError(t, errors.Join(errs...))
-	queued := time.Since(start)
+	queued := time.Since(began)
 
 	lat := publishB(t, env, sink, "fair", 20)
 	var landed time.Time
