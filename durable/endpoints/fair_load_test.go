@@ -109,7 +109,7 @@ func runFair(t *testing.T, env *epEnv, start func(t testing.TB)) {
 	// The drain rate: deliveries per second of a queued backlog.
 	nRate := 20
 	if raceEnabled {
-		nRate = 4
+		nRate = 1
 	}
 	for i := range nRate {
 		_, err := env.e.Publish(ctx, "rate", "load.rate", []byte(`{}`), fmt.Sprintf("r%d", i))
@@ -168,10 +168,13 @@ func runFair(t *testing.T, env *epEnv, start func(t testing.TB)) {
 	t.Logf("%s: drain rate %.0f deliveries/s; A queued %d deliveries in %v; B p50 %v p99 %v max %v; A had %d left (%.1f s at the drain rate) when B's last landed",
 		env.name, rate, nA*fairFanout, queued.Round(time.Millisecond), p50.Round(time.Millisecond),
 		p99.Round(time.Millisecond), top.Round(time.Millisecond), left, float64(left)/rate)
+	// Under the race detector, which slows publishing as much as
+	// delivering, A's backlog hardly builds up, and the latencies measure
+	// the detector: they are logged only, as in runNeighbour.
 	if !raceEnabled {
 		assert.Less(t, p99, time.Second, "B's p99 latency beside A's backlog")
+		assert.Greater(t, float64(left)/rate, 2.0, "A was still draining, seconds behind, when B's deliveries landed")
 	}
-	assert.Greater(t, float64(left)/rate, 2.0, "A was still draining, seconds behind, when B's deliveries landed")
 	// A's backlog drains in full: a lower priority is not starvation.
 	require.Eventually(t, func() bool { n, _ := arrivals("a"); return n >= nA*fairFanout }, time.Minute, 10*time.Millisecond,
 		"A's backlog drains")
