@@ -24,6 +24,19 @@
 //	}
 //	res, err := svc.Publish(ctx, "cust_42", "invoice.paid", payload, "")
 //
+// Applications are scheduled fairly: every application's deliveries share
+// one River queue, and Publish gives an application's new deliveries a
+// lower River priority (2, 3, then 4, from 1) once it has published 100,
+// 1,000 and 10,000 deliveries in about the last 10 seconds, so a light
+// publisher's deliveries go ahead of a heavy one's backlog. Since every
+// process fetches by priority, the order holds across the processes
+// sharing the database, and a delivery keeps its priority through its
+// retries, [Service.Resend] and [Service.Recover]. Its limits: the volume
+// is each publishing process's own count, so an application publishing
+// through several processes looks lighter than it is; applications of
+// the same tier share it first in, first out; and a heavy application's
+// deliveries wait for as long as lighter ones keep every worker busy.
+//
 // Endpoints that keep failing are disabled, and a circuit breaker
 // ([Breaker]) holds the deliveries of one that fails now; failed
 // deliveries can be resent and recovered. A [KeyRing] encrypts the

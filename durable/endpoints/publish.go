@@ -26,6 +26,11 @@ import (
 // are sent in it too; a payload that is itself an envelope is wrapped
 // again, so publish the data only.
 //
+// Deliveries are worked in a fair order between applications: an
+// application that published many deliveries in the last seconds has its
+// new ones queued behind those of the applications that published fewer
+// (see the package documentation).
+//
 // Errors: [ErrUnknownApplication], [ErrInvalidField] (event type, or a
 // payload that is not JSON), [durable.ErrInvalidID], [durable.ErrPayloadTooLarge].
 func (e *Service[TTx]) Publish(ctx context.Context, appID, eventType string, payload []byte, id string) (PublishResult, error) {
@@ -92,9 +97,13 @@ func (e *Service[TTx]) publish(ctx context.Context, tx TTx, r core.Runner, appID
 	if len(targets) == 0 {
 		return res, nil
 	}
+	// The application's recent volume sets the deliveries' priority (see
+	// appVolume). River only reads the options, so they are shared.
+	opts := e.insertOpts()
+	opts.Priority = e.volume.add(e.opts.Now(), appID, len(targets))
 	params := make([]river.InsertManyParams, len(targets))
 	for i, ep := range targets {
-		params[i] = river.InsertManyParams{Args: core.EndpointArgs{EndpointID: ep, MessageID: id, AppID: appID}, InsertOpts: e.insertOpts()}
+		params[i] = river.InsertManyParams{Args: core.EndpointArgs{EndpointID: ep, MessageID: id, AppID: appID}, InsertOpts: opts}
 	}
 	c, err := e.rt.River()
 	if err != nil {

@@ -145,8 +145,9 @@ type Options struct {
 	//	},
 	NewSigner func(secrets []string) (webhook.HeaderSigner, error)
 
-	// Now returns the current time: for signatures, secret expiry and
-	// endpoint health. Default: time.Now.
+	// Now returns the current time: for signatures, secret expiry,
+	// endpoint health and the applications' recent volume (see Publish).
+	// Default: time.Now.
 	Now func() time.Time
 
 	// SecretKeys encrypts the endpoints' signing secrets at rest: every
@@ -188,6 +189,7 @@ type Service[TTx any] struct {
 	senders *senderCache
 	gate    *gate
 	opts    Options
+	volume  appVolume // each application's recent deliveries, for their priority
 	// What deliveries read, kept between them (cache.go), and the
 	// group-commit of their attempts and slots (finish.go).
 	endpoints *endpointCache
