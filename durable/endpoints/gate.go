@@ -103,6 +103,10 @@ type gate struct {
 	// lineWait, set by tests before Start, sees the snooze of every job
 	// that joins a line and returns the one to use.
 	lineWait func(time.Duration) time.Duration
+	// bookedStart, set by tests before Start, is called when a job that
+	// booked a time runs again, before the gate looks at the time: a sleep
+	// in it makes the job start late, as a loaded machine's fetches do.
+	bookedStart func(jobID int64)
 }
 
 func newGate(db core.Runner, d core.Dialect, defaultCap int, lease time.Duration) *gate {
@@ -250,6 +254,9 @@ func (p gatePass) rebook(ctx context.Context) error {
 func (g *gate) enter(ctx context.Context, ep *Endpoint, job *river.Job[core.EndpointArgs]) (gatePass, error) {
 	orig := readGateMeta(job.Metadata)
 	m := orig
+	if g.bookedStart != nil && m.Booked != 0 && m.Booked == m.Snoozes {
+		g.bookedStart(job.ID)
+	}
 	booked := m.Booked != 0 && m.Booked == m.Snoozes && time.Since(job.ScheduledAt) <= lateness(ep)
 	m.Booked = 0
 	var sendBy time.Time
