@@ -42,15 +42,17 @@ import (
 //
 //     A booking only schedules the job: River starts it some time after
 //     the booked time (its fetch polls, and a loaded machine is slower),
-//     and jobs started late by different amounts would bunch. So when its
-//     time comes, however late, the job's start is admitted by a second
-//     bucket of the same rate, webhook_endpoint_send, with a tolerance
-//     that absorbs the lateness of typical starts (see admitTolerance);
-//     that bucket, which counts starts and not bookings, is what keeps
-//     the endpoint within limit + burst over any second. A start it does
-//     not admit yet is snoozed until it can be, keeping its booking: it
-//     never goes to the back of the bookings for being late, so lateness
-//     delays attempts but cannot starve the endpoint.
+//     and the work before the request (the breaker, the message, the
+//     secrets) takes more, so requests sent late by different amounts
+//     would bunch. So, however late, the request is admitted just before
+//     it is sent ([gatePass.admit]) by a second bucket of the same rate,
+//     webhook_endpoint_send, with a tolerance that absorbs the lateness
+//     of typical requests (see admitTolerance); that bucket, which counts
+//     requests and not bookings, is what keeps the endpoint within
+//     limit + burst over any second. A request it does not admit yet is
+//     snoozed until it can be, keeping its booking: it never goes to the
+//     back of the bookings for being late, so lateness delays attempts
+//     but cannot starve the endpoint.
 //
 // Times in these tables are on the database's clock, so that processes
 // whose clocks differ agree; every wait is computed by the database and
@@ -65,8 +67,8 @@ const (
 	// available by its own snooze and fetched on time, not a scheduler
 	// round later.
 	gateHorizon = 3 * time.Second
-	// gateLate is the most time an attempt may take from its admission to
-	// its request (see lateness).
+	// gateLate is the most room the rate's tolerance keeps for the time
+	// from a request's admission to its sending (see lateness).
 	gateLate = 250 * time.Millisecond
 	// gateWaitFirst and gateWaitMax bound the snooze of a job waiting in
 	// line for a slot, which a release normally ends much earlier: it
@@ -112,8 +114,7 @@ type gate struct {
 	freeLine   string // PostgreSQL: freeSlot and line in one round trip
 	wake       string // make a sleeping job available now
 	book       string
-	admit      string // admit a start (webhook_endpoint_send)
-	unadmit    string // give back an admission not yet followed by another
+	admit      string // admit a request (webhook_endpoint_send)
 	// lineWait, set by tests before Start, sees the snooze of every job
 	// that joins a line and returns the one to use.
 	lineWait func(time.Duration) time.Duration
@@ -166,8 +167,8 @@ func newGate(db core.Runner, d core.Dialect, defaultCap int, lease time.Duration
 		ELSE webhook_endpoint_bucket.tat_us END,
 	booking = CASE WHEN webhook_endpoint_bucket.tat_us - ? - NOW <= ? THEN excluded.booking ELSE webhook_endpoint_bucket.booking END
 	RETURNING tat_us - NOW, booking`),
-		// The same algorithm on starts: admit one if the next conforming
-		// start (tat - tolerance) is now or past.
+		// The same algorithm on requests: admit one if the next
+		// conforming time (tat - tolerance) is now or past.
 		admit: sub(`INSERT INTO webhook_endpoint_send (endpoint_id, tat_us, admission) VALUES (?, NOW + ?, ?)
 	ON CONFLICT (endpoint_id) DO UPDATE SET
 	tat_us = CASE WHEN webhook_endpoint_send.tat_us - ? <= NOW
@@ -175,7 +176,6 @@ func newGate(db core.Runner, d core.Dialect, defaultCap int, lease time.Duration
 		ELSE webhook_endpoint_send.tat_us END,
 	admission = CASE WHEN webhook_endpoint_send.tat_us - ? <= NOW THEN excluded.admission ELSE webhook_endpoint_send.admission END
 	RETURNING tat_us - NOW, admission`),
-		unadmit: `UPDATE webhook_endpoint_send SET tat_us = tat_us - ?, admission = 0 WHERE endpoint_id = ? AND admission = ?`,
 	}
 	if d == core.DialectPostgres {
 		g.line = lineQuery(`now()`)
@@ -252,42 +252,33 @@ func dropGate(ctx context.Context, r core.Runner, endpointID string) error {
 	return nil
 }
 
-// gatePass is a job's way through the gate: Leave releases its slot.
+// gatePass is a job's way through the gate: admit admits its request
+// under the endpoint's rate limit, Leave releases its slot.
 type gatePass struct {
 	g     *gate
-	ep    string
+	ep    *Endpoint
 	jobID int64
-	// sendBy, for a rate-limited endpoint, is when the attempt's
-	// admission runs out: sent later, it could bunch with the next
-	// admitted attempts, so it is admitted again instead (see
-	// [gatePass.late] and lateness).
-	sendBy    time.Time
-	admission int64    // the admission's key, for rebook
-	interval  int64    // the admission's share of the bucket, µs
-	meta      gateMeta // the job's gate metadata as enter left it
+	meta  gateMeta // the job's gate metadata as enter left it
 }
 
-// late reports whether the attempt can no longer be sent under its
-// admission: the work between the gate and the request (the breaker, the
-// message, the secrets) took too long.
-func (p gatePass) late() bool { return !p.sendBy.IsZero() && time.Now().After(p.sendBy) }
-
-// rebook reschedules a late attempt at once, to be admitted again: a
-// snooze, which sends nothing and spends no attempt. The job keeps its
-// booking, so that it waits only for admission, not at the back of the
-// bookings. Its admission is given back if no start was admitted after
-// it (the bucket is then as if it had been admitted at most at its
-// time, never earlier); if one was, or the statement fails, it is spent,
-// which only costs the endpoint one interval. The caller still calls
-// Leave.
-func (p gatePass) rebook(ctx context.Context) error {
-	if p.admission != 0 {
-		_, _ = p.g.db.Exec(ctx, p.g.unadmit, p.interval, p.ep, p.admission)
+// admit admits the attempt's request under its endpoint's rate limit
+// (none: at once), or returns the snooze until it can be: it keeps the
+// job's booking, so that the job waits only to be admitted, not at the
+// back of the bookings again, and it sends nothing and spends no
+// attempt. The caller sends the request right after admit, and still
+// calls Leave.
+func (p gatePass) admit(ctx context.Context) error {
+	if p.g == nil || p.ep.RateLimit <= 0 {
+		return nil
+	}
+	wait, ok, err := p.g.admitRequest(ctx, p.ep)
+	if err != nil || ok {
+		return err
 	}
 	m := p.meta
 	m.Snoozes++
-	m.Booked = m.Snoozes
-	return m.snooze(ctx, 0)
+	m.Booked, m.Waits = m.Snoozes, 0
+	return m.snooze(ctx, wait)
 }
 
 // enter lets the job's attempt to ep through, or returns the snooze that
@@ -296,43 +287,27 @@ func (p gatePass) rebook(ctx context.Context) error {
 func (g *gate) enter(ctx context.Context, ep *Endpoint, job *river.Job[core.EndpointArgs]) (gatePass, error) {
 	orig := readGateMeta(job.Metadata)
 	m := orig
-	// The job's last snooze ends at the time it booked (or it is being
-	// admitted again): however late it starts, it is not booked again.
+	// The job's last snooze ends at the time it booked, or at its
+	// admission: however late it starts, it does not book again.
 	booked := m.Booked != 0 && m.Booked == m.Snoozes
 	if booked && g.bookedStart != nil {
 		g.bookedStart(job.ID)
 	}
 	m.Booked = 0
-	var pass gatePass
-	if ep.RateLimit > 0 {
-		if !booked {
-			wait, ok, err := g.bookTime(ctx, ep, m.Waits)
-			if err != nil {
-				return gatePass{}, err
-			}
-			if !ok || wait > 0 {
-				m.Snoozes++
-				if ok {
-					m.Booked, m.Waits = m.Snoozes, 0
-				} else {
-					m.Waits++
-				}
-				return gatePass{}, m.snooze(ctx, wait)
-			}
-		}
-		// Its time has come: the start is admitted, or waits until it can
-		// be, keeping the booking.
-		start := time.Now() // sendBy counts from before the admission
-		wait, key, err := g.admitStart(ctx, ep)
+	if ep.RateLimit > 0 && !booked {
+		wait, ok, err := g.bookTime(ctx, ep, m.Waits)
 		if err != nil {
 			return gatePass{}, err
 		}
-		if key == 0 {
+		if !ok || wait > 0 {
 			m.Snoozes++
-			m.Booked, m.Waits = m.Snoozes, 0
+			if ok {
+				m.Booked, m.Waits = m.Snoozes, 0
+			} else {
+				m.Waits++
+			}
 			return gatePass{}, m.snooze(ctx, wait)
 		}
-		pass.sendBy, pass.admission, pass.interval = start.Add(lateness(ep)), key, rateInterval(ep)
 	}
 	taken, err := g.take(ctx, ep, job.ID)
 	if err != nil {
@@ -369,8 +344,7 @@ func (g *gate) enter(ctx context.Context, ep *Endpoint, job *river.Job[core.Endp
 	if m.Waits = 0; m != orig { // a booking is used once
 		_ = river.MetadataSet(ctx, metaGate, m) // fails only outside a worker
 	}
-	pass.g, pass.ep, pass.jobID, pass.meta = g, ep.ID, job.ID, m
-	return pass, nil
+	return gatePass{g: g, ep: ep, jobID: job.ID, meta: m}, nil
 }
 
 func (m gateMeta) snooze(ctx context.Context, d time.Duration) error {
@@ -402,7 +376,7 @@ func (g *gate) take(ctx context.Context, ep *Endpoint, jobID int64) (bool, error
 // context of its own: a slot it fails to release expires.
 func (p gatePass) Leave(ctx context.Context) {
 	if p.g != nil {
-		p.g.leave(ctx, p.ep, p.jobID)
+		p.g.leave(ctx, p.ep.ID, p.jobID)
 	}
 }
 
@@ -503,9 +477,9 @@ func (g *gate) bookTime(ctx context.Context, ep *Endpoint, waits int) (wait time
 	return max(wait, 0) + jitter(gateHorizon<<min(waits, 4)), false, nil
 }
 
-// admitStart admits the start of an attempt to ep now, and returns the
-// admission's key, or 0 and how long until a start can be admitted.
-func (g *gate) admitStart(ctx context.Context, ep *Endpoint) (wait time.Duration, key int64, err error) {
+// admitRequest admits a request to ep now (ok), or returns how long
+// until one can be admitted.
+func (g *gate) admitRequest(ctx context.Context, ep *Endpoint) (wait time.Duration, ok bool, err error) {
 	interval, tolerance := rateInterval(ep), admitTolerance(ep).Microseconds()
 	admission := gateKey()
 	var ahead, got int64
@@ -516,12 +490,12 @@ func (g *gate) admitStart(ctx context.Context, ep *Endpoint) (wait time.Duration
 		err = errors.New("durable: send bucket: no row")
 	}
 	if err != nil {
-		return 0, 0, err
+		return 0, false, err
 	}
 	if got == admission {
-		return 0, admission, nil
+		return 0, true, nil
 	}
-	return max(time.Duration(ahead-tolerance)*time.Microsecond, 0), 0, nil
+	return max(time.Duration(ahead-tolerance)*time.Microsecond, 0), false, nil
 }
 
 // rateInterval is ep's interval between attempts at its rate limit, in µs,
@@ -536,41 +510,42 @@ func gateKey() int64 {
 	return max(int64(binary.BigEndian.Uint64(key[:])>>1), 1)
 }
 
-// rateSlack is how far, in all, ep's starts may come closer together
+// rateSlack is how far, in all, ep's requests may come closer together
 // than its interval and still keep to limit + burst over any second:
 // (burst - f) intervals, where f is the fraction in the limit (0 for a
 // whole number of attempts a second).
 //
-// The bound: starts are admitted by a bucket of tolerance τ, so n
-// admissions in a row span at least (n-1)T - τ, for the interval T; an
-// attempt is sent at most L = lateness after its admission. n attempts
+// The bound: requests are admitted by a bucket of tolerance τ, so n
+// admissions in a row span at least (n-1)T - τ, for the interval T, and
+// a request is sent at most L = lateness after its admission. n requests
 // sent within a window of length W were so admitted within less than
-// W + L, so (n-1)T - τ < W + L, that is n < 1 + (W + L + τ)/T. With
+// W + L: (n-1)T - τ < W + L, that is n < 1 + (W + L + τ)/T. With
 // W = 1 s = limit·T and L + τ = (burst - f)T, n < 1 + floor(limit) +
 // burst, so n <= floor(limit) + burst <= limit + burst. How late a job
-// starts before its admission does not enter: it is counted by its
+// is before its admission does not enter: its request is counted at its
 // admission, whenever that is.
 func rateSlack(ep *Endpoint) time.Duration {
 	limit := ep.RateLimit
 	return time.Duration((float64(max(ep.Burst, 1)) - (limit - math.Floor(limit))) * float64(time.Second) / limit)
 }
 
-// lateness is the most time an attempt to ep may take from its admission
-// to its request; a later one is admitted again ([gatePass.rebook]). It
-// is at most half of the first interval's share of rateSlack ((1 - f)T/2,
-// half an interval for a whole-number limit), so that admitTolerance
-// keeps at least the bookings' tolerance, and at most gateLate.
+// lateness is the room the rate's tolerance keeps for the time from a
+// request's admission to its sending, which is short: the worker admits
+// it right before it signs and sends it. It is at most half of the first
+// interval's share of rateSlack ((1 - f)T/2, half an interval for a
+// whole-number limit), so that admitTolerance keeps at least the
+// bookings' tolerance, and at most gateLate.
 func lateness(ep *Endpoint) time.Duration {
 	limit := ep.RateLimit
 	first := (1 - (limit - math.Floor(limit))) * float64(time.Second) / limit
 	return min(gateLate, time.Duration(first/2))
 }
 
-// admitTolerance is how much earlier than its interval after the last
-// one a start of ep may be admitted: rateSlack less lateness, at least
-// the bookings' tolerance ((burst-1) intervals) and half the first
-// interval's share more, so that starts booked one interval apart and
-// late by different amounts, up to that much, are admitted at once.
+// admitTolerance is how much earlier than one interval after the last a
+// request to ep may be admitted: rateSlack less lateness, at least the
+// bookings' tolerance ((burst-1) intervals) and half the first interval's
+// share more, so that requests booked one interval apart and late by
+// different amounts, up to that much, are admitted at once.
 func admitTolerance(ep *Endpoint) time.Duration { return rateSlack(ep) - lateness(ep) }
 
 // jitter returns a duration between d/2 and d.

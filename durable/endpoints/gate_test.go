@@ -162,6 +162,10 @@ func TestGateLateStartsStillProgress(t *testing.T) {
 		if !assert.Eventually(t, func() bool { arr, _ := sink.Stats("/a"); return len(arr) >= n },
 			15*time.Second, 10*time.Millisecond) {
 			arr, _ := sink.Stats("/a")
+			for i := range n {
+				it, err := env.e.Delivery(ctx, "a", a.ID, fmt.Sprintf("m%d", i))
+				t.Logf("m%d: %s, next in %v, %d attempts (%v)", i, it.State, time.Until(it.NextAt).Round(time.Millisecond), it.Attempts, err)
+			}
 			t.Fatalf("%d of %d messages arrived in %v", len(arr), n, time.Since(start).Round(time.Millisecond))
 		}
 		arr, _ := sink.Stats("/a")
