@@ -15,3 +15,10 @@ func SetParkHook[TTx any](e *Service[TTx], hook func(jobID int64, d time.Duratio
 func SetLineWait[TTx any](e *Service[TTx], hook func(time.Duration) time.Duration) {
 	e.gate.lineWait = hook
 }
+
+// SetBookedStart makes e call hook when a job that booked a time of its
+// endpoint's rate limit runs again, before the gate looks at the time (a
+// sleep in it makes the job start late). Set it before the Runtime starts.
+func SetBookedStart[TTx any](e *Service[TTx], hook func(jobID int64)) {
+	e.gate.bookedStart = hook
+}

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"errors"
+	"math"
 	mrand "math/rand/v2"
 	"strings"
 	"time"
@@ -40,6 +41,20 @@ import (
 //     job that finds the bucket booked beyond the horizon snoozes until the
 //     horizon reaches it and tries again.
 //
+//     A booking only schedules the job: River starts it some time after
+//     the booked time (its fetch polls, and a loaded machine is slower),
+//     and the work before the request (the breaker, the message, the
+//     secrets) takes more, so requests sent late by different amounts
+//     would bunch. So, however late, the request is admitted just before
+//     it is sent ([gatePass.admit]) by a second bucket of the same rate,
+//     webhook_endpoint_send, with a tolerance that absorbs the lateness
+//     of typical requests (see admitTolerance); that bucket, which counts
+//     requests and not bookings, is what keeps the endpoint within
+//     limit + burst over any second. A request it does not admit yet is
+//     snoozed until it can be, keeping its booking: it never goes to the
+//     back of the bookings for being late, so lateness delays attempts
+//     but cannot starve the endpoint.
+//
 // Times in these tables are on the database's clock, so that processes
 // whose clocks differ agree; every wait is computed by the database and
 // handed back as a duration.
@@ -53,9 +68,8 @@ const (
 	// available by its own snooze and fetched on time, not a scheduler
 	// round later.
 	gateHorizon = 3 * time.Second
-	// gateLate is how late a booked job may start and still use its
-	// booking, at most; later, it books again, so that late jobs do not
-	// bunch (see lateness).
+	// gateLate is the most room the rate's tolerance keeps for the time
+	// from a request's admission to its sending (see lateness).
 	gateLate = 250 * time.Millisecond
 	// gateWaitFirst and gateWaitMax bound the snooze of a job waiting in
 	// line for a slot, which a release normally ends much earlier: it
@@ -107,9 +121,14 @@ type gate struct {
 	state      string // SQLite: the endpoint's state
 	takes      groupCommit[pendingTake]
 	book       string
+	admit      string // admit a request (webhook_endpoint_send)
 	// lineWait, set by tests before Start, sees the snooze of every job
 	// that joins a line and returns the one to use.
 	lineWait func(time.Duration) time.Duration
+	// bookedStart, set by tests before Start, is called when a job that
+	// booked a time runs again, before the gate looks at the time: a sleep
+	// in it makes the job start late, as a loaded machine's fetches do.
+	bookedStart func(jobID int64)
 }
 
 func newGate(db core.Runner, d core.Dialect, defaultCap int, lease time.Duration) *gate {
@@ -155,6 +174,15 @@ func newGate(db core.Runner, d core.Dialect, defaultCap int, lease time.Duration
 		ELSE webhook_endpoint_bucket.tat_us END,
 	booking = CASE WHEN webhook_endpoint_bucket.tat_us - ? - NOW <= ? THEN excluded.booking ELSE webhook_endpoint_bucket.booking END
 	RETURNING tat_us - NOW, booking`),
+		// The same algorithm on requests: admit one if the next
+		// conforming time (tat - tolerance) is now or past.
+		admit: sub(`INSERT INTO webhook_endpoint_send (endpoint_id, tat_us, admission) VALUES (?, NOW + ?, ?)
+	ON CONFLICT (endpoint_id) DO UPDATE SET
+	tat_us = CASE WHEN webhook_endpoint_send.tat_us - ? <= NOW
+		THEN (CASE WHEN webhook_endpoint_send.tat_us > NOW THEN webhook_endpoint_send.tat_us ELSE NOW END) + ?
+		ELSE webhook_endpoint_send.tat_us END,
+	admission = CASE WHEN webhook_endpoint_send.tat_us - ? <= NOW THEN excluded.admission ELSE webhook_endpoint_send.admission END
+	RETURNING tat_us - NOW, admission`),
 	}
 	g.checked, g.state = checkedStatements(d, sub)
 	if d == core.DialectPostgres {
@@ -190,6 +218,11 @@ func gateSchema(d core.Dialect) []string {
 	tat_us BIGINT NOT NULL,
 	booking BIGINT NOT NULL
 )`,
+		`CREATE TABLE IF NOT EXISTS webhook_endpoint_send (
+	endpoint_id TEXT PRIMARY KEY,
+	tat_us BIGINT NOT NULL,
+	admission BIGINT NOT NULL
+)`,
 	}
 }
 
@@ -216,9 +249,10 @@ func migrateGate[TTx any](ctx context.Context, b core.Backend[TTx]) error {
 	return b.Exec(ctx, `ALTER TABLE webhook_endpoint ADD COLUMN max_concurrency INTEGER NOT NULL DEFAULT 0`)
 }
 
-// dropGate deletes a deleted endpoint's slots, line and bucket.
+// dropGate deletes a deleted endpoint's slots, line and buckets.
 func dropGate(ctx context.Context, r core.Runner, endpointID string) error {
-	for _, table := range []string{"webhook_endpoint_slot", "webhook_endpoint_waiter", "webhook_endpoint_bucket"} {
+	for _, table := range []string{"webhook_endpoint_slot", "webhook_endpoint_waiter", "webhook_endpoint_bucket",
+		"webhook_endpoint_send"} {
 		if _, err := r.Exec(ctx, `DELETE FROM `+table+` WHERE endpoint_id = ?`, endpointID); err != nil {
 			return err
 		}
@@ -226,30 +260,33 @@ func dropGate(ctx context.Context, r core.Runner, endpointID string) error {
 	return nil
 }
 
-// gatePass is a job's way through the gate: Leave releases its slot.
+// gatePass is a job's way through the gate: admit admits its request
+// under the endpoint's rate limit, Leave releases its slot.
 type gatePass struct {
 	g     *gate
-	ep    string
+	ep    *Endpoint
 	jobID int64
-	// sendBy, for a rate-limited endpoint, is when the attempt's booking
-	// runs out: sent later, it could bunch with the next booked attempts,
-	// so it books again instead (see [gatePass.late]).
-	sendBy time.Time
-	meta   gateMeta // the job's gate metadata as enter left it
+	meta  gateMeta // the job's gate metadata as enter left it
 }
 
-// late reports whether the attempt can no longer be sent under its
-// booking: the work between the gate and the request (the breaker, the
-// message, the secrets) took too long.
-func (p gatePass) late() bool { return !p.sendBy.IsZero() && time.Now().After(p.sendBy) }
-
-// rebook reschedules a late attempt at once, to book a new time: a snooze,
-// which sends nothing and spends no attempt. The caller still calls Leave.
-func (p gatePass) rebook(ctx context.Context) error {
+// admit admits the attempt's request under its endpoint's rate limit
+// (none: at once), or returns the snooze until it can be: it keeps the
+// job's booking, so that the job waits only to be admitted, not at the
+// back of the bookings again, and it sends nothing and spends no
+// attempt. The caller sends the request right after admit, and still
+// calls Leave.
+func (p gatePass) admit(ctx context.Context) error {
+	if p.g == nil || p.ep.RateLimit <= 0 {
+		return nil
+	}
+	wait, ok, err := p.g.admitRequest(ctx, p.ep)
+	if err != nil || ok {
+		return err
+	}
 	m := p.meta
 	m.Snoozes++
-	m.Booked = 0
-	return m.snooze(ctx, 0)
+	m.Booked, m.Waits = m.Snoozes, 0
+	return m.snooze(ctx, wait)
 }
 
 // enter lets the job's attempt to ep through, or returns the snooze that
@@ -258,18 +295,18 @@ func (p gatePass) rebook(ctx context.Context) error {
 func (g *gate) enter(ctx context.Context, ep *Endpoint, job *river.Job[core.EndpointArgs]) (gatePass, error) {
 	orig := readGateMeta(job.Metadata)
 	m := orig
-	booked := m.Booked != 0 && m.Booked == m.Snoozes && time.Since(job.ScheduledAt) <= lateness(ep)
-	m.Booked = 0
-	var sendBy time.Time
-	if booked && ep.RateLimit > 0 {
-		sendBy = job.ScheduledAt.Add(lateness(ep))
+	// The job's last snooze ends at the time it booked, or at its
+	// admission: however late it starts, it does not book again.
+	booked := m.Booked != 0 && m.Booked == m.Snoozes
+	if booked && g.bookedStart != nil {
+		g.bookedStart(job.ID)
 	}
+	m.Booked = 0
 	if ep.RateLimit > 0 && !booked {
 		wait, ok, err := g.bookTime(ctx, ep, m.Waits)
 		if err != nil {
 			return gatePass{}, err
 		}
-		sendBy = time.Now().Add(wait + lateness(ep))
 		if !ok || wait > 0 {
 			m.Snoozes++
 			if ok {
@@ -324,7 +361,7 @@ func (g *gate) afterTake(ctx context.Context, ep *Endpoint, job *river.Job[core.
 	if m.Waits = 0; m != orig { // a booking is used once
 		_ = river.MetadataSet(ctx, metaGate, m) // fails only outside a worker
 	}
-	return gatePass{g: g, ep: ep.ID, jobID: job.ID, sendBy: sendBy, meta: m}, nil
+	return gatePass{g: g, ep: ep, jobID: job.ID, meta: m}, nil
 }
 
 func (m gateMeta) snooze(ctx context.Context, d time.Duration) error {
@@ -361,7 +398,7 @@ func (g *gate) takeOn(ctx context.Context, r core.Runner, ep *Endpoint, jobID in
 // context of its own: a slot it fails to release expires.
 func (p gatePass) Leave(ctx context.Context) {
 	if p.g != nil {
-		p.g.leave(ctx, p.ep, p.jobID)
+		p.g.leave(ctx, p.ep.ID, p.jobID)
 	}
 }
 
@@ -456,13 +493,10 @@ func (g *gate) wakeLine(ctx context.Context, ep string, line []lineWaiter) {
 // spread that doubles with the job's waits in a row (up to 16 horizons), so
 // that a long backlog does not come back all at once, again and again.
 func (g *gate) bookTime(ctx context.Context, ep *Endpoint, waits int) (wait time.Duration, ok bool, err error) {
-	interval := int64(1e6 / ep.RateLimit) // µs per attempt
-	interval = max(interval, 1)
+	interval := rateInterval(ep)
 	tolerance := interval * int64(max(ep.Burst, 1)-1) // a burst goes at once
 	horizon := gateHorizon.Microseconds()
-	var key [8]byte
-	_, _ = rand.Read(key[:])
-	booking := int64(binary.BigEndian.Uint64(key[:]) >> 1)
+	booking := gateKey()
 	var ahead, got int64
 	found := false
 	err = core.QueryEach(ctx, g.db, g.book, []any{ep.ID, interval, booking, tolerance, horizon, interval, tolerance, horizon},
@@ -481,12 +515,76 @@ func (g *gate) bookTime(ctx context.Context, ep *Endpoint, waits int) (wait time
 	return max(wait, 0) + jitter(gateHorizon<<min(waits, 4)), false, nil
 }
 
-// lateness is how late a booked job of ep may start and still use its
-// booking: at most half an interval, so that late jobs add less than one
-// attempt to any window, and at most gateLate.
-func lateness(ep *Endpoint) time.Duration {
-	return min(gateLate, time.Duration(float64(time.Second)/ep.RateLimit/2))
+// admitRequest admits a request to ep now (ok), or returns how long
+// until one can be admitted.
+func (g *gate) admitRequest(ctx context.Context, ep *Endpoint) (wait time.Duration, ok bool, err error) {
+	interval, tolerance := rateInterval(ep), admitTolerance(ep).Microseconds()
+	admission := gateKey()
+	var ahead, got int64
+	found := false
+	err = core.QueryEach(ctx, g.db, g.admit, []any{ep.ID, interval, admission, tolerance, interval, tolerance},
+		func(r core.Rows) error { found = true; return r.Scan(&ahead, &got) })
+	if err == nil && !found {
+		err = errors.New("durable: send bucket: no row")
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	if got == admission {
+		return 0, true, nil
+	}
+	return max(time.Duration(ahead-tolerance)*time.Microsecond, 0), false, nil
 }
+
+// rateInterval is ep's interval between attempts at its rate limit, in µs,
+// rounded up (a rate limit is a maximum).
+func rateInterval(ep *Endpoint) int64 { return max(int64(math.Ceil(1e6/ep.RateLimit)), 1) }
+
+// gateKey is a random key, positive and (all but surely) not zero, that
+// tells a statement's caller whether the row it returns is its own.
+func gateKey() int64 {
+	var key [8]byte
+	_, _ = rand.Read(key[:])
+	return max(int64(binary.BigEndian.Uint64(key[:])>>1), 1)
+}
+
+// rateSlack is how far, in all, ep's requests may come closer together
+// than its interval and still keep to limit + burst over any second:
+// (burst - f) intervals, where f is the fraction in the limit (0 for a
+// whole number of attempts a second).
+//
+// The bound: requests are admitted by a bucket of tolerance τ, so n
+// admissions in a row span at least (n-1)T - τ, for the interval T, and
+// a request is sent at most L = lateness after its admission. n requests
+// sent within a window of length W were so admitted within less than
+// W + L: (n-1)T - τ < W + L, that is n < 1 + (W + L + τ)/T. With
+// W = 1 s = limit·T and L + τ = (burst - f)T, n < 1 + floor(limit) +
+// burst, so n <= floor(limit) + burst <= limit + burst. How late a job
+// is before its admission does not enter: its request is counted at its
+// admission, whenever that is.
+func rateSlack(ep *Endpoint) time.Duration {
+	limit := ep.RateLimit
+	return time.Duration((float64(max(ep.Burst, 1)) - (limit - math.Floor(limit))) * float64(time.Second) / limit)
+}
+
+// lateness is the room the rate's tolerance keeps for the time from a
+// request's admission to its sending, which is short: the worker admits
+// it right before it signs and sends it. It is at most half of the first
+// interval's share of rateSlack ((1 - f)T/2, half an interval for a
+// whole-number limit), so that admitTolerance keeps at least the
+// bookings' tolerance, and at most gateLate.
+func lateness(ep *Endpoint) time.Duration {
+	limit := ep.RateLimit
+	first := (1 - (limit - math.Floor(limit))) * float64(time.Second) / limit
+	return min(gateLate, time.Duration(first/2))
+}
+
+// admitTolerance is how much earlier than one interval after the last a
+// request to ep may be admitted: rateSlack less lateness, at least the
+// bookings' tolerance ((burst-1) intervals) and half the first interval's
+// share more, so that requests booked one interval apart and late by
+// different amounts, up to that much, are admitted at once.
+func admitTolerance(ep *Endpoint) time.Duration { return rateSlack(ep) - lateness(ep) }
 
 // jitter returns a duration between d/2 and d.
 func jitter(d time.Duration) time.Duration {

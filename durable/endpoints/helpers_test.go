@@ -52,6 +52,7 @@ type endpointsAPI interface {
 	Handler(opts *endpoints.APIOptions) http.Handler
 	setParkHook(hook func(jobID int64, d time.Duration) time.Duration)
 	setLineWait(hook func(time.Duration) time.Duration)
+	setBookedStart(hook func(jobID int64))
 }
 
 // epEnv is one freshly migrated database with an Endpoints over it.

@@ -80,6 +80,13 @@ func (o ownEndpoints[TTx]) setLineWait(hook func(time.Duration) time.Duration) {
 	endpoints.SetLineWait(o.Service, hook)
 }
 
+// setBookedStart sets the hook called when a job that booked a
+// rate-limited time runs again (see endpoints.SetBookedStart). Call it
+// before Start.
+func (o ownEndpoints[TTx]) setBookedStart(hook func(jobID int64)) {
+	endpoints.SetBookedStart(o.Service, hook)
+}
+
 // waitState polls until the item reaches want.
 func waitState(t testing.TB, lookup func(context.Context, string) (durable.Item, error), id string, want durable.State) durable.Item {
 	t.Helper()

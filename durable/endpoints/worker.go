@@ -57,8 +57,8 @@ func (w worker[TTx]) Work(ctx context.Context, job *river.Job[core.EndpointArgs]
 	if err != nil {
 		return river.JobCancel(err)
 	}
-	if pass.late() {
-		return pass.rebook(ctx) // its rate booking ran out: book again
+	if err := pass.admit(ctx); err != nil {
+		return err // a snooze until the rate limit admits the request
 	}
 	// The runs an open breaker parked or the gate snoozed sent nothing.
 	run := core.Run(job.JobRow, parkedRuns(job.Metadata)+gateSnoozes(job.Metadata))
