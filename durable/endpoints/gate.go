@@ -321,14 +321,14 @@ func (g *gate) enter(ctx context.Context, ep *Endpoint, job *river.Job[core.Endp
 	if err != nil {
 		return gatePass{}, err
 	}
-	return g.afterTake(ctx, ep, job, taken, orig, m, sendBy)
+	return g.afterTake(ctx, ep, job, taken, orig, m)
 }
 
 // afterTake goes on from the job's first try for a slot: with none free it
 // joins the endpoint's line and is snoozed. orig is the job's gate metadata
 // as it came, m as enter left it.
 func (g *gate) afterTake(ctx context.Context, ep *Endpoint, job *river.Job[core.EndpointArgs], taken bool,
-	orig, m gateMeta, sendBy time.Time) (gatePass, error) {
+	orig, m gateMeta) (gatePass, error) {
 	var err error
 	if !taken {
 		// Join the line (again, if a release took this job out of it to

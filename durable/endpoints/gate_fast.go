@@ -221,5 +221,5 @@ func (g *gate) enterTaken(ctx context.Context, ep *Endpoint, job *river.Job[core
 	orig := readGateMeta(job.Metadata)
 	m := orig
 	m.Booked = 0
-	return g.afterTake(ctx, ep, job, taken, orig, m, time.Time{})
+	return g.afterTake(ctx, ep, job, taken, orig, m)
 }
