@@ -45,12 +45,14 @@ func lineOf(now, cond string) string {
 }
 
 // finishPostgres is the batch's one statement on PostgreSQL: arrays of
-// the attempts' columns, then of the slots' endpoints and jobs.
+// the attempts' columns, then of the slots' endpoints and jobs. A slot
+// row matching an endpoint and a job of the batch is one of the batch's
+// pairs, since a job holds slots of its own endpoint only; matching each
+// column on its own lets the primary key be probed.
 var finishPostgres = `WITH a AS (INSERT INTO webhook_endpoint_attempt (` + attemptColumns + `)
 	SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::int[], ?::bigint[], ?::bigint[], ?::int[],
 		?::text[], ?::text[], ?::text[])),
-	f AS (DELETE FROM webhook_endpoint_slot s USING unnest(?::text[], ?::bigint[]) AS r(endpoint_id, job_id)
-		WHERE s.endpoint_id = r.endpoint_id AND s.job_id = r.job_id)
+	f AS (UPDATE webhook_endpoint_slot SET job_id = 0, expires_us = 0 WHERE endpoint_id = ANY(?::text[]) AND job_id = ANY(?::bigint[]))
 	` + lineOf(`now()`, `= ANY(?::text[])`)
 
 // runPostgres writes a batch with finishPostgres.
@@ -80,7 +82,7 @@ func runSQLite(inTx func(context.Context, func(core.Runner) error) error) func(c
 		n := len(batch)
 		var ins, del, in strings.Builder
 		ins.WriteString(`INSERT INTO webhook_endpoint_attempt (` + attemptColumns + `) VALUES `)
-		del.WriteString(`DELETE FROM webhook_endpoint_slot WHERE (endpoint_id, job_id) IN (VALUES `)
+		del.WriteString(`UPDATE webhook_endpoint_slot SET job_id = 0, expires_us = 0 WHERE (endpoint_id, job_id) IN (VALUES `)
 		in.WriteString(`IN (`)
 		insArgs, delArgs, inArgs := make([]any, 0, 11*n), make([]any, 0, 2*n), make([]any, 0, n)
 		seen := map[string]bool{}

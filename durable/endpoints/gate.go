@@ -23,7 +23,10 @@ import (
 //
 //   - Concurrency: an attempt holds one of the endpoint's MaxConcurrency
 //     slots, a row of webhook_endpoint_slot taken in one statement before
-//     the attempt and deleted after it. A slot expires a little after the
+//     the attempt and marked free after it (kept, not deleted: an update
+//     that touches no index is much cheaper for PostgreSQL than an insert
+//     and a delete per delivery; an endpoint has at most its cap of rows,
+//     deleted with it). A slot expires a little after the
 //     longest a job may run, so a crashed worker's slot comes back by
 //     itself. With no slot free, the job joins the endpoint's line
 //     (webhook_endpoint_waiter) and is snoozed, which frees its worker at
@@ -153,7 +156,7 @@ func newGate(db core.Runner, d core.Dialect, defaultCap int, lease time.Duration
 	ORDER BY (n + ?) % ? LIMIT 1
 	ON CONFLICT (endpoint_id, slot) DO UPDATE SET job_id = excluded.job_id, expires_us = excluded.expires_us
 	WHERE webhook_endpoint_slot.expires_us <= NOW OR webhook_endpoint_slot.job_id = excluded.job_id`),
-		freeSlot: `DELETE FROM webhook_endpoint_slot WHERE endpoint_id = ? AND job_id = ?`,
+		freeSlot: `UPDATE webhook_endpoint_slot SET job_id = 0, expires_us = 0 WHERE endpoint_id = ? AND job_id = ?`,
 		join: sub(`INSERT INTO webhook_endpoint_waiter (endpoint_id, job_id, since_us) VALUES (?, ?, NOW)
 	ON CONFLICT (endpoint_id, job_id) DO NOTHING`),
 		quit: `DELETE FROM webhook_endpoint_waiter WHERE endpoint_id = ? AND job_id = ?`,
@@ -187,7 +190,7 @@ func newGate(db core.Runner, d core.Dialect, defaultCap int, lease time.Duration
 	g.checked, g.state = checkedStatements(d, sub)
 	if d == core.DialectPostgres {
 		g.line = lineQuery(`now()`)
-		g.freeLine = `WITH f AS (DELETE FROM webhook_endpoint_slot WHERE endpoint_id = ? AND job_id = ?) ` + g.line
+		g.freeLine = `WITH f AS (UPDATE webhook_endpoint_slot SET job_id = 0, expires_us = 0 WHERE endpoint_id = ? AND job_id = ?) ` + g.line
 		g.wake = `UPDATE river_job SET state = 'available', scheduled_at = now()
 	WHERE id = ? AND kind = '` + core.EndpointKind + `'
 	AND (state = 'scheduled' OR (state = 'available' AND scheduled_at > now()))`

@@ -87,18 +87,22 @@ func checkedStatements(d core.Dialect, sub func(string) string) (checked, state 
 	RETURNING endpoint_id`)
 		return checked, state
 	}
+	// Every step reaches its rows through the request's own key (LATERAL,
+	// kept from being flattened by OFFSET 0), so that the plan probes the
+	// primary keys rather than hash a scan of the whole table.
 	checked = sub(`WITH r (endpoint_id, job_id, pick) AS (SELECT * FROM unnest(?::text[], ?::bigint[], ?::int[])),
 	ep AS (SELECT r.endpoint_id, r.job_id, r.pick, e.version, e.enabled, e.rate, e.burst, e.max_concurrency, e.failing_since_us,
 		COALESCE(b.breaker_state, 'closed') AS b_state, COALESCE(b.breaker_failures, 0) AS b_failures,
 		COALESCE(b.breaker_opens, 0) AS b_opens, COALESCE(b.breaker_opened_us, 0) AS b_opened,
 		COALESCE(b.breaker_probe_us, 0) AS b_probe,
 		CASE WHEN e.max_concurrency > 0 THEN e.max_concurrency ELSE ? END AS cap
-		FROM r JOIN webhook_endpoint e ON e.endpoint_id = r.endpoint_id
-		LEFT JOIN webhook_endpoint_breaker b ON b.endpoint_id = r.endpoint_id),
-	p AS (SELECT DISTINCT ON (ep.endpoint_id) ep.endpoint_id, n, ep.job_id FROM ep, generate_series(0, ep.cap - 1) AS n
-		WHERE ep.enabled = 1 AND ep.rate = 0 AND NOT EXISTS (SELECT 1 FROM webhook_endpoint_slot l
+		FROM r CROSS JOIN LATERAL (SELECT * FROM webhook_endpoint e WHERE e.endpoint_id = r.endpoint_id OFFSET 0) e
+		LEFT JOIN LATERAL (SELECT * FROM webhook_endpoint_breaker b WHERE b.endpoint_id = r.endpoint_id OFFSET 0) b ON true),
+	p AS (SELECT ep.endpoint_id, f.n, ep.job_id FROM ep CROSS JOIN LATERAL (SELECT n FROM generate_series(0, ep.cap - 1) AS n
+		WHERE NOT EXISTS (SELECT 1 FROM webhook_endpoint_slot l
 			WHERE l.endpoint_id = ep.endpoint_id AND l.slot = n AND l.expires_us > NOW AND l.job_id <> ep.job_id)
-		ORDER BY ep.endpoint_id, (n + ep.pick) % ep.cap),
+		ORDER BY (n + ep.pick) % ep.cap LIMIT 1) f
+		WHERE ep.enabled = 1 AND ep.rate = 0),
 	t AS (INSERT INTO webhook_endpoint_slot (endpoint_id, slot, job_id, expires_us)
 		SELECT endpoint_id, n, job_id, NOW + ? FROM p
 		ON CONFLICT (endpoint_id, slot) DO UPDATE SET job_id = excluded.job_id, expires_us = excluded.expires_us
