@@ -82,7 +82,8 @@ func runSQLite(inTx func(context.Context, func(core.Runner) error) error) func(c
 		n := len(batch)
 		var ins, del, in strings.Builder
 		ins.WriteString(`INSERT INTO webhook_endpoint_attempt (` + attemptColumns + `) VALUES `)
-		del.WriteString(`UPDATE webhook_endpoint_slot SET job_id = 0, expires_us = 0 WHERE (endpoint_id, job_id) IN (VALUES `)
+		var jobs strings.Builder
+		jobs.WriteString(` AND job_id IN (`)
 		in.WriteString(`IN (`)
 		insArgs, delArgs, inArgs := make([]any, 0, 11*n), make([]any, 0, 2*n), make([]any, 0, n)
 		seen := map[string]bool{}
@@ -90,13 +91,13 @@ func runSQLite(inTx func(context.Context, func(core.Runner) error) error) func(c
 			a := p.a
 			if i > 0 {
 				ins.WriteString(", ")
-				del.WriteString(", ")
+				jobs.WriteString(", ")
 			}
 			ins.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			insArgs = append(insArgs, p.appID, a.EndpointID, a.MessageID, p.jobID, a.Number, a.At.UnixMicro(), a.Latency.Microseconds(),
 				a.StatusCode, a.Outcome, core.CleanText(a.Error), core.CleanText(a.Response))
-			del.WriteString("(?, ?)")
-			delArgs = append(delArgs, a.EndpointID, p.jobID)
+			jobs.WriteString("?")
+			delArgs = append(delArgs, p.jobID)
 			if !seen[a.EndpointID] {
 				if seen[a.EndpointID] = true; len(inArgs) > 0 {
 					in.WriteString(", ")
@@ -105,8 +106,12 @@ func runSQLite(inTx func(context.Context, func(core.Runner) error) error) func(c
 				inArgs = append(inArgs, a.EndpointID)
 			}
 		}
-		del.WriteString(")")
 		in.WriteString(")")
+		jobs.WriteString(")")
+		// As on PostgreSQL, each column is matched on its own, so that the
+		// primary key is probed by endpoint rather than every row scanned.
+		del.WriteString(`UPDATE webhook_endpoint_slot SET job_id = 0, expires_us = 0 WHERE endpoint_id ` + in.String() + jobs.String())
+		delArgs = append(append([]any{}, inArgs...), delArgs...)
 		var recErr error
 		lines := map[string][]lineWaiter{}
 		freeErr := inTx(ctx, func(r core.Runner) error {
