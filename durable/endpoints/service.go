@@ -179,9 +179,11 @@ type Options struct {
 //
 // Deliveries run in a River queue of their own ("webhook_endpoints"),
 // beside the [durable.Outbox]'s: each job names an endpoint and a message, and each
-// attempt reads the endpoint's URL, headers and live secrets as they are
-// then, so an update, a rotation or a disable applies to retries at once.
-// The payload is stored once per message, not once per endpoint.
+// attempt uses the endpoint's URL, headers and live secrets as they are
+// then, so an update, a rotation or a disable applies to retries at once
+// (a Service keeps them in memory and checks their version in the
+// statement that takes the attempt's slot). The payload is stored once
+// per message, not once per endpoint.
 type Service[TTx any] struct {
 	rt      runtime[TTx]
 	waits   core.RetryAfters
