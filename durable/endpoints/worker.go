@@ -95,6 +95,9 @@ func (w worker[TTx]) Work(ctx context.Context, job *river.Job[core.EndpointArgs]
 // a deleted or disabled endpoint, or a database error).
 func (e *Service[TTx]) admit(ctx context.Context, job *river.Job[core.EndpointArgs]) (Endpoint, []storedSecret, gatePass, error) {
 	id := job.Args.EndpointID
+	if !validText(id) { // no such id can be stored; nor may it spoil a batch
+		return Endpoint{}, nil, gatePass{}, river.JobCancel(errors.New("durable: endpoint deleted"))
+	}
 	if ce, ok := e.endpoints.get(id); ok && ce.ep.RateLimit == 0 {
 		st, taken, found, err := e.gate.takeChecked(ctx, id, job.ID)
 		if err != nil {
