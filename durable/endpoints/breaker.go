@@ -254,10 +254,22 @@ func (e *Service[TTx]) park(ctx context.Context, job *river.Job[core.EndpointArg
 	if e.parkHook != nil {
 		d = e.parkHook(job.ID, d)
 	}
+	// A delivery waiting for a down endpoint yields to every other: it
+	// drops to River's lowest priority, which its later runs keep, so that
+	// its wake-ups (at each probe) never go ahead of another application's
+	// deliveries, whatever its application's volume made its priority.
+	if job.Priority < lowestPriority {
+		if _, err := e.db.Exec(ctx, `UPDATE river_job SET priority = ? WHERE id = ?`, lowestPriority, job.ID); err != nil {
+			e.rt.Logger().Warn("durable: lowering a parked delivery's priority", "job_id", job.ID, "error", err)
+		}
+	}
 	// MetadataSet fails only outside a worker; Work is inside one.
 	_ = river.MetadataSet(ctx, metaParked, parkedRuns(job.Metadata)+1)
 	return river.JobSnooze(max(d, 0))
 }
+
+// lowestPriority is River's lowest job priority.
+const lowestPriority = 4
 
 // parkedRuns returns how many runs of a job [park] put back.
 func parkedRuns(metadata []byte) int {
