@@ -12,7 +12,7 @@ import (
 // wake the next job in it. Made one delivery at a time they were two or
 // three statements of the six a delivery cost. They are group-committed
 // (groupcommit.go): a batch is one statement on PostgreSQL (insert the
-// attempts, delete the slots, read the lines) and one transaction on
+// attempts, mark the slots free, read the lines) and one transaction on
 // SQLite. Each worker waits for its own batch, so an attempt is still
 // recorded before its job completes, and a slot is free before its worker
 // takes the next job.
@@ -34,8 +34,9 @@ type pendingFinish struct {
 
 const attemptColumns = `app_id, endpoint_id, message_id, job_id, attempt, attempted_at_us, latency_us, status_code, outcome, error, response`
 
-// lineOf reads the first four jobs in line of each endpoint whose id
-// matches cond, as lineQuery does for one.
+// lineOf reads the first four jobs in line, with their River state and
+// whether they are due later than now (the database's clock), of each
+// endpoint whose id matches cond: one (the gate's leave) or a batch's.
 func lineOf(now, cond string) string {
 	return `SELECT endpoint_id, job_id, state, later FROM (SELECT w.endpoint_id, w.job_id, j.state,
 	CASE WHEN j.scheduled_at > ` + now + ` THEN 1 ELSE 0 END AS later,
@@ -80,7 +81,7 @@ func runPostgres(db core.Runner) func(context.Context, []*pendingFinish) {
 func runSQLite(inTx func(context.Context, func(core.Runner) error) error) func(context.Context, []*pendingFinish) {
 	return func(ctx context.Context, batch []*pendingFinish) {
 		n := len(batch)
-		var ins, del, in strings.Builder
+		var ins, in strings.Builder
 		ins.WriteString(`INSERT INTO webhook_endpoint_attempt (` + attemptColumns + `) VALUES `)
 		var jobs strings.Builder
 		jobs.WriteString(` AND job_id IN (`)
@@ -110,7 +111,7 @@ func runSQLite(inTx func(context.Context, func(core.Runner) error) error) func(c
 		jobs.WriteString(")")
 		// As on PostgreSQL, each column is matched on its own, so that the
 		// primary key is probed by endpoint rather than every row scanned.
-		del.WriteString(`UPDATE webhook_endpoint_slot SET job_id = 0, expires_us = 0 WHERE endpoint_id ` + in.String() + jobs.String())
+		del := `UPDATE webhook_endpoint_slot SET job_id = 0, expires_us = 0 WHERE endpoint_id ` + in.String() + jobs.String()
 		delArgs = append(append([]any{}, inArgs...), delArgs...)
 		var recErr error
 		lines := map[string][]lineWaiter{}
@@ -120,7 +121,7 @@ func runSQLite(inTx func(context.Context, func(core.Runner) error) error) func(c
 			if _, err := r.Exec(ctx, ins.String(), insArgs...); err != nil {
 				recErr = err
 			}
-			if _, err := r.Exec(ctx, del.String(), delArgs...); err != nil {
+			if _, err := r.Exec(ctx, del, delArgs...); err != nil {
 				return err
 			}
 			return core.QueryEach(ctx, r, lineOf(`datetime('now', 'subsec')`, in.String()), inArgs, scanLines(lines))

@@ -160,7 +160,7 @@ func newGate(db core.Runner, d core.Dialect, defaultCap int, lease time.Duration
 		join: sub(`INSERT INTO webhook_endpoint_waiter (endpoint_id, job_id, since_us) VALUES (?, ?, NOW)
 	ON CONFLICT (endpoint_id, job_id) DO NOTHING`),
 		quit: `DELETE FROM webhook_endpoint_waiter WHERE endpoint_id = ? AND job_id = ?`,
-		line: lineQuery(`datetime('now', 'subsec')`),
+		line: lineOf(`datetime('now', 'subsec')`, `= ?`),
 		// Only a job still waiting (snoozed) is woken: never a running or
 		// a finished one.
 		wake: `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec')
@@ -189,7 +189,7 @@ func newGate(db core.Runner, d core.Dialect, defaultCap int, lease time.Duration
 	}
 	g.checked, g.state = checkedStatements(d, sub)
 	if d == core.DialectPostgres {
-		g.line = lineQuery(`now()`)
+		g.line = lineOf(`now()`, `= ?`)
 		g.freeLine = `WITH f AS (UPDATE webhook_endpoint_slot SET job_id = 0, expires_us = 0 WHERE endpoint_id = ? AND job_id = ?) ` + g.line
 		g.wake = `UPDATE river_job SET state = 'available', scheduled_at = now()
 	WHERE id = ? AND kind = '` + core.EndpointKind + `'
@@ -405,14 +405,6 @@ func (p gatePass) Leave(ctx context.Context) {
 	}
 }
 
-// lineQuery returns the first jobs in an endpoint's line with their River
-// state, and whether they are due later than now (the database's clock).
-func lineQuery(now string) string {
-	return `SELECT w.job_id, j.state, CASE WHEN j.scheduled_at > ` + now + ` THEN 1 ELSE 0 END
-	FROM webhook_endpoint_waiter w LEFT JOIN river_job j ON j.id = w.job_id
-	WHERE w.endpoint_id = ? ORDER BY w.since_us, w.job_id LIMIT 4`
-}
-
 // leave frees the job's slot and wakes the first sleeping job in line. A
 // job in line may still be running, about to snooze (River records the
 // snooze after Work returns): it cannot be woken yet, so leave looks
@@ -428,7 +420,7 @@ func (g *gate) leave(ctx context.Context, ep string, jobID int64) {
 		}
 		q, args = g.line, []any{ep}
 	}
-	line, err := g.readLine(ctx, q, args)
+	line, err := g.readLine(ctx, ep, q, args)
 	if err != nil {
 		return
 	}
@@ -442,15 +434,11 @@ type lineWaiter struct {
 	later int
 }
 
-func (g *gate) readLine(ctx context.Context, q string, args []any) ([]lineWaiter, error) {
-	var line []lineWaiter
-	err := core.QueryEach(ctx, g.db, q, args, func(r core.Rows) error {
-		var w lineWaiter
-		err := r.Scan(&w.job, &w.state, &w.later)
-		line = append(line, w)
-		return err
-	})
-	return line, err
+// readLine runs q, a query of lineOf's, and returns ep's line.
+func (g *gate) readLine(ctx context.Context, ep, q string, args []any) ([]lineWaiter, error) {
+	lines := map[string][]lineWaiter{}
+	err := core.QueryEach(ctx, g.db, q, args, scanLines(lines))
+	return lines[ep], err
 }
 
 // wakeLine wakes the first sleeping job of ep's line, given its first
@@ -484,7 +472,7 @@ func (g *gate) wakeLine(ctx context.Context, ep string, line []lineWaiter) {
 			return
 		}
 		var err error
-		if line, err = g.readLine(ctx, g.line, []any{ep}); err != nil {
+		if line, err = g.readLine(ctx, ep, g.line, []any{ep}); err != nil {
 			return
 		}
 	}
