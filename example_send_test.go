@@ -123,3 +123,47 @@ func ExampleSender_Attempt() {
 	// Output:
 	// HTTP 429: run again in 2m0s
 }
+
+func ExampleSender_WithSigner() {
+	// Two customers' endpoints, each checking its own secret.
+	secrets := map[string][]byte{
+		"acme":   []byte("acme's secret, of 32 bytes!!!!!!"),
+		"globex": []byte("globex's secret, of 32 bytes!!!!"),
+	}
+	mux := http.NewServeMux()
+	for name, secret := range secrets {
+		v, err := webhook.NewVerifier(secret, nil)
+		if err != nil {
+			panic(err)
+		}
+		mux.Handle("/"+name, webhook.Middleware(v, nil)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+	}
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	// One base Sender holds the connections; each customer's Sender signs
+	// with that customer's secret over them.
+	base, err := webhook.NewSender(&webhook.SenderOptions{Secret: []byte("unused base secret of 32 bytes!!")})
+	if err != nil {
+		panic(err)
+	}
+	defer base.CloseIdleConnections()
+	for _, name := range []string{"acme", "globex"} {
+		signer, err := webhook.NewSigner(secrets[name], nil)
+		if err != nil {
+			panic(err)
+		}
+		s, err := base.WithSigner(signer)
+		if err != nil {
+			panic(err)
+		}
+		r, err := s.Send(context.Background(), srv.URL+"/"+name, webhook.Message{Type: "invoice.paid", Data: map[string]string{"customer": name}})
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(name, r.Outcome)
+	}
+	// Output:
+	// acme delivered
+	// globex delivered
+}

@@ -167,11 +167,7 @@ func NewSender(opts *SenderOptions) (*Sender, error) {
 		}
 		s.signer = signer
 	}
-	s.native, _ = s.signer.(*Signer)
-	s.typeField = defaultTypeField
-	if tf, ok := s.signer.(TypeFielder); ok && tf.TypeField() != "" {
-		s.typeField = tf.TypeField()
-	}
+	s.setSigner(s.signer)
 	if o.AttemptTimeout < 0 || o.MaxResponseBytes < 0 {
 		return nil, errors.New("webhook: negative AttemptTimeout or MaxResponseBytes")
 	}
@@ -216,6 +212,37 @@ func NewSender(opts *SenderOptions) (*Sender, error) {
 	}
 	s.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return s, nil
+}
+
+// setSigner makes signer the Sender's, with what follows from it: the
+// fast path for this package's Signer and the envelope's type field.
+func (s *Sender) setSigner(signer HeaderSigner) {
+	s.signer = signer
+	s.native, _ = signer.(*Signer)
+	s.typeField = defaultTypeField
+	if tf, ok := signer.(TypeFielder); ok && tf.TypeField() != "" {
+		s.typeField = tf.TypeField()
+	}
+}
+
+// WithSigner returns a Sender that signs with signer and is s in every
+// other respect: it sends through s's client, and so shares its
+// kept-alive connections, its guard against private networks and its
+// transport wrapper, and it shares s's rate limiters and options. A
+// provider delivering to many destinations, each with a secret of its
+// own, derives one Sender per destination from one base Sender, so that
+// destinations on the same host reuse each other's connections and the
+// idle connections of all of them stay within the base's bounds (512,
+// 64 per host, for the Sender's own client). CloseIdleConnections on any
+// of them closes the idle connections of all of them. A nil signer is an
+// error.
+func (s *Sender) WithSigner(signer HeaderSigner) (*Sender, error) {
+	if signer == nil {
+		return nil, errors.New("webhook: WithSigner needs a signer")
+	}
+	d := *s
+	d.setSigner(signer)
+	return &d, nil
 }
 
 // newTransport returns a transport tuned for deliveries: connections are
