@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	webhook "github.com/signedhooks/webhook"
@@ -23,12 +25,13 @@ type receivers struct {
 	got     map[string][]*http.Request // path -> verified requests, body read into GetBody
 	bad     map[string]int             // path -> requests that failed verification
 	status  map[string]int             // path -> status to answer (default 200)
+	conns   atomic.Int64               // connections accepted
 }
 
 func newReceivers(t testing.TB, clock *epClock) *receivers {
 	rc := &receivers{clock: clock, secrets: map[string][]string{}, got: map[string][]*http.Request{},
 		bad: map[string]int{}, status: map[string]int{}}
-	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	rc.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc.mu.Lock()
 		defer rc.mu.Unlock()
 		path := r.URL.Path
@@ -53,6 +56,12 @@ func newReceivers(t testing.TB, clock *epClock) *receivers {
 		}
 		w.WriteHeader(status)
 	}))
+	rc.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			rc.conns.Add(1)
+		}
+	}
+	rc.Start()
 	t.Cleanup(rc.Close)
 	return rc
 }

@@ -14,14 +14,21 @@ import (
 // maxCachedSenders bounds the per-endpoint Senders kept by one process.
 const maxCachedSenders = 4096
 
-// senderCache keeps one [webhook.Sender] per endpoint, so each endpoint
-// has its own signer and kept-alive connections (its rate limit and
-// concurrency cap are the gate's, in the database), and the
-// Sender's guard against server-side request forgery checks every dial.
-// An entry is rebuilt when the endpoint changes (its version) or a secret
-// leaves its grace period (the set of live secrets).
+// senderCache keeps one [webhook.Sender] per endpoint, for its signer
+// (its secrets and extra headers); its rate limit and concurrency cap are
+// the gate's, in the database. The Senders are derived from one base
+// Sender ([webhook.Sender.WithSigner]), so they send over one pool of
+// kept-alive connections: endpoints on one host reuse each other's
+// connections, the idle connections of all endpoints stay within the
+// pool's bounds however many endpoints there are, and the base's guard
+// against server-side request forgery checks every dial. An entry is
+// rebuilt when the endpoint changes (its version) or a secret leaves its
+// grace period (the set of live secrets).
 type senderCache struct {
 	opts Options
+	once sync.Once
+	base *webhook.Sender
+	err  error
 	mu   sync.Mutex
 	m    map[string]cachedSender
 }
@@ -33,6 +40,23 @@ type cachedSender struct {
 
 func newSenderCache(o Options) *senderCache {
 	return &senderCache{opts: o, m: make(map[string]cachedSender)}
+}
+
+// baseSender returns the Sender whose client every endpoint's shares,
+// made at first use. It never signs: each endpoint's has its own signer.
+func (c *senderCache) baseSender() (*webhook.Sender, error) {
+	c.once.Do(func() {
+		c.base, c.err = webhook.NewSender(&webhook.SenderOptions{
+			Signer:               noSigner{},
+			AttemptTimeout:       c.opts.AttemptTimeout,
+			BlockPrivateNetworks: !c.opts.InsecureAllowPrivateNetworks,
+			AllowNetworks:        c.opts.AllowNetworks,
+			MaxResponseBytes:     512,
+			Now:                  c.opts.Now,
+			WrapTransport:        c.opts.WrapTransport,
+		})
+	})
+	return c.base, c.err
 }
 
 func (c *senderCache) get(ep *Endpoint, secrets []storedSecret) (*webhook.Sender, error) {
@@ -52,6 +76,10 @@ func (c *senderCache) get(ep *Endpoint, secrets []storedSecret) (*webhook.Sender
 	if len(secrets) == 0 {
 		return nil, errors.New("durable: endpoint has no live secret")
 	}
+	base, err := c.baseSender()
+	if err != nil {
+		return nil, err
+	}
 	keys := make([]string, len(secrets))
 	for i, s := range secrets {
 		keys[i] = webhook.FormatSecret(s.key)
@@ -64,25 +92,14 @@ func (c *senderCache) get(ep *Endpoint, secrets []storedSecret) (*webhook.Sender
 	for k, v := range ep.Headers {
 		h.Set(k, v)
 	}
-	s, err := webhook.NewSender(&webhook.SenderOptions{
-		Signer:               headerSigner{signer: signer, extra: h},
-		AttemptTimeout:       c.opts.AttemptTimeout,
-		BlockPrivateNetworks: !c.opts.InsecureAllowPrivateNetworks,
-		AllowNetworks:        c.opts.AllowNetworks,
-		MaxResponseBytes:     512,
-		Now:                  c.opts.Now,
-		WrapTransport:        c.opts.WrapTransport,
-	})
+	s, err := base.WithSigner(headerSigner{signer: signer, extra: h})
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old, ok := c.m[ep.ID]; ok {
-		old.sender.CloseIdleConnections()
-	} else if len(c.m) >= maxCachedSenders {
-		for id, old := range c.m { // evict one at random
-			old.sender.CloseIdleConnections()
+	if _, ok := c.m[ep.ID]; !ok && len(c.m) >= maxCachedSenders {
+		for id := range c.m { // evict one at random
 			delete(c.m, id)
 			break
 		}
@@ -91,13 +108,23 @@ func (c *senderCache) get(ep *Endpoint, secrets []storedSecret) (*webhook.Sender
 	return s, nil
 }
 
+// closeAll forgets the endpoints' Senders and closes the pool's idle
+// connections.
 func (c *senderCache) closeAll() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for id, cs := range c.m {
-		cs.sender.CloseIdleConnections()
-		delete(c.m, id)
+	clear(c.m)
+	if c.base != nil {
+		c.base.CloseIdleConnections()
 	}
+}
+
+// noSigner is the base Sender's signer, which signs nothing: only the
+// Senders derived from the base send.
+type noSigner struct{}
+
+func (noSigner) SignHeaders(http.Header, string, time.Time, []byte) error {
+	return errors.New("durable: the endpoints' base Sender does not sign")
 }
 
 // headerSigner adds an endpoint's extra headers, then signs.
