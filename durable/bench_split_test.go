@@ -55,6 +55,8 @@ func BenchmarkOutboxEnqueue(b *testing.B) {
 // next to the floor measured in the same run (internal/benchfloor: bare
 // River on a fresh database of the same backend, as many workers, one POST
 // per job). Run it with -benchtime=Nx: each iteration is one delivery.
+// Both report the CPU per delivery (go-µs/op and, with a local
+// PostgreSQL, pg-µs/op; see benchfloor.Report).
 func BenchmarkOutboxDrain(b *testing.B) {
 	w, _ := strconv.Atoi(os.Getenv("BENCH_WORKERS"))
 	for _, kind := range []string{"sqlite", "postgres"} {
@@ -68,11 +70,12 @@ func BenchmarkOutboxDrain(b *testing.B) {
 			enqueueAll(b, db, sink.URL, b.N)
 			o := db.newOutbox(b, nil, &durable.OutboxOptions{MaxWorkers: w})
 			b.ResetTimer()
-			start := time.Now()
+			start, cpu := time.Now(), benchfloor.ReadCPU(db.pg != nil)
 			require.NoError(b, o.Start(context.Background()))
 			defer stop(b, o)
 			sink.WaitFor(int64(b.N))
 			waitCompleted(b, db, b.N)
+			benchfloor.Report(b, cpu, b.N)
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
 		})
 		b.Run(kind+"/bare-river", func(b *testing.B) {

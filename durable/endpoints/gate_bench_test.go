@@ -29,7 +29,10 @@ const (
 // the library's runtime defaults, next to the floor measured in the same
 // run: bare River on the same backend, with as many workers, working as
 // many jobs that each make one HTTP POST to the same kind of server. Run
-// it with -benchtime=1x: each iteration is a whole drain.
+// it with -benchtime=1x: each iteration is a whole drain. Both report the
+// CPU a delivery cost this process (go-µs/op: workers, client and
+// receiving server) and, with a local PostgreSQL, the database
+// (pg-µs/op); see benchfloor.Report.
 func BenchmarkEndpointsFanOut(b *testing.B) {
 	for _, kind := range []string{"sqlite", "postgres"} {
 		b.Run(kind+"/endpoints", func(b *testing.B) {
@@ -74,10 +77,11 @@ func benchFanOut(b *testing.B, kind string) {
 	}
 	total := int64(fanOutApps * endpointsPerApp * fanOutMessages)
 	b.StartTimer()
-	start := time.Now()
+	start, cpu := time.Now(), benchfloor.ReadCPU(kind == "postgres")
 	require.NoError(b, env.e.Start(ctx))
 	sink.WaitFor(total)
 	elapsed := time.Since(start)
+	benchfloor.Report(b, cpu, int(total))
 	b.StopTimer()
 	stop(b, env.e)
 	b.ReportMetric(float64(total)/elapsed.Seconds(), "deliveries/s")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 )
 
 // Sink is a loopback server that answers 204 and counts requests.
@@ -101,12 +102,14 @@ func Drain[TTx any](b *testing.B, driver riverdriver.Driver[TTx], n, paths, work
 		}
 	}
 	b.StartTimer()
-	start := time.Now()
+	_, pg := any(driver).(*riverpgxv5.Driver)
+	start, cpu := time.Now(), ReadCPU(pg)
 	if err := c.Start(ctx); err != nil {
 		b.Fatal(err)
 	}
 	sink.WaitFor(int64(n))
 	elapsed := time.Since(start)
+	Report(b, cpu, n)
 	b.StopTimer()
 	if err := c.Stop(ctx); err != nil {
 		b.Fatal(err)
