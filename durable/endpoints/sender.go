@@ -26,9 +26,7 @@ const maxCachedSenders = 4096
 // grace period (the set of live secrets).
 type senderCache struct {
 	opts Options
-	once sync.Once
-	base *webhook.Sender
-	err  error
+	base *webhook.Sender // whose client every endpoint's Sender shares; it never signs
 	mu   sync.Mutex
 	m    map[string]cachedSender
 }
@@ -38,25 +36,20 @@ type cachedSender struct {
 	sender *webhook.Sender
 }
 
-func newSenderCache(o Options) *senderCache {
-	return &senderCache{opts: o, m: make(map[string]cachedSender)}
-}
-
-// baseSender returns the Sender whose client every endpoint's shares,
-// made at first use. It never signs: each endpoint's has its own signer.
-func (c *senderCache) baseSender() (*webhook.Sender, error) {
-	c.once.Do(func() {
-		c.base, c.err = webhook.NewSender(&webhook.SenderOptions{
-			Signer:               noSigner{},
-			AttemptTimeout:       c.opts.AttemptTimeout,
-			BlockPrivateNetworks: !c.opts.InsecureAllowPrivateNetworks,
-			AllowNetworks:        c.opts.AllowNetworks,
-			MaxResponseBytes:     512,
-			Now:                  c.opts.Now,
-			WrapTransport:        c.opts.WrapTransport,
-		})
+func newSenderCache(o Options) (*senderCache, error) {
+	base, err := webhook.NewSender(&webhook.SenderOptions{
+		Signer:               noSigner{},
+		AttemptTimeout:       o.AttemptTimeout,
+		BlockPrivateNetworks: !o.InsecureAllowPrivateNetworks,
+		AllowNetworks:        o.AllowNetworks,
+		MaxResponseBytes:     512,
+		Now:                  o.Now,
+		WrapTransport:        o.WrapTransport,
 	})
-	return c.base, c.err
+	if err != nil {
+		return nil, err
+	}
+	return &senderCache{opts: o, base: base, m: make(map[string]cachedSender)}, nil
 }
 
 func (c *senderCache) get(ep *Endpoint, secrets []storedSecret) (*webhook.Sender, error) {
@@ -76,10 +69,6 @@ func (c *senderCache) get(ep *Endpoint, secrets []storedSecret) (*webhook.Sender
 	if len(secrets) == 0 {
 		return nil, errors.New("durable: endpoint has no live secret")
 	}
-	base, err := c.baseSender()
-	if err != nil {
-		return nil, err
-	}
 	keys := make([]string, len(secrets))
 	for i, s := range secrets {
 		keys[i] = webhook.FormatSecret(s.key)
@@ -92,7 +81,7 @@ func (c *senderCache) get(ep *Endpoint, secrets []storedSecret) (*webhook.Sender
 	for k, v := range ep.Headers {
 		h.Set(k, v)
 	}
-	s, err := base.WithSigner(headerSigner{signer: signer, extra: h})
+	s, err := c.base.WithSigner(headerSigner{signer: signer, extra: h})
 	if err != nil {
 		return nil, err
 	}
@@ -114,9 +103,7 @@ func (c *senderCache) closeAll() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.m)
-	if c.base != nil {
-		c.base.CloseIdleConnections()
-	}
+	c.base.CloseIdleConnections()
 }
 
 // noSigner is the base Sender's signer, which signs nothing: only the

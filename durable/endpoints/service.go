@@ -249,7 +249,11 @@ func New[TTx any](rt *durable.Runtime[TTx], opts *Options) (*Service[TTx], error
 		return nil, fmt.Errorf("durable: Options.EventTypes: %w", err)
 	}
 	o.EventTypes = nil // the catalogue holds its own copy
-	e := &Service[TTx]{rt: view, db: db, opts: o, senders: newSenderCache(o), catalog: catalog}
+	senders, err := newSenderCache(o)
+	if err != nil {
+		return nil, fmt.Errorf("durable: endpoints' sender: %w", err)
+	}
+	e := &Service[TTx]{rt: view, db: db, opts: o, senders: senders, catalog: catalog}
 	// A slot outlives the longest run of its job, after which River
 	// cancels the job; a crashed worker's slot comes back then.
 	e.gate = newGate(db, view.Backend().Dialect(), o.MaxConcurrency, e.jobTimeout()+5*time.Second)
