@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/internal/cputime"
 )
 
 var benchSizes = []int{256, 4 << 10, 64 << 10}
@@ -53,7 +54,7 @@ func BenchmarkVerify(b *testing.B) {
 			b.SetBytes(int64(n))
 			b.ReportAllocs()
 			b.ResetTimer()
-			defer reportCPU(b, processCPU())
+			defer reportCPU(b, cputime.Process())
 			for i := 0; i < b.N; i++ {
 				if err := v.Verify(h, body); err != nil {
 					b.Fatal(err)
@@ -72,7 +73,7 @@ func BenchmarkSign(b *testing.B) {
 			b.SetBytes(int64(n))
 			b.ReportAllocs()
 			b.ResetTimer()
-			defer reportCPU(b, processCPU())
+			defer reportCPU(b, cputime.Process())
 			for i := 0; i < b.N; i++ {
 				dst = s.AppendSign(dst[:0], testTime, body)
 			}
@@ -90,7 +91,7 @@ func BenchmarkVerifyParallel(b *testing.B) {
 	h := newSigner(b, testSecret).Sign(testTime, body)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
-	defer reportCPU(b, processCPU())
+	defer reportCPU(b, cputime.Process())
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if err := v.Verify(h, body); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/internal/cputime"
 )
 
 // BenchmarkMemoryStoreClaimComplete measures one claim of a new key plus its
@@ -32,7 +33,7 @@ func BenchmarkMemoryStoreClaimComplete(b *testing.B) {
 			var worker atomic.Int64
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := processCPU()
+			cpu := cputime.Process()
 			defer reportCPU(b, cpu)
 			b.RunParallel(func(pb *testing.PB) {
 				prefix := "msg_" + strconv.FormatInt(worker.Add(1), 10) + "_"
@@ -88,7 +89,7 @@ func BenchmarkMemoryStoreLive(b *testing.B) {
 		b.Run("live="+strconv.Itoa(live), func(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := processCPU()
+			cpu := cputime.Process()
 			defer reportCPU(b, cpu)
 			for range b.N {
 				op()

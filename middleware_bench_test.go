@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/internal/cputime"
 )
 
 // discardWriter is a ResponseWriter that keeps nothing, so the benchmarks
@@ -94,7 +95,7 @@ func BenchmarkMiddleware(b *testing.B) {
 				b.SetBytes(int64(size))
 				b.ReportAllocs()
 				b.ResetTimer()
-				cpu := processCPU()
+				cpu := cputime.Process()
 				defer reportCPU(b, cpu)
 				for i := 0; i < b.N; i++ {
 					sigSlot[0], idSlot[0] = sigs[i%n], ids[i%n]
@@ -224,7 +225,7 @@ func BenchmarkMiddlewareVsHandwritten(b *testing.B) {
 					b.SetBytes(int64(size))
 					b.ReportAllocs()
 					b.ResetTimer()
-					cpu := processCPU()
+					cpu := cputime.Process()
 					defer reportCPU(b, cpu)
 					for i := 0; i < b.N; i++ {
 						req := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body))

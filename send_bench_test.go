@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/internal/cputime"
 )
 
 // deliveryBody is a typical small event, 256 bytes.
@@ -54,7 +55,7 @@ func runDeliveries(b *testing.B, parallel bool, srv *server, deliver func() erro
 	}
 	start := srv.conns.Load()
 	b.ResetTimer()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	if parallel {
 		b.SetParallelism(8)
 		b.RunParallel(func(pb *testing.PB) {
@@ -73,7 +74,7 @@ func runDeliveries(b *testing.B, parallel bool, srv *server, deliver func() erro
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(srv.conns.Load()-start), "conns")
 }
 

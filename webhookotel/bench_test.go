@@ -14,6 +14,7 @@ import (
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/signedhooks/webhook"
+	"github.com/signedhooks/webhook/internal/cputime"
 	"github.com/signedhooks/webhook/webhookotel"
 )
 
@@ -82,7 +83,7 @@ func BenchmarkMiddleware(b *testing.B) {
 			w := &discardWriter{h: http.Header{}}
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := processCPU()
+			cpu := cputime.Process()
 			defer reportCPU(b, cpu)
 			for i := 0; i < b.N; i++ {
 				sigSlot[0], idSlot[0] = sigs[i%n], ids[i%n]
@@ -123,7 +124,7 @@ func BenchmarkSender(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := processCPU()
+			cpu := cputime.Process()
 			defer reportCPU(b, cpu)
 			for i := 0; i < b.N; i++ {
 				if _, err := s.Send(ctx, "https://example.com/hook", msg); err != nil {
@@ -138,5 +139,5 @@ func BenchmarkSender(b *testing.B) {
 // machine a steadier measure than wall time.
 func reportCPU(b *testing.B, start time.Duration) {
 	b.StopTimer()
-	b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(cputime.Process()-start)/float64(b.N), "cpu-ns/op")
 }

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/signedhooks/webhook/internal/cputime"
 )
 
 // stripeShaped returns a Stripe-shaped event of about size bytes, whose
@@ -28,7 +30,7 @@ func BenchmarkFind(b *testing.B) {
 		b.Run(strconv.Itoa(size), func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
-			cpu := processCPU()
+			cpu := cputime.Process()
 			b.ResetTimer()
 			for range b.N {
 				if v, ok := Find(data, typeNames); !ok || v != "payment_intent.succeeded" {
@@ -37,7 +39,7 @@ func BenchmarkFind(b *testing.B) {
 			}
 			// Process CPU time per op: steadier than wall time on a
 			// shared machine.
-			if end := processCPU(); cpu > 0 && end > cpu {
+			if end := cputime.Process(); cpu > 0 && end > cpu {
 				b.ReportMetric(float64(end-cpu)/float64(b.N), "cpu-ns/op")
 			}
 		})

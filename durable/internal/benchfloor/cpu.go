@@ -3,6 +3,8 @@ package benchfloor
 import (
 	"testing"
 	"time"
+
+	"github.com/signedhooks/webhook/internal/cputime"
 )
 
 // CPU is the CPU time (user and system) used so far by this process and
@@ -22,7 +24,7 @@ type CPU struct {
 // ReadCPU returns the CPU time used so far, and the database's when
 // postgres says it is PostgreSQL.
 func ReadCPU(postgres bool) CPU {
-	c := CPU{Self: processCPU()}
+	c := CPU{Self: cputime.Process()}
 	if postgres {
 		c.DB, c.DBSeen = postgresCPU()
 	}
