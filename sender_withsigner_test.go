@@ -2,6 +2,7 @@ package webhook_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -65,9 +66,8 @@ func TestWithSignerSignsWithItsOwnSecretOverSharedConnections(t *testing.T) {
 func TestWithSignerKeepsTheGuardAndFollowsTheSignersTypeField(t *testing.T) {
 	var body atomic.Value
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b := make([]byte, 512)
-		n, _ := r.Body.Read(b)
-		body.Store(string(b[:n]))
+		b, _ := io.ReadAll(r.Body)
+		body.Store(string(b))
 	}))
 	t.Cleanup(srv.Close)
 
